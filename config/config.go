@@ -1,0 +1,201 @@
+// Package config reads and writes fcgit.toml, the project settings committed
+// at the root of the user's repository.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the settings file at the root of the work tree.
+const FileName = "fcgit.toml"
+
+// Defaults for keys a user may leave out.
+const (
+	DefaultDir    = "functions"
+	DefaultBranch = "fcgit/online"
+	DefaultRegion = "cn-hangzhou"
+)
+
+// Config is fcgit.toml. Field names are the file's keys; docs/configuration.md
+// documents each one.
+type Config struct {
+	Region   string `toml:"region"`
+	Endpoint string `toml:"endpoint"`
+	Dir      string `toml:"dir"`
+	Branch   string `toml:"branch"`
+	Scope    Scope  `toml:"scope"`
+}
+
+// Scope says which online functions this repository manages. An empty scope
+// manages every function in the region.
+type Scope struct {
+	Prefix  string   `toml:"prefix"`
+	Include []string `toml:"include"`
+	Exclude []string `toml:"exclude"`
+}
+
+// ErrNotFound is returned by Load when the file does not exist.
+var ErrNotFound = errors.New(FileName + " not found")
+
+// Load reads fcgit.toml from the work tree root.
+func Load(workDir string) (*Config, error) {
+	p := filepath.Join(workDir, FileName)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w (run `fcgit init --region <region>` first)", p, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(FileName, data)
+}
+
+// Parse decodes and validates fcgit.toml content. name is used in errors.
+func Parse(name string, data []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		if m := typeErrRe.FindStringSubmatch(err.Error()); m != nil {
+			return nil, fmt.Errorf("%s:%s: %s: %s", name, m[1], m[2], m[3])
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		k := undecoded[0]
+		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, [scope] prefix, include, exclude)",
+			name, keyLine(data, k), k.String())
+	}
+	c.setDefaults()
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", name, keyLine(data, toml.Key{err.(*fieldError).key}), err)
+	}
+	return &c, nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Dir == "" {
+		c.Dir = DefaultDir
+	}
+	if c.Branch == "" {
+		c.Branch = DefaultBranch
+	}
+}
+
+type fieldError struct {
+	key string
+	msg string
+}
+
+func (e *fieldError) Error() string { return e.key + ": " + e.msg }
+
+var (
+	// typeErrRe picks apart BurntSushi/toml's type-mismatch errors, which
+	// carry the line only in their text.
+	typeErrRe = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	branchRe  = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+)
+
+func (c *Config) validate() error {
+	if c.Region == "" {
+		return &fieldError{"region", "missing: set it to the FC region, e.g. region = \"cn-hangzhou\""}
+	}
+	if !regionRe.MatchString(c.Region) {
+		return &fieldError{"region", fmt.Sprintf("%q is not a region id such as \"cn-hangzhou\"", c.Region)}
+	}
+	clean := path.Clean(c.Dir)
+	if path.IsAbs(c.Dir) || strings.HasPrefix(clean, "..") || clean == "." || strings.Contains(c.Dir, `\`) {
+		return &fieldError{"dir", fmt.Sprintf("%q must be a relative directory inside the repository, e.g. \"functions\"", c.Dir)}
+	}
+	if clean == ".git" || strings.HasPrefix(clean, ".git/") {
+		return &fieldError{"dir", fmt.Sprintf("%q is inside .git", c.Dir)}
+	}
+	c.Dir = clean
+	if !branchRe.MatchString(c.Branch) || strings.Contains(c.Branch, "..") || strings.HasSuffix(c.Branch, ".lock") ||
+		strings.HasPrefix(c.Branch, "/") || strings.HasSuffix(c.Branch, "/") || strings.HasPrefix(c.Branch, "refs/") {
+		return &fieldError{"branch", fmt.Sprintf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", c.Branch)}
+	}
+	for _, pats := range [][]string{c.Scope.Include, c.Scope.Exclude} {
+		for _, p := range pats {
+			if _, err := path.Match(p, ""); err != nil {
+				return &fieldError{"scope", fmt.Sprintf("bad glob %q: %v", p, err)}
+			}
+		}
+	}
+	return nil
+}
+
+// BranchRef is the full ref name of the online branch.
+func (c *Config) BranchRef() string { return "refs/heads/" + c.Branch }
+
+// InScope reports whether this repository manages the online function name.
+func (c *Config) InScope(name string) bool {
+	if !strings.HasPrefix(name, c.Scope.Prefix) {
+		return false
+	}
+	if len(c.Scope.Include) > 0 {
+		in := false
+		for _, p := range c.Scope.Include {
+			if ok, _ := path.Match(p, name); ok {
+				in = true
+				break
+			}
+		}
+		if !in {
+			return false
+		}
+	}
+	for _, p := range c.Scope.Exclude {
+		if ok, _ := path.Match(p, name); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// keyLine finds the line of a dotted key in the file, for error messages. It
+// is a best effort: TOML decoders do not expose key positions.
+func keyLine(data []byte, k toml.Key) int {
+	if len(k) == 0 {
+		return 1
+	}
+	table := strings.Join(k[:len(k)-1], ".")
+	leaf := k[len(k)-1]
+	cur := ""
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		t := strings.TrimSpace(string(line))
+		if strings.HasPrefix(t, "[") {
+			cur = strings.Trim(strings.TrimSpace(strings.Trim(t, "[]")), `"`)
+			if table != "" && cur == table && leaf == "" {
+				return i + 1
+			}
+			continue
+		}
+		if cur != table {
+			continue
+		}
+		if eq := strings.IndexByte(t, '='); eq > 0 && strings.Trim(strings.TrimSpace(t[:eq]), `"'`) == leaf {
+			return i + 1
+		}
+	}
+	// A table that is unknown as a whole.
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if strings.Contains(string(line), leaf) {
+			return i + 1
+		}
+	}
+	return 1
+}

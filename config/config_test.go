@@ -1,0 +1,71 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRenderParseRoundTrip(t *testing.T) {
+	in := &Config{Region: "cn-shanghai", Endpoint: "http://127.0.0.1:9000", Dir: "fns", Branch: "fcgit/online",
+		Scope: Scope{Prefix: "shop-", Include: []string{"shop-*"}, Exclude: []string{"shop-tmp-*"}}}
+	out, err := Parse(FileName, Render(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Region != in.Region || out.Endpoint != in.Endpoint || out.Dir != in.Dir || out.Branch != in.Branch ||
+		out.Scope.Prefix != in.Scope.Prefix || strings.Join(out.Scope.Include, ",") != "shop-*" ||
+		strings.Join(out.Scope.Exclude, ",") != "shop-tmp-*" {
+		t.Fatalf("round trip changed config: %+v", out)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse(FileName, []byte(`region = "cn-hangzhou"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dir != DefaultDir || c.Branch != DefaultBranch || c.BranchRef() != "refs/heads/fcgit/online" {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"syntax", "region = \"cn-hangzhou\"\ndir = functions\n", "fcgit.toml:2:"},
+		{"unknown key", "region = \"cn-hangzhou\"\n\nregoin = \"x\"\n", `fcgit.toml:3: unknown key "regoin"`},
+		{"unknown scope key", "region = \"cn-hangzhou\"\n[scope]\nprefix = \"a\"\nprefx = \"b\"\n", `fcgit.toml:4: unknown key "scope.prefx"`},
+		{"wrong type", "region = 5\n", "fcgit.toml:1:"},
+		{"missing region", "dir = \"functions\"\n", "region: missing"},
+		{"bad region", "region = \"Hangzhou\"\n", `fcgit.toml:1: region: "Hangzhou" is not a region id`},
+		{"absolute dir", "region = \"cn-hangzhou\"\ndir = \"/tmp/x\"\n", "fcgit.toml:2: dir:"},
+		{"escaping dir", "region = \"cn-hangzhou\"\ndir = \"../x\"\n", "fcgit.toml:2: dir:"},
+		{"bad branch", "region = \"cn-hangzhou\"\nbranch = \"a..b\"\n", "fcgit.toml:2: branch:"},
+		{"bad glob", "region = \"cn-hangzhou\"\n[scope]\ninclude = [\"[\"]\n", "bad glob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(FileName, []byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInScope(t *testing.T) {
+	c := &Config{Scope: Scope{Prefix: "shop-", Include: []string{"shop-api*", "shop-web"}, Exclude: []string{"*-tmp"}}}
+	tests := map[string]bool{
+		"shop-api": true, "shop-api-v2": true, "shop-web": true,
+		"shop-cart": false, "blog-api": false, "shop-api-tmp": false,
+	}
+	for name, want := range tests {
+		if got := c.InScope(name); got != want {
+			t.Errorf("InScope(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if !(&Config{}).InScope("anything") {
+		t.Error("an empty scope must manage every function")
+	}
+}

@@ -1,0 +1,43 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Render writes a commented fcgit.toml for c. Every key is present so that a
+// reader sees what can be set; docs/configuration.md says more.
+func Render(c *Config) []byte {
+	var b strings.Builder
+	q := strconv.Quote
+	fmt.Fprintf(&b, "# fcgit project settings. Commit this file. Reference: docs/configuration.md\n")
+	fmt.Fprintf(&b, "# Credentials never go here: fcgit uses the Alibaba Cloud default credential chain\n")
+	fmt.Fprintf(&b, "# (ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, the aliyun CLI profile, OIDC, RAM role).\n\n")
+	fmt.Fprintf(&b, "# Function Compute region, e.g. \"cn-hangzhou\", \"cn-shanghai\", \"ap-southeast-1\".\n")
+	fmt.Fprintf(&b, "region = %s\n\n", q(c.Region))
+	fmt.Fprintf(&b, "# API endpoint override (an emulator, a private or VPC endpoint). Empty means\n")
+	fmt.Fprintf(&b, "# https://fcv3.<region>.aliyuncs.com. The --endpoint flag and FCGIT_ENDPOINT win over it.\n")
+	fmt.Fprintf(&b, "endpoint = %s\n\n", q(c.Endpoint))
+	fmt.Fprintf(&b, "# Directory holding one sub-directory per function (function.toml + code/).\n")
+	fmt.Fprintf(&b, "dir = %s\n\n", q(c.Dir))
+	fmt.Fprintf(&b, "# Branch that records what fcgit last saw online or deployed.\n")
+	fmt.Fprintf(&b, "branch = %s\n\n", q(c.Branch))
+	fmt.Fprintf(&b, "# Which online functions this repository manages. Functions outside the scope\n")
+	fmt.Fprintf(&b, "# are never read, changed or deleted.\n")
+	fmt.Fprintf(&b, "[scope]\n")
+	fmt.Fprintf(&b, "# Only names starting with this prefix (\"\" = all functions in the region).\n")
+	fmt.Fprintf(&b, "prefix = %s\n", q(c.Scope.Prefix))
+	fmt.Fprintf(&b, "# Name globs (path.Match syntax) to keep / to leave out, applied after prefix.\n")
+	fmt.Fprintf(&b, "include = %s\n", renderList(c.Scope.Include))
+	fmt.Fprintf(&b, "exclude = %s\n", renderList(c.Scope.Exclude))
+	return []byte(b.String())
+}
+
+func renderList(l []string) string {
+	parts := make([]string, len(l))
+	for i, s := range l {
+		parts[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

@@ -1,0 +1,15 @@
+// Package emulator is a local server that speaks the Function Compute 3.0
+// REST API (version 2023-03-30) closely enough that Alibaba Cloud's own SDKs
+// work against it unchanged: the same paths, JSON shapes, error bodies and
+// codes, both request signature schemes (ROA v1 "acs" as sent by
+// alibaba-cloud-sdk-go, and ACS3-HMAC-SHA256 as sent by the Tea SDKs),
+// server-set fields, FC's defaults and empty shapes, and code downloads
+// through presigned URLs that expire.
+//
+// It is deliberately an independent reading of the API: it shares no types
+// with fcgit's client, so a field the client misreads cannot hide in shared
+// code. Tests, the demo and users' CI dry runs talk to it over HTTP.
+//
+// Facts the emulator follows where FC's behaviour had to be inferred rather
+// than read from the SDKs or docs are marked "inferred" in comments.
+package emulator

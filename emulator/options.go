@@ -1,0 +1,81 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Options configures a Server. Zero values mean FC's or a sensible default.
+type Options struct {
+	Region        string            // default "cn-hangzhou"
+	AccountID     string            // default "1234567890123456"; used in ARNs
+	Credentials   map[string]string // AccessKeyID -> AccessKeySecret; required, at least one
+	DataDir       string            // "" = in memory; else state is persisted there and reloaded by New
+	Latency       time.Duration     // added to every API request
+	ErrorRate     float64           // 0..1: fraction of API requests answered 500/503
+	ThrottleRate  float64           // 0..1: fraction of API requests answered 429 ResourceThrottled
+	Seed          int64             // seeds fault injection so a run is reproducible
+	Now           func() time.Time  // clock; default time.Now
+	CodeURLExpiry time.Duration     // lifetime of GetFunctionCode URLs; default 10 minutes
+	MaxDateSkew   time.Duration     // default 15 minutes
+	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
+	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
+}
+
+const (
+	defaultRegion        = "cn-hangzhou"
+	defaultAccountID     = "1234567890123456"
+	defaultCodeURLExpiry = 10 * time.Minute
+	defaultMaxDateSkew   = 15 * time.Minute
+	defaultMaxCodeSize   = 100 << 20
+)
+
+// withDefaults validates o and returns a copy with defaults filled in. The
+// credentials map is copied so later changes by the caller cannot race with
+// request handling.
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Credentials) == 0 {
+		return o, errors.New("emulator: at least one credential (AccessKeyID -> secret) is required")
+	}
+	creds := make(map[string]string, len(o.Credentials))
+	for id, secret := range o.Credentials {
+		if id == "" || secret == "" {
+			return o, errors.New("emulator: credentials need a non-empty AccessKeyID and secret")
+		}
+		creds[id] = secret
+	}
+	o.Credentials = creds
+	if err := checkRate("ErrorRate", o.ErrorRate); err != nil {
+		return o, err
+	}
+	if err := checkRate("ThrottleRate", o.ThrottleRate); err != nil {
+		return o, err
+	}
+	if o.Region == "" {
+		o.Region = defaultRegion
+	}
+	if o.AccountID == "" {
+		o.AccountID = defaultAccountID
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.CodeURLExpiry <= 0 {
+		o.CodeURLExpiry = defaultCodeURLExpiry
+	}
+	if o.MaxDateSkew <= 0 {
+		o.MaxDateSkew = defaultMaxDateSkew
+	}
+	if o.MaxCodeSize <= 0 {
+		o.MaxCodeSize = defaultMaxCodeSize
+	}
+	return o, nil
+}
+
+func checkRate(name string, v float64) error {
+	if v < 0 || v > 1 {
+		return fmt.Errorf("emulator: %s must be within 0..1, got %v", name, v)
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is an FC 3.0-compatible HTTP server. It is safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu     sync.Mutex // guards st and closed
+	st     *state
+	closed bool
+
+	faults faultInjector
+	stats  statsCounter
+	before atomic.Pointer[func(op, functionName string)]
+}
+
+// New builds a Server, loading persisted state from opts.DataDir if set.
+func New(opts Options) (*Server, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	st := newState()
+	if o.DataDir != "" {
+		if st, err = loadState(o.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{opts: o, st: st}
+	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
+	s.stats.reset()
+	return s, nil
+}
+
+// SetBefore installs fn, called for every authenticated API request before it
+// is executed, with no lock held (so fn may itself call this server).
+func (s *Server) SetBefore(fn func(op, functionName string)) {
+	if fn == nil {
+		s.before.Store(nil)
+		return
+	}
+	s.before.Store(&fn)
+}
+
+// SetFaults changes latency, error and throttle rates at runtime. Rates are
+// clamped to 0..1.
+func (s *Server) SetFaults(latency time.Duration, errorRate, throttleRate float64) {
+	s.faults.set(latency, clamp01(errorRate), clamp01(throttleRate))
+}
+
+func clamp01(v float64) float64 { return min(max(v, 0), 1) }
+
+// Close flushes persisted state. Requests served after Close still work on
+// the in-memory state but are no longer persisted.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.opts.DataDir == "" {
+		return nil
+	}
+	return saveState(s.opts.DataDir, s.st)
+}
+
+// ListenAndServe listens on addr, calls ready with the base URL once
+// listening, serves until ctx is done, then shuts down gracefully.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready("http://" + ln.Addr().String())
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve emulator: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down emulator: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve emulator: %w", err)
+	}
+	return nil
+}
+
+// apiRequest is one authenticated API call as handlers see it.
+type apiRequest struct {
+	route
+	requestID string
+	http      *http.Request
+	body      []byte
+	now       time.Time
+}
+
+// apiHandler executes one operation. It returns the status and JSON body of
+// a success (nil body: no content) or an FC error.
+type apiHandler func(s *Server, req *apiRequest) (int, []byte, *apiError)
+
+var handlers = map[string]apiHandler{
+	"ListFunctions":    (*Server).listFunctions,
+	"GetFunction":      (*Server).getFunction,
+	"CreateFunction":   (*Server).createFunction,
+	"UpdateFunction":   (*Server).updateFunction,
+	"DeleteFunction":   (*Server).deleteFunction,
+	"GetFunctionCode":  (*Server).getFunctionCode,
+	"ListTriggers":     (*Server).listTriggers,
+	"GetTrigger":       (*Server).getTrigger,
+	"CreateTrigger":    (*Server).createTrigger,
+	"UpdateTrigger":    (*Server).updateTrigger,
+	"DeleteTrigger":    (*Server).deleteTrigger,
+	"TagResources":     (*Server).tagResources,
+	"UntagResources":   (*Server).untagResources,
+	"ListTagResources": (*Server).listTagResources,
+}
+
+// ServeHTTP serves the API and the code download URLs. The order of steps
+// follows a cloud gateway: count, delay, inject faults (before doing
+// anything), authenticate, then route and execute.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newUUID()
+	w.Header().Set("x-acs-request-id", requestID)
+	if strings.HasPrefix(r.URL.Path, codeDownloadPrefix) {
+		s.stats.request("DownloadCode")
+		s.serveDownload(w, r, requestID)
+		return
+	}
+	rt, known := matchRoute(r.Method, r.URL.EscapedPath())
+	if known {
+		s.stats.request(rt.Op)
+	}
+	if e := s.faults.apply(r.Context()); e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	body, e := s.readBody(r)
+	if e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	if e := s.authenticate(r, body); e != nil {
+		s.stats.rejected()
+		writeAPIError(w, requestID, e)
+		return
+	}
+	if !known {
+		writeAPIError(w, requestID, pathNotSupported(r.Method, r.URL.EscapedPath()))
+		return
+	}
+	if fn := s.before.Load(); fn != nil {
+		(*fn)(rt.Op, rt.Function)
+	}
+	status, out, e := handlers[rt.Op](s, &apiRequest{route: rt, requestID: requestID, http: r, body: body, now: s.opts.Now()})
+	if e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	if out == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// readBody reads the request body, bounded so that an oversized upload is
+// refused instead of exhausting memory. The bound leaves room for base64
+// (4/3) and the JSON around the largest accepted code package.
+func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	limit := s.opts.MaxCodeSize/3*4 + 4<<20
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, invalidArgument("read request body: %v", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, errorf(http.StatusBadRequest, codeEntityTooLarge, "payload size exceeds maximum allowed size (%d bytes)", limit)
+	}
+	return body, nil
+}
+
+// commitLocked persists the state after a successful mutation. s.mu is held.
+func (s *Server) commitLocked() *apiError {
+	if s.opts.DataDir == "" || s.closed {
+		return nil
+	}
+	if err := saveState(s.opts.DataDir, s.st); err != nil {
+		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist state: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package fc
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+)
+
+// Timeouts. The SDK's own defaults (10s read) are too short for a create
+// carrying a 100 MB inline zip and it has no notion of a context; these bound
+// each attempt, while the caller's context bounds the whole call.
+const (
+	connectTimeout        = 5 * time.Second
+	tlsHandshakeTimeout   = 10 * time.Second
+	responseHeaderTimeout = 2 * time.Minute
+	apiReadTimeout        = 60 * time.Second // whole exchange of an ordinary call
+	codeUploadTimeout     = 10 * time.Minute // Create/UpdateFunction may carry a large zip
+)
+
+// Client calls the FC 3.0 API. It is safe for concurrent use.
+type Client struct {
+	endpoint    endpoint
+	region      string
+	credentials credentials.CredentialsProvider
+	transport   http.RoundTripper
+	retry       RetryPolicy
+	userAgent   []uaToken
+	configUA    string
+
+	// sleep waits d or until ctx ends; jitter picks a delay in [0, max].
+	// Tests replace them to run retries without real waiting.
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter func(max time.Duration) time.Duration
+}
+
+// uaToken is one "name/version" pair appended to the SDK's User-Agent.
+type uaToken struct{ name, version string }
+
+// New validates cfg and builds a Client. It does no I/O: credentials from the
+// default chain are resolved on the first request.
+func New(cfg Config) (*Client, error) {
+	ep, err := resolveEndpoint(cfg.Region, cfg.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("fc client: %w", err)
+	}
+	creds, err := credentialsFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fc client: %w", err)
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		transport = newDefaultTransport()
+	}
+	c := &Client{
+		endpoint:    ep,
+		region:      cfg.Region,
+		credentials: creds,
+		transport:   transport,
+		retry:       cfg.Retry.withDefaults(),
+		sleep:       sleepContext,
+		jitter:      fullJitter,
+	}
+	c.userAgent, c.configUA = parseUserAgent(cfg.UserAgent)
+	return c, nil
+}
+
+// credentialsFor picks explicit keys when given, else the SDK's default chain
+// (environment, OIDC, aliyun CLI profile, credentials file, ECS RAM role).
+func credentialsFor(cfg Config) (credentials.CredentialsProvider, error) {
+	switch {
+	case cfg.AccessKeyID == "" && cfg.AccessKeySecret == "" && cfg.SecurityToken == "":
+		return &lockedProvider{inner: credentials.NewDefaultCredentialsProvider()}, nil
+	case cfg.AccessKeyID == "" || cfg.AccessKeySecret == "":
+		return nil, fmt.Errorf("access key id and secret must be given together")
+	case cfg.SecurityToken != "":
+		return credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken), nil
+	default:
+		return credentials.NewStaticAKCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret), nil
+	}
+}
+
+// lockedProvider serialises a provider that is not safe for concurrent use:
+// the SDK's DefaultCredentialsProvider remembers the last provider that
+// worked in an unguarded field. It also marks its failures so they are
+// reported as credential problems rather than API errors.
+type lockedProvider struct {
+	mu    sync.Mutex
+	inner credentials.CredentialsProvider
+}
+
+func (p *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cc, err := p.inner.GetCredentials()
+	if err != nil {
+		return nil, &credentialsError{err: err}
+	}
+	return cc, nil
+}
+
+func (p *lockedProvider) GetProviderName() string { return p.inner.GetProviderName() }
+
+// credentialsError is a failure to obtain credentials (nothing was sent).
+type credentialsError struct{ err error }
+
+func (e *credentialsError) Error() string { return "resolve credentials: " + e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
+
+// parseUserAgent splits "fcgit/1.2 ci/github" into tokens the SDK appends as
+// " fcgit/1.2 ci/github"; anything not of that form goes through the SDK's
+// "Extra/…" slot unchanged.
+func parseUserAgent(ua string) ([]uaToken, string) {
+	var tokens []uaToken
+	var rest []string
+	for _, f := range strings.Fields(ua) {
+		name, version, ok := strings.Cut(f, "/")
+		if ok && name != "" && version != "" && !strings.EqualFold(name, "core") && !strings.EqualFold(name, "go") {
+			tokens = append(tokens, uaToken{name, version})
+			continue
+		}
+		rest = append(rest, f)
+	}
+	return tokens, strings.Join(rest, " ")
+}
+
+// newDefaultTransport is http.DefaultTransport with bounded connect, TLS
+// handshake and response-header waits, so a dead endpoint fails an attempt
+// instead of hanging it.
+func newDefaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = tlsHandshakeTimeout
+	t.ResponseHeaderTimeout = responseHeaderTimeout
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
+
+// contextTransport binds one call's context to every HTTP request the SDK
+// makes for it: the SDK's ProcessCommonRequest takes no context, so this is
+// how cancellation reaches the connection. Being a distinct type (not
+// *http.Transport) also stops the SDK from rewriting the shared transport's
+// DialContext and TLS settings on every request, which would race.
+type contextTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.WithContext(t.ctx)
+	// The SDK formats "scheme://host:port/path" even when the port is empty;
+	// drop the dangling colon so Host headers and custom transports see a
+	// normal URL.
+	if strings.HasSuffix(r.URL.Host, ":") {
+		u := *r.URL
+		u.Host = strings.TrimSuffix(u.Host, ":")
+		r.URL = &u
+		r.Host = strings.TrimSuffix(r.Host, ":")
+	}
+	return t.base.RoundTrip(r)
+}
+
+// sleepContext waits d, returning early with ctx's error when it ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// fullJitter picks uniformly in [0, max] ("full jitter"), which spreads
+// concurrent clients hitting the same throttle.
+func fullJitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return rand.N(max + 1)
+}

@@ -1,0 +1,129 @@
+package fc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+)
+
+func TestKindForResponse(t *testing.T) {
+	tests := []struct {
+		status int
+		code   string
+		want   Kind
+	}{
+		{404, "FunctionNotFound", KindNotFound},
+		{404, "TriggerNotFound", KindNotFound},
+		{404, "", KindNotFound},
+		{404, "NoSuchKey", KindNotFound},
+		{409, "FunctionAlreadyExists", KindAlreadyExists},
+		{409, "TriggerAlreadyExists", KindAlreadyExists},
+		{400, "FunctionAlreadyExists", KindAlreadyExists},
+		{403, "AccessDenied", KindAccessDenied},
+		{401, "", KindAccessDenied},
+		{400, "InvalidAccessKeyId.NotFound", KindAccessDenied},
+		{400, "SignatureNotMatch", KindAccessDenied},
+		{403, "SignatureDoesNotMatch", KindAccessDenied},
+		{400, "InvalidArgument", KindInvalidArgument},
+		{400, "MissingParameter.functionName", KindInvalidArgument},
+		{429, "ResourceThrottled", KindThrottled},
+		{429, "", KindThrottled},
+		{503, "Throttling.User", KindThrottled},
+		{400, "Throttling", KindThrottled},
+		{500, "InternalServerError", KindServer},
+		{503, "ServiceUnavailable", KindServer},
+		{502, "", KindServer},
+		{412, "PreconditionFailed", KindOther},
+		{412, "FunctionNotEmpty", KindOther},
+		{409, "ConcurrentUpdateError", KindThrottled},
+		{409, "SomeOtherConflict", KindOther},
+		{409, "", KindAlreadyExists},
+		{405, "", KindOther},
+	}
+	for _, tt := range tests {
+		if got := kindForResponse(tt.status, tt.code); got != tt.want {
+			t.Errorf("kindForResponse(%d, %q) = %v, want %v", tt.status, tt.code, got, tt.want)
+		}
+	}
+}
+
+func TestErrorMessageIsOneReadableLine(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "GetFunction", Subject: "shop-api", Status: 404, Code: "FunctionNotFound",
+			Message: "function 'shop-api' does not exist", RequestID: "1A2B", Kind: KindNotFound},
+			"GetFunction shop-api: FunctionNotFound: function 'shop-api' does not exist (request 1A2B)"},
+		{&Error{Op: "ListFunctions", Status: 502, Message: "bad gateway", Kind: KindServer},
+			"ListFunctions: bad gateway (HTTP 502)"},
+		{&Error{Op: "GetTrigger", Subject: "f/t", Kind: KindNetwork, Err: errors.New("dial tcp: refused\nsecond line")},
+			"GetTrigger f/t: dial tcp: refused second line"},
+		{&Error{Op: "DeleteFunction", Subject: "f", Kind: KindThrottled, Status: 429},
+			"DeleteFunction f: throttled (HTTP 429)"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q\nwant       %q", got, tt.want)
+		}
+	}
+}
+
+func TestKindHelpersSeeThroughWrapping(t *testing.T) {
+	base := &Error{Op: "GetFunction", Subject: "f", Kind: KindNotFound, Err: context.Canceled}
+	wrapped := fmt.Errorf("snapshot f: %w", base)
+	if !IsNotFound(wrapped) || IsAlreadyExists(wrapped) || KindOf(wrapped) != KindNotFound {
+		t.Fatalf("helpers do not unwrap: %v", wrapped)
+	}
+	if !errors.Is(wrapped, context.Canceled) {
+		t.Fatal("Unwrap does not expose the cause")
+	}
+	if KindOf(errors.New("plain")) != KindOther || IsNotFound(nil) {
+		t.Fatal("non-FC errors misclassified")
+	}
+}
+
+func TestClassifySDKErrors(t *testing.T) {
+	server := sdkerrors.NewServerError(404,
+		`{"Code":"FunctionNotFound","Message":"function 'x' does not exist","RequestId":"R-9"}`, "")
+	e := classify("GetFunction", "x", server)
+	if e.Kind != KindNotFound || e.Status != 404 || e.Code != "FunctionNotFound" || e.RequestID != "R-9" ||
+		e.Message != "function 'x' does not exist" {
+		t.Fatalf("server error mapped to %+v", e)
+	}
+
+	// A non-JSON body (a proxy's HTML page) keeps only its first line.
+	html := sdkerrors.NewServerError(502, "<html>Bad Gateway\n<body>…</body></html>", "")
+	e = classify("ListFunctions", "", html)
+	if e.Kind != KindServer || e.Code != "" || strings.Contains(e.Message, "\n") {
+		t.Fatalf("proxy error mapped to %+v", e)
+	}
+
+	netErr := &url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("refused")}}
+	e = classify("GetFunction", "x", netErr)
+	if e.Kind != KindNetwork || !neverSent(e.Err) {
+		t.Fatalf("dial error mapped to %+v (neverSent=%v)", e, neverSent(e.Err))
+	}
+	reset := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}}
+	if e = classify("CreateFunction", "x", reset); e.Kind != KindNetwork || neverSent(e.Err) {
+		t.Fatalf("read error mapped to %+v", e)
+	}
+
+	timeout := sdkerrors.NewClientError(sdkerrors.TimeoutErrorCode, "timed out", nil)
+	if e = classify("GetFunction", "x", timeout); e.Kind != KindNetwork {
+		t.Fatalf("SDK timeout mapped to %+v", e)
+	}
+	cred := &credentialsError{err: errors.New("no provider")}
+	if e = classify("GetFunction", "x", cred); e.Kind != KindAccessDenied || e.Code != "NoCredentials" {
+		t.Fatalf("credentials error mapped to %+v", e)
+	}
+	if e = classify("GetFunction", "x", errors.New("weird")); e.Kind != KindOther {
+		t.Fatalf("unknown error mapped to %+v", e)
+	}
+}

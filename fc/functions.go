@@ -1,0 +1,146 @@
+package fc
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// pageLimit is the largest page FC's list operations accept.
+const pageLimit = 100
+
+// ListFunctions returns every function whose name starts with prefix ("" for
+// all), following nextToken across pages. List items lack the state fields.
+func (c *Client) ListFunctions(ctx context.Context, prefix string) ([]Function, error) {
+	var all []Function
+	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (string, error) {
+		var page struct {
+			Functions []Function `json:"functions"`
+			NextToken string     `json:"nextToken"`
+		}
+		if err := decodeJSON(body, &page); err != nil {
+			return "", err
+		}
+		all = append(all, page.Functions...)
+		return page.NextToken, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// paginate runs a list operation page by page until nextToken is empty.
+// handle decodes one page body and returns its nextToken.
+func (c *Client) paginate(ctx context.Context, op, subject, path, prefix string, handle func([]byte) (string, error)) error {
+	seen := map[string]bool{}
+	token := ""
+	for {
+		query := map[string]string{"limit": strconv.Itoa(pageLimit)}
+		if prefix != "" {
+			query["prefix"] = prefix
+		}
+		if token != "" {
+			query["nextToken"] = token
+		}
+		body, _, err := c.do(ctx, call{op: op, subject: subject, method: http.MethodGet, path: path, query: query})
+		if err != nil {
+			return err
+		}
+		next, err := handle(body)
+		if err != nil {
+			return &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("decode page: %w", err)}
+		}
+		if next == "" {
+			return nil
+		}
+		// A token coming back twice would loop forever; FC never does
+		// that, so treat it as a broken response rather than spin.
+		if seen[next] {
+			return &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("nextToken %q repeated", next)}
+		}
+		seen[next] = true
+		token = next
+	}
+}
+
+// GetFunction returns the function's configuration (LATEST).
+func (c *Client) GetFunction(ctx context.Context, name string) (Function, error) {
+	body, _, err := c.do(ctx, call{op: "GetFunction", subject: name, method: http.MethodGet, path: apiPath("functions", name)})
+	if err != nil {
+		return nil, err
+	}
+	return decodeFunction("GetFunction", name, body)
+}
+
+// CreateFunction creates a function from a CreateFunctionInput document
+// (functionName included). If FC says the name is taken after an earlier
+// attempt of this same call may have gone through, the function is read back
+// and accepted when it matches input; otherwise the AlreadyExists error is
+// returned.
+func (c *Client) CreateFunction(ctx context.Context, input map[string]any) (Function, error) {
+	name, _ := input["functionName"].(string)
+	body, err := encodeJSON(input)
+	if err != nil {
+		return nil, fmt.Errorf("create function %s: encode input: %w", name, err)
+	}
+	resp, out, err := c.do(ctx, call{op: "CreateFunction", subject: name, method: http.MethodPost,
+		path: apiPath("functions"), body: body, timeout: codeUploadTimeout})
+	if err != nil {
+		if IsAlreadyExists(err) && out.mayHaveApplied && name != "" {
+			return c.recoverCreatedFunction(ctx, name, input, err)
+		}
+		return nil, err
+	}
+	return decodeFunction("CreateFunction", name, resp)
+}
+
+// recoverCreatedFunction decides whether an existing function is the one an
+// earlier, unanswered attempt of CreateFunction made.
+func (c *Client) recoverCreatedFunction(ctx context.Context, name string, input map[string]any, existsErr error) (Function, error) {
+	online, err := c.GetFunction(ctx, name)
+	if err != nil {
+		return nil, existsErr
+	}
+	if !functionMatchesInput(online, input) {
+		return nil, existsErr
+	}
+	return online, nil
+}
+
+// UpdateFunction applies a partial UpdateFunctionInput: omitted fields keep
+// their online value, an empty shape clears a setting.
+func (c *Client) UpdateFunction(ctx context.Context, name string, input map[string]any) (Function, error) {
+	body, err := encodeJSON(input)
+	if err != nil {
+		return nil, fmt.Errorf("update function %s: encode input: %w", name, err)
+	}
+	resp, _, err := c.do(ctx, call{op: "UpdateFunction", subject: name, method: http.MethodPut,
+		path: apiPath("functions", name), body: body, timeout: codeUploadTimeout})
+	if err != nil {
+		return nil, err
+	}
+	return decodeFunction("UpdateFunction", name, resp)
+}
+
+// DeleteFunction deletes the function. A NotFound on a retry after a lost
+// response means the first attempt did it, so it counts as success then.
+func (c *Client) DeleteFunction(ctx context.Context, name string) error {
+	_, out, err := c.do(ctx, call{op: "DeleteFunction", subject: name, method: http.MethodDelete, path: apiPath("functions", name)})
+	if err != nil && IsNotFound(err) && out.mayHaveApplied {
+		return nil
+	}
+	return err
+}
+
+func decodeFunction(op, name string, body []byte) (Function, error) {
+	var f Function
+	if err := decodeJSON(body, &f); err != nil {
+		return nil, &Error{Op: op, Subject: name, Kind: KindOther, Err: fmt.Errorf("decode function: %w", err)}
+	}
+	if f == nil {
+		return nil, &Error{Op: op, Subject: name, Kind: KindOther, Err: fmt.Errorf("empty response body")}
+	}
+	return f, nil
+}

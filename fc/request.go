@@ -1,0 +1,320 @@
+package fc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+)
+
+// apiVersion is FC 3.0's API version; it is also the first path segment.
+const apiVersion = "2023-03-30"
+
+// call describes one FC API operation. The path is built by the caller with
+// every name already percent-encoded (see apiPath): the SDK substitutes path
+// parameters verbatim.
+type call struct {
+	op      string // FC operation name, for errors and logs
+	subject string // what the operation is applied to, for errors
+	method  string
+	path    string
+	query   map[string]string
+	body    []byte // nil = no body
+	timeout time.Duration
+}
+
+// outcome is what a call learned beyond its result.
+type outcome struct {
+	// mayHaveApplied is set when an earlier attempt failed in a way that
+	// does not rule out that FC executed it (lost response, 5xx). A create
+	// that then reports "already exists" may be meeting its own first try.
+	mayHaveApplied bool
+}
+
+// apiPath joins segments under /2023-03-30, percent-encoding each one.
+func apiPath(segments ...string) string {
+	var b strings.Builder
+	b.WriteString("/" + apiVersion)
+	for _, s := range segments {
+		b.WriteString("/")
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// do runs c with retries and returns the response body of the successful
+// attempt. Throttling, 5xx and network failures are retried with
+// exponentially growing, fully jittered delays; other errors return at once.
+func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
+	var out outcome
+	var lastErr *Error
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, out, cancelled(c.op, c.subject, err)
+		}
+		body, retryAfter, err := cl.attempt(ctx, c)
+		if err == nil {
+			return body, out, nil
+		}
+		lastErr = err
+		if isContextError(err.Err) && ctx.Err() != nil {
+			return nil, out, err
+		}
+		if err.Kind == KindServer || (err.Kind == KindNetwork && !neverSent(err.Err)) {
+			out.mayHaveApplied = true
+		}
+		if !retryable(err.Kind) || attempt >= cl.retry.MaxAttempts {
+			return nil, out, lastErr
+		}
+		delay := cl.jitter(cl.retry.ceiling(attempt))
+		if retryAfter > delay {
+			delay = min(retryAfter, cl.retry.MaxDelay)
+		}
+		if err := cl.sleep(ctx, delay); err != nil {
+			return nil, out, cancelled(c.op, c.subject, err)
+		}
+	}
+}
+
+// retryable reports whether a failure of this kind may succeed on a retry.
+func retryable(k Kind) bool {
+	return k == KindThrottled || k == KindServer || k == KindNetwork
+}
+
+// neverSent reports whether a network error certainly happened before the
+// request left this host (the connection was never made), so FC cannot have
+// acted on it.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// sdkResult carries ProcessCommonRequest's results out of its goroutine.
+type sdkResult struct {
+	resp *responses.CommonResponse
+	err  error
+}
+
+// attempt sends c once through the SDK. It returns the body of a 2xx
+// response, or a classified error and any Retry-After the server sent.
+func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *Error) {
+	timeout := c.timeout
+	if timeout <= 0 {
+		timeout = apiReadTimeout
+	}
+	attemptCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel() // aborts the exchange if we return early on ctx
+
+	sdkClient, err := cl.sdkClient(attemptCtx, timeout)
+	if err != nil {
+		return nil, 0, &Error{Op: c.op, Subject: c.subject, Kind: KindOther, Err: err}
+	}
+	req := cl.commonRequest(c)
+
+	// ProcessCommonRequest has no context; running it aside lets a
+	// cancelled caller return at once, while cancel() above tears down its
+	// connection so the goroutine ends soon after.
+	done := make(chan sdkResult, 1)
+	go func() {
+		resp, err := sdkClient.ProcessCommonRequest(req)
+		done <- sdkResult{resp, err}
+	}()
+	var res sdkResult
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, 0, cancelled(c.op, c.subject, ctx.Err())
+	}
+	if res.err == nil {
+		return res.resp.GetHttpContentBytes(), 0, nil
+	}
+	if ctx.Err() != nil {
+		return nil, 0, cancelled(c.op, c.subject, ctx.Err())
+	}
+	e := classify(c.op, c.subject, res.err)
+	var retryAfter time.Duration
+	var serverErr *sdkerrors.ServerError
+	if errors.As(res.err, &serverErr) {
+		retryAfter = parseRetryAfter(http.Header(serverErr.RespHeaders).Get("Retry-After"))
+	}
+	return nil, retryAfter, e
+}
+
+// sdkClient builds an SDK client for one attempt. SDK clients mutate their
+// http.Client on every request, so sharing one between goroutines races;
+// building one is cheap (no I/O) and the connection pool lives in the shared
+// transport underneath.
+func (cl *Client) sdkClient(ctx context.Context, timeout time.Duration) (*sdk.Client, error) {
+	cfg := sdk.NewConfig()
+	cfg.AutoRetry = false // retries are ours: bounded, jittered, context-aware
+	cfg.MaxRetryTime = 0
+	cfg.Scheme = strings.ToUpper(cl.endpoint.Scheme)
+	cfg.Transport = contextTransport{ctx: ctx, base: cl.transport}
+	// Our attempt context enforces the timeout; the SDK's own timer is set
+	// later so it never fires first.
+	cfg.Timeout = timeout + time.Minute
+	cfg.UserAgent = cl.configUA
+	client, err := sdk.NewClientWithOptions(cl.region, cfg, cl.credentials)
+	if err != nil {
+		return nil, fmt.Errorf("init sdk client: %w", err)
+	}
+	client.SetReadTimeout(timeout + time.Minute)
+	client.SetConnectTimeout(connectTimeout)
+	for _, t := range cl.userAgent {
+		client.AppendUserAgent(t.name, t.version)
+	}
+	return client, nil
+}
+
+// commonRequest builds a fresh signed-on-send ROA request for c.
+func (cl *Client) commonRequest(c call) *requests.CommonRequest {
+	req := requests.NewCommonRequest()
+	req.Method = c.method
+	req.Product = "FC"
+	req.Version = apiVersion
+	req.ApiName = c.op
+	req.Scheme = cl.endpoint.Scheme
+	req.Domain = cl.endpoint.sdkDomain()
+	req.Port = cl.endpoint.Port
+	req.PathPattern = c.path
+	for k, v := range c.query {
+		req.QueryParams[k] = v
+	}
+	if c.body != nil {
+		req.SetContent(c.body)
+		req.SetContentType("application/json")
+	}
+	return req
+}
+
+// classify maps an SDK or transport error to an *Error.
+func classify(op, subject string, err error) *Error {
+	var serverErr *sdkerrors.ServerError
+	if errors.As(err, &serverErr) {
+		e := &Error{
+			Op:        op,
+			Subject:   subject,
+			Status:    serverErr.HttpStatus(),
+			Code:      serverErr.ErrorCode(),
+			Message:   serverErr.Message(),
+			RequestID: serverErr.RequestId(),
+			Err:       err,
+		}
+		if e.RequestID == "" {
+			e.RequestID = requestIDFromHeaders(http.Header(serverErr.RespHeaders))
+		}
+		if e.Code == "" {
+			// Not FC's JSON error body (a proxy page, say): the SDK put the
+			// whole body in Message. Keep the first line only.
+			e.Message = firstLine(e.Message)
+		}
+		e.Kind = kindForResponse(e.Status, e.Code)
+		return e
+	}
+	var credErr *credentialsError
+	if errors.As(err, &credErr) {
+		return &Error{Op: op, Subject: subject, Kind: KindAccessDenied, Code: "NoCredentials", Err: err}
+	}
+	var clientErr *sdkerrors.ClientError
+	if errors.As(err, &clientErr) {
+		e := &Error{Op: op, Subject: subject, Code: clientErr.ErrorCode(), Message: clientErr.Message(), Err: err}
+		if clientErr.ErrorCode() == sdkerrors.TimeoutErrorCode || isNetworkError(clientErr.OriginError()) {
+			e.Kind = KindNetwork
+		}
+		return e
+	}
+	if isNetworkError(err) {
+		return &Error{Op: op, Subject: subject, Kind: KindNetwork, Err: err}
+	}
+	return &Error{Op: op, Subject: subject, Kind: KindOther, Err: err}
+}
+
+// isNetworkError reports whether err is a failure to exchange HTTP messages
+// (as opposed to a malformed request we built).
+func isNetworkError(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true // our per-attempt timeout
+	}
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func requestIDFromHeaders(h http.Header) string {
+	for _, k := range []string{"X-Acs-Request-Id", "X-Fc-Request-Id", "X-Oss-Request-Id"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads a Retry-After header given in seconds.
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// encodeJSON renders a request body. HTML escaping is off so strings reach
+// FC byte for byte as the caller wrote them.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// decodeJSON decodes a response keeping numbers as json.Number, so values
+// pass through fcgit with their exact text.
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after JSON value")
+	}
+	return nil
+}

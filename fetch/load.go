@@ -1,0 +1,105 @@
+package fetch
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// LoadFunctions reads the functions of a managed directory tree (a commit's
+// <dir>/, zero = none): each sub-directory's function.toml, decoded strictly,
+// and its code tree. Errors name the file, so a typo in a committed
+// function.toml stops push with its file and line.
+func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, error) {
+	out := map[string]*Function{}
+	if tree.IsZero() {
+		return out, nil
+	}
+	entries, err := repo.ReadTree(tree)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Mode != filemode.Dir {
+			// Files beside the function directories (a README) are not functions.
+			continue
+		}
+		fn := &Function{Name: e.Name, Tree: e.Hash}
+		p := path.Join(dir, e.Name, "function.toml")
+		te, ok, err := repo.TreeEntryAt(e.Hash, "function.toml")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: missing: every directory under %s/ is a function and needs one", p, dir)
+		}
+		fn.TOML, err = repo.ReadBlob(te.Hash)
+		if err != nil {
+			return nil, err
+		}
+		fn.State, err = snapshot.Decode(p, fn.TOML, e.Name)
+		if err != nil {
+			return nil, err
+		}
+		if ce, ok, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
+			return nil, err
+		} else if ok && ce.Mode == filemode.Dir {
+			fn.CodeTree = ce.Hash
+		}
+		out[e.Name] = fn
+	}
+	return out, nil
+}
+
+// Same reports whether two functions hold the same desired state: equal
+// configuration (FC's defaults and absent keys alike) and the same code.
+func Same(a, b *Function) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.CodeTree == b.CodeTree && snapshot.Equal(a.State, b.State)
+}
+
+// CodeFiles lists a code tree's files for zipping, reading blobs lazily.
+func CodeFiles(repo *gitstate.Repo, tree plumbing.Hash) ([]snapshot.CodeFile, error) {
+	var files []snapshot.CodeFile
+	err := repo.WalkTree(tree, func(p string, e gitstate.TreeEntry) error {
+		var mode = fileMode(e.Mode)
+		if mode == 0 {
+			return fmt.Errorf("code/%s: unsupported entry (mode %v)", p, e.Mode)
+		}
+		h := e.Hash
+		rc, size, err := repo.OpenBlob(h)
+		if err != nil {
+			return err
+		}
+		rc.Close()
+		files = append(files, snapshot.CodeFile{Path: p, Mode: mode, Size: size, Open: func() (io.ReadCloser, error) {
+			rc, _, err := repo.OpenBlob(h)
+			return rc, err
+		}})
+		return nil
+	})
+	return files, err
+}
+
+// fileMode maps git's modes to the modes code archives carry; 0 for entries a
+// code package cannot hold (submodules).
+func fileMode(m filemode.FileMode) fs.FileMode {
+	switch m {
+	case filemode.Regular, filemode.Deprecated:
+		return 0o644
+	case filemode.Executable:
+		return 0o755
+	case filemode.Symlink:
+		return fs.ModeSymlink | 0o777
+	}
+	return 0
+}

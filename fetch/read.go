@@ -1,0 +1,358 @@
+// Package fetch reads the online state of the functions a repository manages,
+// stores it as git objects without touching the work tree or the index, and
+// records it as a commit on the online branch.
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// Client is the part of the FC client that reading online state needs.
+type Client interface {
+	ListFunctions(ctx context.Context, prefix string) ([]fc.Function, error)
+	ListTriggers(ctx context.Context, function string) ([]fc.Trigger, error)
+	GetFunctionCode(ctx context.Context, name string) (fc.CodeLocation, error)
+	DownloadCode(ctx context.Context, url string) (io.ReadCloser, error)
+}
+
+// Options say what to read and how.
+type Options struct {
+	Prefix  string            // server-side name prefix filter
+	InScope func(string) bool // further filter on names; nil = all
+	Jobs    int               // concurrent functions; <= 0 means 16
+	// Progress, when set, is called after each function is read.
+	Progress func(done, total int)
+	// Limits for code archives; zero values take snapshot's defaults.
+	ZipLimits snapshot.ZipLimits
+}
+
+// Base is what an earlier snapshot of the online state offers for reuse: the
+// managed directory's tree and the note of the commit holding it. Zero values
+// mean there is nothing to reuse.
+type Base struct {
+	Tree plumbing.Hash
+	Note *Note
+}
+
+// Online is the online state of the managed functions, stored as git objects.
+type Online struct {
+	Tree      plumbing.Hash // the managed directory: one sub-tree per function
+	Functions map[string]*Function
+	Note      *Note
+	// Downloads counts code packages that had to be downloaded (the rest were
+	// reused from Base because their checksum had not changed).
+	Downloads int
+}
+
+// Function is one function's online state.
+type Function struct {
+	Name     string
+	Raw      fc.Function
+	Triggers []fc.Trigger
+	State    *snapshot.State
+	TOML     []byte
+	Tree     plumbing.Hash // <dir>/<name>/
+	CodeTree plumbing.Hash // <dir>/<name>/code/, zero when there is no code
+}
+
+// Names returns the function names in order.
+func (o *Online) Names() []string {
+	names := make([]string, 0, len(o.Functions))
+	for n := range o.Functions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// reader holds what one Read shares across its workers.
+type reader struct {
+	client Client
+	repo   *gitstate.Repo
+	base   Base
+	opts   Options
+	// mu serialises writes to the object store: go-git's storage is not
+	// documented as safe for concurrent writers.
+	mu sync.Mutex
+}
+
+// Read reads every in-scope function with its triggers and code and stores
+// the result as git objects. Nothing is written but objects: no ref moves.
+func Read(ctx context.Context, client Client, repo *gitstate.Repo, base Base, opts Options) (*Online, error) {
+	if opts.Jobs <= 0 {
+		opts.Jobs = 16
+	}
+	if base.Note == nil {
+		base.Note = &Note{Functions: map[string]FunctionMeta{}}
+	}
+	list, err := client.ListFunctions(ctx, opts.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list functions: %w", err)
+	}
+	var fns []fc.Function
+	for _, f := range list {
+		if opts.InScope == nil || opts.InScope(f.Name()) {
+			fns = append(fns, f)
+		}
+	}
+	r := &reader{client: client, repo: repo, base: base, opts: opts}
+	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}}
+	var (
+		mu   sync.Mutex
+		done int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, f := range fns {
+		g.Go(func() error {
+			fn, meta, downloaded, err := r.readFunction(gctx, f)
+			if err != nil {
+				return fmt.Errorf("read function %s: %w", f.Name(), err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out.Functions[fn.Name] = fn
+			out.Note.Functions[fn.Name] = meta
+			if downloaded {
+				out.Downloads++
+			}
+			done++
+			if opts.Progress != nil {
+				opts.Progress(done, len(fns))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	entries := make([]gitstate.TreeEntry, 0, len(out.Functions))
+	for _, name := range out.Names() {
+		entries = append(entries, gitstate.TreeEntry{Name: name, Mode: filemode.Dir, Hash: out.Functions[name].Tree})
+	}
+	out.Tree, err = repo.StoreTree(entries)
+	if err != nil {
+		return nil, fmt.Errorf("store managed directory tree: %w", err)
+	}
+	return out, nil
+}
+
+func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, FunctionMeta, bool, error) {
+	name := raw.Name()
+	triggers, err := r.client.ListTriggers(ctx, name)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	st, err := snapshot.FromAPI(raw, triggers)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	fn := &Function{Name: name, Raw: raw, Triggers: triggers, State: st}
+	meta := FunctionMeta{
+		LastModifiedTime: raw.LastModifiedTime(),
+		CodeChecksum:     raw.CodeChecksum(),
+		FunctionArn:      raw.Arn(),
+		Triggers:         map[string]TriggerMeta{},
+	}
+	for _, t := range triggers {
+		meta.Triggers[t.Name()] = TriggerMetaOf(t)
+	}
+	if len(meta.Triggers) == 0 {
+		meta.Triggers = nil
+	}
+
+	prev, prevTree, err := r.previous(name)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	downloaded := false
+	if hasCode(raw) {
+		fn.CodeTree, downloaded, err = r.codeTree(ctx, name, raw.CodeChecksum())
+		if err != nil {
+			return nil, FunctionMeta{}, false, err
+		}
+	}
+	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree {
+		// Same desired state as before: keep the previous files byte for
+		// byte (a hand-written function.toml stays as its author wrote it).
+		fn.TOML, fn.Tree = prev.toml, prevTree
+		return fn, meta, downloaded, nil
+	}
+	var prevState *snapshot.State
+	if prev != nil {
+		prevState = prev.state
+	}
+	fn.TOML, err = snapshot.Encode(st, prevState)
+	if err != nil {
+		return nil, FunctionMeta{}, false, fmt.Errorf("encode function.toml: %w", err)
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tomlHash, err := r.repo.StoreBlob(fn.TOML)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	entries := []gitstate.TreeEntry{{Name: "function.toml", Mode: filemode.Regular, Hash: tomlHash}}
+	if !fn.CodeTree.IsZero() {
+		entries = append(entries, gitstate.TreeEntry{Name: "code", Mode: filemode.Dir, Hash: fn.CodeTree})
+	}
+	fn.Tree, err = r.repo.StoreTree(entries)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	return fn, meta, downloaded, nil
+}
+
+// hasCode reports whether FC keeps a code package for the function: custom
+// container functions run an image instead.
+func hasCode(raw fc.Function) bool {
+	if rt, _ := raw["runtime"].(string); rt == "custom-container" {
+		return false
+	}
+	return raw.CodeChecksum() != ""
+}
+
+// previousFunction is a function as the base tree holds it.
+type previousFunction struct {
+	state *snapshot.State
+	toml  []byte
+	code  plumbing.Hash
+}
+
+// previous reads the function from the base tree, so that an unchanged
+// function keeps its files and a changed one keeps the file's choices about
+// default-valued keys. A file that does not decode counts as absent: the new
+// snapshot then takes the canonical form.
+func (r *reader) previous(name string) (*previousFunction, plumbing.Hash, error) {
+	if r.base.Tree.IsZero() {
+		return nil, plumbing.ZeroHash, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dir, ok, err := r.repo.TreeEntryAt(r.base.Tree, name)
+	if err != nil || !ok || dir.Mode != filemode.Dir {
+		return nil, plumbing.ZeroHash, err
+	}
+	e, ok, err := r.repo.TreeEntryAt(dir.Hash, "function.toml")
+	if err != nil || !ok {
+		return nil, plumbing.ZeroHash, err
+	}
+	data, err := r.repo.ReadBlob(e.Hash)
+	if err != nil {
+		return nil, plumbing.ZeroHash, err
+	}
+	st, err := snapshot.Decode(name+"/function.toml", data, name)
+	if err != nil {
+		return nil, plumbing.ZeroHash, nil
+	}
+	p := &previousFunction{state: st, toml: data}
+	if c, ok, err := r.repo.TreeEntryAt(dir.Hash, "code"); err != nil {
+		return nil, plumbing.ZeroHash, err
+	} else if ok && c.Mode == filemode.Dir {
+		p.code = c.Hash
+	}
+	return p, dir.Hash, nil
+}
+
+// codeTree returns the tree of the function's code: the base's when the
+// checksum is unchanged, otherwise the downloaded and unpacked package.
+func (r *reader) codeTree(ctx context.Context, name, checksum string) (plumbing.Hash, bool, error) {
+	if !r.base.Tree.IsZero() && checksum != "" && r.base.Note.Functions[name].CodeChecksum == checksum {
+		r.mu.Lock()
+		e, ok, err := r.repo.TreeEntryAt(r.base.Tree, path.Join(name, "code"))
+		r.mu.Unlock()
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		if ok && e.Mode == filemode.Dir {
+			return e.Hash, false, nil
+		}
+	}
+	h, err := r.downloadCode(ctx, name)
+	return h, true, err
+}
+
+func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, error) {
+	loc, err := r.client.GetFunctionCode(ctx, name)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	body, err := r.client.DownloadCode(ctx, loc.URL)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
+	}
+	defer body.Close()
+	// A zip is read from its end, so the stream is spooled to a temporary
+	// file rather than held in memory.
+	tmp, err := os.CreateTemp("", "fcgit-code-*.zip")
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	sum := fc.NewChecksum()
+	size, err := io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, body})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
+	}
+	if got := fmt.Sprint(sum.Sum64()); loc.Checksum != "" && got != loc.Checksum {
+		return plumbing.ZeroHash, fmt.Errorf("download code: checksum %s, FC says %s (interrupted download?)", got, loc.Checksum)
+	}
+	var files []fileEntry
+	err = snapshot.ReadZip(tmp, size, r.opts.ZipLimits, func(f snapshot.CodeFile) error {
+		mode, err := gitMode(f.Mode)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		r.mu.Lock()
+		h, err := r.repo.StoreBlobFrom(rc, f.Size)
+		r.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("store %s: %w", f.Path, err)
+		}
+		files = append(files, fileEntry{Path: f.Path, Mode: mode, Hash: h})
+		return nil
+	})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("unpack code: %w", err)
+	}
+	if len(files) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return buildTree(r.repo, files)
+}
+
+// ctxReader stops a long copy when the context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,235 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// Branch names the online branch and the managed directory inside its trees.
+type Branch struct {
+	Ref    string // "refs/heads/fcgit/online"
+	Dir    string // "functions"
+	Region string // named in commit messages and notes
+}
+
+// Tip is the online branch's current state.
+type Tip struct {
+	Commit plumbing.Hash // zero when the branch does not exist yet
+	Root   plumbing.Hash // the commit's tree
+	Tree   plumbing.Hash // the managed directory inside it; zero when absent
+	Note   *Note         // never nil
+}
+
+// LoadTip reads the online branch's tip, its managed directory and its note.
+func LoadTip(repo *gitstate.Repo, b Branch) (*Tip, error) {
+	t := &Tip{Note: &Note{Functions: map[string]FunctionMeta{}}}
+	h, ok, err := repo.ResolveRef(b.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", b.Ref, err)
+	}
+	if !ok {
+		return t, nil
+	}
+	t.Commit = h
+	c, err := repo.ReadCommit(h)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", b.Ref, err)
+	}
+	t.Root = c.TreeHash
+	if e, ok, err := repo.TreeEntryAt(t.Root, b.Dir); err != nil {
+		return nil, err
+	} else if ok {
+		t.Tree = e.Hash
+	}
+	data, ok, err := repo.ReadNote(NotesRef, h)
+	if err != nil {
+		return nil, fmt.Errorf("read note of %s: %w", b.Ref, err)
+	}
+	if ok {
+		// An unreadable note only costs downloads.
+		if n, err := DecodeNote(data); err == nil {
+			t.Note = n
+		}
+	}
+	return t, nil
+}
+
+// Base returns what the tip offers to the next Read.
+func (t *Tip) Base() Base { return Base{Tree: t.Tree, Note: t.Note} }
+
+// Change is what happened to one function between two snapshots.
+type Change struct {
+	Name   string
+	Kind   string   // "added", "deleted", "changed"
+	Config []string // changed configuration paths (snapshot.Diff), triggers included
+	Code   bool     // code tree changed
+}
+
+// Changes compares the tip's managed directory with the online state.
+func Changes(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
+	old := map[string]gitstate.TreeEntry{}
+	if !tip.Tree.IsZero() {
+		entries, err := repo.ReadTree(tip.Tree)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			old[e.Name] = e
+		}
+	}
+	var out []Change
+	for _, name := range on.Names() {
+		fn := on.Functions[name]
+		e, ok := old[name]
+		delete(old, name)
+		switch {
+		case !ok:
+			out = append(out, Change{Name: name, Kind: "added"})
+		case e.Hash != fn.Tree:
+			ch := Change{Name: name, Kind: "changed"}
+			prevCode, _, err := repo.TreeEntryAt(tip.Tree, path.Join(name, "code"))
+			if err != nil {
+				return nil, err
+			}
+			ch.Code = prevCode.Hash != fn.CodeTree
+			prevTOML, ok, err := repo.TreeEntryAt(tip.Tree, path.Join(name, "function.toml"))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				data, err := repo.ReadBlob(prevTOML.Hash)
+				if err != nil {
+					return nil, err
+				}
+				if prev, err := snapshot.Decode(name+"/function.toml", data, name); err == nil {
+					ch.Config = snapshot.Diff(prev, fn.State)
+				} else if string(data) != string(fn.TOML) {
+					ch.Config = []string{"function.toml"}
+				}
+			}
+			out = append(out, ch)
+		}
+	}
+	for name := range old {
+		out = append(out, Change{Name: name, Kind: "deleted"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Describe renders changes for people: "config: memorySize; code".
+func (c Change) Describe() string {
+	var parts []string
+	var cfg, trg []string
+	for _, p := range c.Config {
+		if strings.HasPrefix(p, "triggers.") {
+			trg = append(trg, strings.TrimPrefix(p, "triggers."))
+		} else {
+			cfg = append(cfg, p)
+		}
+	}
+	if len(cfg) > 0 {
+		parts = append(parts, "config: "+strings.Join(cfg, ", "))
+	}
+	if c.Code {
+		parts = append(parts, "code")
+	}
+	if len(trg) > 0 {
+		parts = append(parts, "triggers: "+strings.Join(trg, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Message is the commit message for recording changes seen online.
+func Message(region string, changes []Change) string {
+	count := map[string]int{}
+	for _, c := range changes {
+		count[c.Kind]++
+	}
+	var head []string
+	for _, k := range []string{"added", "changed", "deleted"} {
+		if count[k] > 0 {
+			head = append(head, fmt.Sprintf("%d %s", count[k], k))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Online state of %s: %s\n\n", region, strings.Join(head, ", "))
+	for _, c := range changes {
+		switch c.Kind {
+		case "changed":
+			fmt.Fprintf(&b, "changed: %s (%s)\n", c.Name, c.Describe())
+		default:
+			fmt.Fprintf(&b, "%s: %s\n", c.Kind, c.Name)
+		}
+	}
+	return b.String()
+}
+
+// ErrBranchMoved is returned when the online branch moved while fetch ran
+// (another fcgit or git command): nothing was recorded.
+var ErrBranchMoved = errors.New("the online branch moved while fetch was running; run fetch again")
+
+// Record commits the online state on the online branch when it differs from
+// the tip: parent = old tip, tree = old tip's tree with only the managed
+// directory replaced (a root commit holding the managed directory alone the
+// first time). It then attaches the note. It returns the new tip commit, or
+// the old one with changed=false when online state equals the tip; the note is
+// refreshed in that case too, since volatile metadata may have moved.
+func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Change) (plumbing.Hash, bool, error) {
+	on.Note.Region = b.Region
+	if !tip.Commit.IsZero() && tip.Tree == on.Tree {
+		if string(tip.Note.Encode()) != string(on.Note.Encode()) {
+			if err := repo.WriteNote(NotesRef, tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {
+				return tip.Commit, false, fmt.Errorf("write note: %w", err)
+			}
+		}
+		return tip.Commit, false, nil
+	}
+	root := tip.Root
+	if root.IsZero() {
+		root = gitstate.EmptyTree
+	}
+	newRoot, err := repo.ReplaceSubtree(root, b.Dir, on.Tree)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
+	}
+	author, committer, err := repo.DefaultSignature()
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	var parents []plumbing.Hash
+	if !tip.Commit.IsZero() {
+		parents = []plumbing.Hash{tip.Commit}
+	}
+	commit, err := repo.StoreCommit(gitstate.CommitSpec{
+		Tree: newRoot, Parents: parents, Message: Message(b.Region, changes),
+		Author: author, Committer: committer,
+	})
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("store commit: %w", err)
+	}
+	if err := repo.UpdateRef(b.Ref, commit, tip.Commit, "fcgit fetch"); err != nil {
+		if errors.Is(err, gitstate.ErrRefChanged) {
+			return plumbing.ZeroHash, false, fmt.Errorf("%w (%v)", ErrBranchMoved, err)
+		}
+		return plumbing.ZeroHash, false, fmt.Errorf("update %s: %w", b.Ref, err)
+	}
+	if err := repo.WriteNote(NotesRef, commit, on.Note.Encode(), "fcgit: metadata of "+commit.String()[:12]); err != nil {
+		// Keep "all or nothing": without its note the commit would make the
+		// next fetch download every package again, but more importantly the
+		// caller was told nothing changed on failure.
+		if rerr := repo.UpdateRef(b.Ref, tip.Commit, commit, "fcgit fetch: undo, note failed"); rerr != nil {
+			return plumbing.ZeroHash, false, fmt.Errorf("write note: %w (and undoing the branch update failed: %v)", err, rerr)
+		}
+		return plumbing.ZeroHash, false, fmt.Errorf("write note: %w", err)
+	}
+	return commit, true, nil
+}

@@ -1,0 +1,71 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes: a contract (DESIGN.md). Every command's --help repeats the ones
+// it can return; this is the only place errors become codes.
+const (
+	exitOK       = 0 // done, or nothing to do
+	exitError    = 1 // bad input, API or I/O failure
+	exitUsage    = 2 // unknown command or flag, bad argument
+	exitDrift    = 3 // refused because of drift
+	exitConflict = 4 // pull stopped with merge conflicts
+)
+
+const exitCodesHelp = `EXIT CODES:
+   0  done, or nothing to do
+   1  error: bad input, API or I/O failure
+   2  usage error: unknown command or flag, bad argument
+   3  refused because of drift (online changed, online changes not merged, deletion without --prune)
+   4  pull stopped with merge conflicts, left for git tools`
+
+// usageError is a mistake in the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Coded is implemented by errors that carry their own exit code: the drift
+// and conflict refusals of the pull and push packages.
+type coded interface{ ExitCode() int }
+
+// silentError has already been reported to the user; only its code is left.
+type silentError struct{ code int }
+
+func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e silentError) ExitCode() int { return e.code }
+
+// report prints err (one line unless verbose) and returns the exit code.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var s silentError
+	if errors.As(err, &s) {
+		return s.code
+	}
+	code := exitError
+	var u usageError
+	var c coded
+	switch {
+	case errors.As(err, &u):
+		code = exitUsage
+	case errors.As(err, &c):
+		code = c.ExitCode()
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "fcgit: interrupted; nothing was left half-done")
+		return exitError
+	}
+	fmt.Fprintf(stderr, "fcgit: %v\n", err)
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "Run 'fcgit --help' or 'fcgit <command> --help' for usage.")
+	}
+	return code
+}

@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fcgit/fcgit/fetch"
+)
+
+var jobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 16, Usage: "read or deploy up to `N` functions at once"}
+
+func fetchCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:  "fetch",
+		Usage: "record the online state on the online branch (work tree and index untouched)",
+		Description: `Reads every function in scope (fcgit.toml [scope]) with its triggers and
+code, and when that differs from the online branch (fcgit/online) commits it
+there: one commit per observed online state, whose message says what changed
+online. Code is downloaded only when its checksum changed. The work tree, the
+index and your branches are not touched; an error or Ctrl-C leaves the online
+branch and its notes as they were.
+
+EXAMPLES:
+   fcgit fetch
+   git log -p fcgit/online
+   git notes --ref fcgit show fcgit/online
+
+` + exitCodesHelp,
+		Flags: []cli.Flag{jobsFlag},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			w, err := openWorkspace(c, env)
+			if err != nil {
+				return err
+			}
+			res, err := w.fetch(c)
+			if err != nil {
+				return err
+			}
+			if !globalBool(c, "quiet") || res.changed {
+				res.print(w.env, globalBool(c, "verbose"))
+			}
+			return nil
+		},
+	}
+}
+
+// fetchResult is what a fetch did, for printing.
+type fetchResult struct {
+	branch    string
+	commit    string
+	changed   bool
+	changes   []fetch.Change
+	functions int
+	downloads int
+}
+
+func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
+	b := w.branch()
+	tip, err := fetch.LoadTip(w.repo, b)
+	if err != nil {
+		return nil, err
+	}
+	on, err := fetch.Read(c.Context, w.client, w.repo, tip.Base(), w.fetchOptions(c))
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	changes, err := fetch.Changes(w.repo, tip, on)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	commit, changed, err := fetch.Record(w.repo, b, tip, on, changes)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	return &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
+		functions: len(on.Functions), downloads: on.Downloads}, nil
+}
+
+func (r *fetchResult) print(env Env, verbose bool) {
+	if !r.changed {
+		fmt.Fprintf(env.Stdout, "%s is up to date with online state (%d functions)\n", r.branch, r.functions)
+		return
+	}
+	fmt.Fprintf(env.Stdout, "%s -> %s: %d functions online\n", r.branch, r.commit[:12], r.functions)
+	for _, ch := range r.changes {
+		if d := ch.Describe(); d != "" {
+			fmt.Fprintf(env.Stdout, "  %-8s %s (%s)\n", ch.Kind, ch.Name, d)
+		} else {
+			fmt.Fprintf(env.Stdout, "  %-8s %s\n", ch.Kind, ch.Name)
+		}
+	}
+	if verbose {
+		fmt.Fprintf(env.Stdout, "  %d code packages downloaded\n", r.downloads)
+	}
+}

@@ -1,0 +1,190 @@
+// Package cmd is fcgit's command line: flag wiring, one file per command, and
+// the mapping of errors to exit codes. The work itself lives in the packages
+// the commands call.
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+)
+
+// Env is what a run of fcgit may touch outside its arguments. Tests build one
+// to drive the whole program in-process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+	// Terminal reports whether stdin and stdout are an interactive terminal
+	// (prompts and progress are shown only then); nil means never.
+	Terminal func() bool
+}
+
+// Std is the process environment.
+func Std() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Terminal: func() bool {
+			return term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
+		},
+	}
+}
+
+func (e Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+func (e Env) terminal() bool { return e.Terminal != nil && e.Terminal() }
+
+// Main runs fcgit with args (args[0] is the program name) and returns the
+// process exit code.
+func Main(ctx context.Context, args []string, env Env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
+			code = exitError
+		}
+	}()
+	var unknownCommand error
+	app := newApp(env, &unknownCommand)
+	err := app.RunContext(ctx, args)
+	if err == nil && unknownCommand != nil {
+		err = unknownCommand
+	}
+	return report(err, env.Stderr)
+}
+
+func newApp(env Env, unknownCommand *error) *cli.App {
+	app := &cli.App{
+		Name:  "fcgit",
+		Usage: "keep Function Compute functions in git; drift becomes a git merge",
+		Description: `fcgit keeps Alibaba Cloud Function Compute (FC 3.0) functions in a git
+repository. Online state is the branch fcgit/online: "fcgit pull" brings
+console edits in as a merge, "fcgit push" deploys and refuses when online
+state changed since the last deploy.
+
+EXAMPLES:
+   fcgit init --region cn-hangzhou --prefix shop-
+   fcgit pull
+   fcgit push --dry-run
+   fcgit push
+
+` + exitCodesHelp,
+		Reader:                 env.Stdin,
+		Writer:                 env.Stdout,
+		ErrWriter:              env.Stderr,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: false,
+		Suggest:                true,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		CommandNotFound: func(_ *cli.Context, name string) {
+			*unknownCommand = usagef("unknown command %q", name)
+		},
+		Flags: globalFlags(),
+		Commands: []*cli.Command{
+			initCommand(env),
+			fetchCommand(env),
+			pullCommand(env),
+			statusCommand(env),
+			pushCommand(env),
+			emulatorCommand(env),
+		},
+	}
+	for _, c := range app.Commands {
+		c.Flags = append(c.Flags, commandGlobalFlags()...)
+		c.OnUsageError = app.OnUsageError
+		c.CustomHelpTemplate = commandHelpTemplate
+	}
+	return app
+}
+
+// commandHelpTemplate is urfave/cli's command help with the description
+// (examples, exit codes) placed after the options.
+var commandHelpTemplate = `NAME:
+   {{template "helpNameTemplate" .}}
+
+USAGE:
+   {{if .UsageText}}{{wrap .UsageText 3}}{{else}}{{.HelpName}}{{if .VisibleFlags}} [options]{{end}}{{if .ArgsUsage}} {{.ArgsUsage}}{{end}}{{end}}{{if .VisibleFlags}}
+
+OPTIONS:{{template "visibleFlagTemplate" .}}{{end}}{{if .Description}}
+
+{{.Description}}{{end}}
+`
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "C", Usage: "run as if fcgit was started in `DIR`"},
+		&cli.StringFlag{Name: "endpoint", Usage: "FC API endpoint `URL` (emulator, private endpoint); default from fcgit.toml, then https://fcv3.<region>.aliyuncs.com", EnvVars: []string{"FCGIT_ENDPOINT"}},
+		&cli.StringFlag{Name: "region", Usage: "FC `REGION`, overriding fcgit.toml", EnvVars: []string{"FCGIT_REGION"}},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more: each request phase, error details"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and results"},
+	}
+}
+
+// noArgs rejects positional arguments for commands that take none.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return usagef("%s: unexpected argument %q", c.Command.Name, c.Args().First())
+	}
+	return nil
+}
+
+// commandGlobalFlags are the global flags again, so that they work after the
+// command name too (fcgit init --region …), as users type them. They carry no
+// environment variables: the app-level flags do, and globalString falls back
+// to those.
+func commandGlobalFlags() []cli.Flag {
+	var out []cli.Flag
+	for _, f := range globalFlags() {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			c := *f
+			c.EnvVars = nil
+			out = append(out, &c)
+		case *cli.BoolFlag:
+			c := *f
+			c.EnvVars = nil
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// globalString reads a global flag wherever on the command line it was
+// given, the innermost first, then the app level (which holds env values).
+func globalString(c *cli.Context, name string) string {
+	lineage := c.Lineage()
+	for _, x := range lineage {
+		for _, n := range x.LocalFlagNames() {
+			if n == name {
+				return x.String(name)
+			}
+		}
+	}
+	return lineage[len(lineage)-1].String(name)
+}
+
+func globalBool(c *cli.Context, name string) bool {
+	lineage := c.Lineage()
+	for _, x := range lineage {
+		for _, n := range x.LocalFlagNames() {
+			if n == name {
+				return x.Bool(name)
+			}
+		}
+	}
+	return lineage[len(lineage)-1].Bool(name)
+}

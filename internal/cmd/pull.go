@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fcgit/fcgit/merge/textmerge"
+	"github.com/fcgit/fcgit/pull"
+)
+
+func pullCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:  "pull",
+		Usage: "fetch, then merge the online branch into the current branch",
+		Description: `Runs fcgit fetch, then merges the online branch (fcgit/online) into the
+current branch exactly as git merge would: already up to date, fast-forward,
+or a three-way merge with base = the last deploy or pull (the empty tree
+when the histories are unrelated, e.g. functions that exist online but were
+never deployed from this repository).
+
+function.toml files merge key by key; code merges line by line like git.
+Conflicts are left in git's own state (markers, index stages, MERGE_HEAD):
+use git status, git diff, git mergetool, then git add and git commit, or
+git merge --abort. The conflict style follows merge.conflictStyle.
+
+EXAMPLES:
+   fcgit pull
+   fcgit pull --no-commit
+   fcgit pull -X theirs        # take online's side of every conflicting hunk or key
+
+` + exitCodesHelp,
+		Flags: []cli.Flag{
+			jobsFlag,
+			&cli.StringFlag{Name: "strategy-option", Aliases: []string{"X"}, Usage: "`ours` or `theirs`: resolve conflicts to that side, as git merge -X does"},
+			&cli.BoolFlag{Name: "no-commit", Usage: "merge but stop before committing, as git merge --no-commit"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			var favor textmerge.Favor
+			switch x := c.String("strategy-option"); x {
+			case "":
+			case "ours":
+				favor = textmerge.FavorOurs
+			case "theirs":
+				favor = textmerge.FavorTheirs
+			default:
+				return usagef("-X %s: want ours or theirs", x)
+			}
+			w, err := openWorkspace(c, env)
+			if err != nil {
+				return err
+			}
+			// Refuse before fetching: a pull that cannot merge should not
+			// leave the user wondering whether it did anything.
+			if err := pull.CheckMergeable(w.repo); err != nil {
+				return err
+			}
+			fr, err := w.fetch(c)
+			if err != nil {
+				return err
+			}
+			if fr.changed && !globalBool(c, "quiet") {
+				fr.print(env, globalBool(c, "verbose"))
+			}
+			out, err := pull.Pull(w.repo, pull.Options{
+				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, Region: w.cfg.Region,
+				Favor: favor, NoCommit: c.Bool("no-commit"),
+			})
+			var ce *pull.ConflictError
+			if errors.As(err, &ce) {
+				printConflicts(env, ce)
+				return silentError{exitConflict}
+			}
+			if err != nil {
+				return err
+			}
+			printPull(env, w.cfg.Branch, out)
+			return nil
+		},
+	}
+}
+
+func printPull(env Env, branch string, out *pull.Outcome) {
+	switch out.Kind {
+	case "nothing-online":
+		fmt.Fprintln(env.Stdout, "Nothing online yet.")
+	case "up-to-date":
+		fmt.Fprintln(env.Stdout, "Already up to date.")
+	case "fast-forward":
+		fmt.Fprintf(env.Stdout, "Fast-forward %s..%s\n", short(out.Old.String()), short(out.New.String()))
+	case "merged":
+		fmt.Fprintf(env.Stdout, "Merged %s: %s\n", branch, short(out.New.String()))
+		for _, p := range out.Merged {
+			fmt.Fprintf(env.Stdout, "  auto-merged %s\n", p)
+		}
+	case "merged-uncommitted":
+		fmt.Fprintf(env.Stdout, "Automatic merge went well; stopped before committing as requested (git commit to finish).\n")
+	}
+}
+
+func printConflicts(env Env, ce *pull.ConflictError) {
+	for _, c := range ce.Conflicts {
+		line := fmt.Sprintf("CONFLICT (%s): %s", c.Kind, c.Path)
+		if len(c.Details) > 0 {
+			line += ": " + strings.Join(c.Details, ", ")
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+	fmt.Fprintln(env.Stderr, "Automatic merge failed; fix conflicts and then commit the result (git status shows them; git merge --abort undoes the merge).")
+}
+
+func short(h string) string {
+	if len(h) > 7 {
+		return h[:7]
+	}
+	return h
+}

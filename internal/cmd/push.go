@@ -1,0 +1,162 @@
+package cmd
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fcgit/fcgit/push"
+)
+
+func pushCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:  "push",
+		Usage: "deploy the committed HEAD; refuse when online state drifted",
+		Description: `Deploys what HEAD holds under the managed directory, and nothing else:
+only the difference between the online branch and HEAD is written.
+
+Refuses (exit 3) when the online branch has commits HEAD does not contain
+("run fcgit pull"), when a function changed online since the last fetch or
+deploy (each drifted function is named with what drifted), or when a
+function deleted locally would be deleted online without --prune.
+On a terminal a drift refusal asks whether to overwrite (default no);
+without a terminal it never asks and never picks a side.
+
+--force (alias --use-local, as Serverless Devs users know it) overwrites
+drift, for CI: the drifted online state is committed on the online branch
+first, so the overwritten console edit stays in git log -p fcgit/online.
+
+A push cut off part-way (Ctrl-C, a failure, a killed process) is recorded
+in refs/fcgit/deploying; the next push finishes it without calling it drift.
+
+EXAMPLES:
+   fcgit push --dry-run
+   fcgit push --dry-run --json
+   fcgit push
+   fcgit push --use-local        # CI: deploy local state even over console edits
+   fcgit push --prune            # also delete functions removed from the repository
+
+` + exitCodesHelp,
+		Flags: []cli.Flag{
+			jobsFlag,
+			&cli.BoolFlag{Name: "force", Aliases: []string{"use-local", "f"}, Usage: "overwrite online changes (recorded on the online branch first)"},
+			&cli.BoolFlag{Name: "prune", Usage: "delete functions online that HEAD no longer has"},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan; change nothing"},
+			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the plan as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			if c.Bool("json") && !c.Bool("dry-run") {
+				return usagef("push: --json goes with --dry-run")
+			}
+			w, err := openWorkspace(c, env)
+			if err != nil {
+				return err
+			}
+			opts := push.Options{
+				Branch: w.branch(), Fetch: w.fetchOptions(c), Force: c.Bool("force"), Prune: c.Bool("prune"),
+				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"),
+			}
+			if env.terminal() && !c.Bool("json") {
+				opts.Confirm = func(drift []push.Drift) bool {
+					fmt.Fprintln(env.Stdout, (&push.DriftError{Drift: drift}).Error())
+					fmt.Fprint(env.Stdout, "Overwrite online changes with local? [y/N] ")
+					line, _ := bufio.NewReader(env.Stdin).ReadString('\n')
+					ans := strings.ToLower(strings.TrimSpace(line))
+					return ans == "y" || ans == "yes"
+				}
+			}
+			res, err := push.Push(c.Context, w.client, w.repo, opts)
+			var partial *push.PartialError
+			if errors.As(err, &partial) && res != nil {
+				printDeployed(env, res)
+			}
+			if err != nil {
+				return err
+			}
+			if opts.DryRun {
+				if c.Bool("json") {
+					enc := json.NewEncoder(env.Stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(dryRunJSON{Plan: res.Plan, Drift: res.Drift, Writes: res.Plan.Writes()})
+				}
+				printPlan(env, res.Plan, res.Drift)
+				return nil
+			}
+			if len(res.Drift) > 0 {
+				fmt.Fprintf(env.Stdout, "Overwrote online changes (recorded on %s first):\n", w.cfg.Branch)
+				for _, d := range res.Drift {
+					fmt.Fprintf(env.Stdout, "  %s\n", d.Describe())
+				}
+			}
+			if res.Plan.Empty() {
+				fmt.Fprintln(env.Stdout, "Everything up to date: nothing to deploy.")
+				return nil
+			}
+			printDeployed(env, res)
+			return nil
+		},
+	}
+}
+
+// dryRunJSON is push --dry-run --json's output: a documented, stable shape
+// (docs/commands.md).
+type dryRunJSON struct {
+	Plan   *push.Plan   `json:"plan"`
+	Drift  []push.Drift `json:"overwrittenDrift,omitempty"`
+	Writes int          `json:"writes"`
+}
+
+func printPlan(env Env, plan *push.Plan, drift []push.Drift) {
+	for _, d := range drift {
+		fmt.Fprintf(env.Stdout, "would overwrite online change: %s\n", d.Describe())
+	}
+	if plan.Empty() {
+		fmt.Fprintln(env.Stdout, "Nothing to deploy.")
+		return
+	}
+	fmt.Fprintln(env.Stdout, "Plan:")
+	for _, a := range plan.Actions {
+		fmt.Fprintf(env.Stdout, "  %s %s%s\n", a.Op, a.Function, actionDetail(a))
+	}
+}
+
+func actionDetail(a push.Action) string {
+	var parts []string
+	if len(a.Config) > 0 {
+		parts = append(parts, "config: "+strings.Join(a.Config, ", "))
+	}
+	if a.Code && a.Op != "delete" {
+		parts = append(parts, "code")
+	}
+	for _, t := range a.Triggers {
+		parts = append(parts, fmt.Sprintf("%s trigger %s", t.Op, t.Trigger))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func printDeployed(env Env, res *push.Result) {
+	done := map[string]bool{}
+	for _, n := range res.Deployed {
+		done[n] = true
+	}
+	for _, a := range res.Plan.Actions {
+		if !done[a.Function] {
+			continue
+		}
+		verb := map[string]string{"create": "created", "update": "updated", "delete": "deleted"}[a.Op]
+		fmt.Fprintf(env.Stdout, "%s %s%s\n", verb, a.Function, actionDetail(a))
+		for _, u := range res.URLs[a.Function] {
+			fmt.Fprintf(env.Stdout, "  %s\n", u)
+		}
+	}
+}

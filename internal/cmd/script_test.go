@@ -1,0 +1,283 @@
+package cmd
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/fcgit/fcgit/emulator"
+	"github.com/fcgit/fcgit/fc"
+)
+
+const (
+	testAK = "test-ak"
+	testSK = "test-sk"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"fcgit": func() { os.Exit(Main(context.Background(), os.Args, Std())) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts under testdata/scripts: the real
+// program, real git, and an emulator per script standing in for FC.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/scripts",
+		RequireExplicitExec: true,
+		Setup:               setupScript,
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits},
+	})
+}
+
+type emulatorKey struct{}
+
+type scriptEmulator struct {
+	srv    *emulator.Server
+	url    string
+	client *fc.Client
+}
+
+func setupScript(env *testscript.Env) error {
+	srv, err := emulator.New(emulator.Options{Credentials: map[string]string{testAK: testSK}, Seed: 1})
+	if err != nil {
+		return err
+	}
+	ts := httptest.NewServer(srv)
+	env.Defer(func() {
+		ts.Close()
+		srv.Close()
+	})
+	client, err := fc.New(fc.Config{Region: "cn-hangzhou", Endpoint: ts.URL, AccessKeyID: testAK, AccessKeySecret: testSK})
+	if err != nil {
+		return err
+	}
+	env.Values[emulatorKey{}] = &scriptEmulator{srv: srv, url: ts.URL, client: client}
+	home := env.WorkDir + "/.home"
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"FCGIT_ENDPOINT":                      ts.URL,
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":         testAK,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     testSK,
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+		"HOME":                                home,
+		"XDG_CONFIG_HOME":                     home + "/.config",
+		"GIT_CONFIG_NOSYSTEM":                 "1",
+		"GIT_AUTHOR_NAME":                     "Dev",
+		"GIT_AUTHOR_EMAIL":                    "dev@example.com",
+		"GIT_COMMITTER_NAME":                  "Dev",
+		"GIT_COMMITTER_EMAIL":                 "dev@example.com",
+		"EMULATOR_URL":                        ts.URL,
+	} {
+		env.Setenv(k, v)
+	}
+	return nil
+}
+
+// cmdExits runs a program and checks its exit code, which the exit codes
+// contract (DESIGN.md) makes part of the interface:
+//
+//	exits 3 fcgit push
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// cmdFC is "another API client": the FC console in the stories the scripts
+// tell. It talks to the script's emulator through the fc package.
+//
+//	fc create NAME [key=JSON ...]        create a python function with a small code package
+//	fc update NAME key=JSON ...          partial update, as a console edit
+//	fc code NAME PATH=CONTENT ...        replace the code package
+//	fc trigger NAME TRIGGER key=JSON ... update a trigger
+//	fc add-trigger NAME TRIGGER TYPE CONFIGJSON
+//	fc delete NAME                       delete a function (triggers first)
+//	fc get NAME FIELD                    print a field of GetFunction as JSON
+//	fc file NAME PATH                    print a file of the deployed code package
+//	fc exists NAME                       fail unless it exists (negate with !)
+//	fc writes N                          assert N write requests since the last reset
+//	fc reset-stats
+//	fc tag NAME KEY                      print a tag's value
+func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: fc <subcommand> ...")
+	}
+	em := ts.Value(emulatorKey{}).(*scriptEmulator)
+	ctx := context.Background()
+	c := em.client
+	check := func(err error) {
+		if err != nil {
+			ts.Fatalf("fc %s: %v", args[0], err)
+		}
+	}
+	switch args[0] {
+	case "create":
+		in := map[string]any{"functionName": args[1], "runtime": "python3.10", "handler": "index.handler",
+			"code": zipInput(ts, map[string]string{"index.py": "def handler(event, context):\n    return 'hello'\n"})}
+		for k, v := range parseKV(ts, args[2:]) {
+			in[k] = v
+		}
+		_, err := c.CreateFunction(ctx, in)
+		check(err)
+	case "update":
+		_, err := c.UpdateFunction(ctx, args[1], parseKV(ts, args[2:]))
+		check(err)
+	case "code":
+		files := map[string]string{}
+		for _, a := range args[2:] {
+			k, v, _ := strings.Cut(a, "=")
+			files[k] = strings.ReplaceAll(v, `\n`, "\n")
+		}
+		_, err := c.UpdateFunction(ctx, args[1], map[string]any{"code": zipInput(ts, files)})
+		check(err)
+	case "trigger":
+		_, err := c.UpdateTrigger(ctx, args[1], args[2], parseKV(ts, args[3:]))
+		check(err)
+	case "add-trigger":
+		_, err := c.CreateTrigger(ctx, args[1], map[string]any{"triggerName": args[2], "triggerType": args[3], "triggerConfig": args[4]})
+		check(err)
+	case "delete":
+		trs, err := c.ListTriggers(ctx, args[1])
+		check(err)
+		for _, t := range trs {
+			check(c.DeleteTrigger(ctx, args[1], t.Name()))
+		}
+		check(c.DeleteFunction(ctx, args[1]))
+	case "get":
+		f, err := c.GetFunction(ctx, args[1])
+		check(err)
+		b, err := json.Marshal(f[args[2]])
+		check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", b)
+	case "file":
+		loc, err := c.GetFunctionCode(ctx, args[1])
+		check(err)
+		rc, err := c.DownloadCode(ctx, loc.URL)
+		check(err)
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(rc)
+		rc.Close()
+		check(err)
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		check(err)
+		for _, f := range zr.File {
+			if f.Name == args[2] {
+				r, err := f.Open()
+				check(err)
+				var out bytes.Buffer
+				_, err = out.ReadFrom(r)
+				check(err)
+				ts.Stdout().Write(out.Bytes())
+				return
+			}
+		}
+		ts.Fatalf("fc file: %s has no %s", args[1], args[2])
+	case "exists":
+		_, err := c.GetFunction(ctx, args[1])
+		exists := err == nil
+		if !exists && !fc.IsNotFound(err) {
+			check(err)
+		}
+		if exists == neg {
+			ts.Fatalf("function %s exists: %v", args[1], exists)
+		}
+		return
+	case "writes":
+		want, err := strconv.Atoi(args[1])
+		check(err)
+		st := em.srv.Stats()
+		if st.Writes != want {
+			ts.Fatalf("emulator saw %d write requests, want %d (requests: %v)", st.Writes, want, sortedCounts(st.Requests))
+		}
+	case "reset-stats":
+		em.srv.ResetStats()
+	case "tag":
+		tags, err := c.FunctionTags(ctx, args[1])
+		check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", tags[args[2]])
+	default:
+		ts.Fatalf("fc: unknown subcommand %q", args[0])
+	}
+	if neg {
+		ts.Fatalf("fc %s: unexpected success", args[0])
+	}
+}
+
+func sortedCounts(m map[string]int) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+// parseKV parses key=JSON arguments; a value that is not JSON is a string.
+func parseKV(ts *testscript.TestScript, args []string) map[string]any {
+	out := map[string]any{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("want key=value, got %q", a)
+		}
+		var val any
+		d := json.NewDecoder(strings.NewReader(v))
+		d.UseNumber()
+		if err := d.Decode(&val); err != nil {
+			val = v
+		}
+		out[k] = val
+	}
+	return out
+}
+
+func zipInput(ts *testscript.TestScript, files map[string]string) map[string]any {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w, err := zw.Create(n)
+		if err != nil {
+			ts.Fatalf("zip: %v", err)
+		}
+		w.Write([]byte(files[n]))
+	}
+	if err := zw.Close(); err != nil {
+		ts.Fatalf("zip: %v", err)
+	}
+	return map[string]any{"zipFile": base64.StdEncoding.EncodeToString(buf.Bytes())}
+}

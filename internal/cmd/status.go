@@ -1,0 +1,81 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fcgit/fcgit/push"
+)
+
+func statusCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "compare HEAD, the online branch and online state (changes nothing)",
+		Description: `Reads online state and prints each function's state: in sync, local
+changes to deploy, changed online (drift), diverged (both), new locally,
+exists online only, deleted online, deleted locally. Also says when the
+online branch has commits HEAD lacks, and when a deploy was interrupted.
+
+EXAMPLES:
+   fcgit status
+   fcgit status --json
+   fcgit status --exit-code     # exit 3 when anything drifted online
+
+` + exitCodesHelp,
+		Flags: []cli.Flag{
+			jobsFlag,
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (docs/commands.md documents the shape)"},
+			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when there is drift"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			w, err := openWorkspace(c, env)
+			if err != nil {
+				return err
+			}
+			rep, err := push.Status(c.Context, w.client, w.repo, w.branch(), w.fetchOptions(c))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				printStatus(env, w.cfg.Branch, rep)
+			}
+			if c.Bool("exit-code") && rep.HasDrift() {
+				return silentError{exitDrift}
+			}
+			return nil
+		},
+	}
+}
+
+func printStatus(env Env, branch string, rep *push.StatusReport) {
+	if rep.Deploying != "" {
+		fmt.Fprintf(env.Stdout, "A deploy of %s was interrupted; fcgit push finishes it.\n", short(rep.Deploying))
+	}
+	if rep.Unmerged {
+		fmt.Fprintf(env.Stdout, "%s has online changes HEAD does not contain: run fcgit pull.\n", branch)
+	}
+	if len(rep.Functions) == 0 {
+		fmt.Fprintln(env.Stdout, "No functions, locally or online.")
+		return
+	}
+	for _, f := range rep.Functions {
+		line := fmt.Sprintf("  %-26s %s", f.State+":", f.Function)
+		if f.Drift != nil && f.State != push.OnlineOnly {
+			if d := f.Drift.Describe(); d != "" {
+				line += "  [" + d + "]"
+			}
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+}

@@ -1,0 +1,369 @@
+// Package pull merges the online branch into the current branch exactly as
+// `git merge` would: up to date, fast-forward, or a three-way merge whose
+// conflicts are left in git's own conflict state for git's own tools.
+package pull
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/merge"
+	"github.com/fcgit/fcgit/merge/textmerge"
+)
+
+// Options say what to merge and how.
+type Options struct {
+	BranchRef   string // "refs/heads/fcgit/online"
+	BranchName  string // "fcgit/online", the label in markers and messages
+	Dir         string // managed directory
+	Region      string
+	Favor       textmerge.Favor // -X ours|theirs
+	NoCommit    bool            // stop before committing a clean merge, as git merge --no-commit
+	MarkerSize  int
+	Description string // what came in, for the merge commit message body
+}
+
+// Outcome is what a pull did.
+type Outcome struct {
+	Kind      string // "up-to-date", "fast-forward", "merged", "merged-uncommitted", "conflicts", "nothing-online"
+	Old, New  plumbing.Hash
+	Conflicts []merge.Conflict
+	Merged    []string // paths merged from both sides
+}
+
+// ConflictError reports a pull stopped with conflicts; the repository is in
+// git's merge state. Its exit code is 4 (DESIGN.md).
+type ConflictError struct{ Conflicts []merge.Conflict }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("merge stopped with %d conflicted path(s); fix them, then git add and git commit (or git merge --abort)", len(e.Conflicts))
+}
+
+// ExitCode is the conflict exit code.
+func (e *ConflictError) ExitCode() int { return 4 }
+
+// RefusedError is a pull that changed nothing because the repository is not
+// in a state to merge; the message says how to proceed.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return e.Reason }
+
+// ErrLocalChanges is wrapped by refusals caused by uncommitted changes.
+var ErrLocalChanges = errors.New("local changes would be overwritten by the merge")
+
+// Pull merges the online branch into HEAD.
+func Pull(repo *gitstate.Repo, opts Options) (*Outcome, error) {
+	if err := CheckMergeable(repo); err != nil {
+		return nil, err
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	if head.Branch == "" {
+		return nil, &RefusedError{"HEAD is detached: check out a branch first (git switch main), then run fcgit pull"}
+	}
+	theirs, ok, err := repo.ResolveRef(opts.BranchRef)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &Outcome{Kind: "nothing-online", Old: head.Hash, New: head.Hash}, nil
+	}
+	out := &Outcome{Old: head.Hash, New: head.Hash}
+	if head.Hash.IsZero() {
+		return fastForward(repo, opts, head, theirs, gitstate.EmptyTree, out)
+	}
+	if up, err := repo.IsAncestor(theirs, head.Hash); err != nil {
+		return nil, err
+	} else if up {
+		out.Kind = "up-to-date"
+		return out, nil
+	}
+	headCommit, err := repo.ReadCommit(head.Hash)
+	if err != nil {
+		return nil, err
+	}
+	if ff, err := repo.IsAncestor(head.Hash, theirs); err != nil {
+		return nil, err
+	} else if ff {
+		return fastForward(repo, opts, head, theirs, headCommit.TreeHash, out)
+	}
+	return threeWay(repo, opts, head, theirs, headCommit.TreeHash, out)
+}
+
+// CheckMergeable refuses a repository in the middle of a merge or with
+// unresolved conflicts.
+func CheckMergeable(repo *gitstate.Repo) error {
+	if in, err := repo.MergeInProgress(); err != nil {
+		return err
+	} else if in {
+		return &RefusedError{"a merge is in progress: resolve it and git commit, or git merge --abort"}
+	}
+	if c, err := repo.HasConflicts(); err != nil {
+		return err
+	} else if c {
+		return &RefusedError{"the index has unresolved conflicts: resolve them (git status) and commit first"}
+	}
+	return nil
+}
+
+func fastForward(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, headTree plumbing.Hash, out *Outcome) (*Outcome, error) {
+	c, err := repo.ReadCommit(theirs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLocalChanges(repo, headTree, c.TreeHash); err != nil {
+		return nil, err
+	}
+	if err := repo.Checkout(headTree, c.TreeHash, nil); err != nil {
+		return nil, fmt.Errorf("check out %s: %w", opts.BranchName, err)
+	}
+	if err := repo.UpdateHead(theirs, head.Hash, "fcgit pull: Fast-forward"); err != nil {
+		return nil, err
+	}
+	out.Kind, out.New = "fast-forward", theirs
+	return out, nil
+}
+
+func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, headTree plumbing.Hash, out *Outcome) (*Outcome, error) {
+	theirsCommit, err := repo.ReadCommit(theirs)
+	if err != nil {
+		return nil, err
+	}
+	baseTree := gitstate.EmptyTree
+	bases, err := repo.MergeBases(head.Hash, theirs)
+	if err != nil {
+		return nil, err
+	}
+	if len(bases) > 0 {
+		// With several merge bases git builds a virtual one; fcgit's online
+		// branch only ever gains commits from HEAD by push, which gives a
+		// single base in practice. Take the first (documented).
+		bc, err := repo.ReadCommit(bases[0])
+		if err != nil {
+			return nil, err
+		}
+		baseTree = bc.TreeHash
+	}
+	style, err := conflictStyle(repo)
+	if err != nil {
+		return nil, err
+	}
+	topts := textmerge.Options{
+		Style: style, Favor: opts.Favor, MarkerSize: opts.MarkerSize,
+		OursLabel: "HEAD", TheirsLabel: opts.BranchName, BaseLabel: baseLabel(bases),
+	}
+	res, err := merge.Trees(repo, baseTree, headTree, theirsCommit.TreeHash, merge.Options{
+		Text: topts, MergeFile: merge.FunctionTOML(opts.Dir),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
+	}
+	if err := checkLocalChanges(repo, headTree, res.Tree); err != nil {
+		return nil, err
+	}
+	entries := make([]gitstate.ConflictEntry, 0, len(res.Conflicts))
+	for _, c := range res.Conflicts {
+		entries = append(entries, conflictEntry(c))
+	}
+	if err := repo.Checkout(headTree, res.Tree, entries); err != nil {
+		return nil, fmt.Errorf("write merge result: %w", err)
+	}
+	out.Conflicts, out.Merged = res.Conflicts, res.Merged
+	msg := mergeMessage(opts)
+	if !res.Clean() {
+		msg += conflictsTrailer(res.Conflicts)
+		if err := repo.WriteMergeState(theirs, msg, head.Hash); err != nil {
+			return nil, err
+		}
+		out.Kind = "conflicts"
+		return out, &ConflictError{Conflicts: res.Conflicts}
+	}
+	if opts.NoCommit {
+		if err := repo.WriteMergeState(theirs, msg, head.Hash); err != nil {
+			return nil, err
+		}
+		out.Kind = "merged-uncommitted"
+		return out, nil
+	}
+	author, committer, err := repo.DefaultSignature()
+	if err != nil {
+		return nil, err
+	}
+	commit, err := repo.StoreCommit(gitstate.CommitSpec{
+		Tree: res.Tree, Parents: []plumbing.Hash{head.Hash, theirs}, Message: msg,
+		Author: author, Committer: committer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := repo.UpdateHead(commit, head.Hash, "fcgit pull: Merge made by fcgit."); err != nil {
+		return nil, err
+	}
+	out.Kind, out.New = "merged", commit
+	return out, nil
+}
+
+func conflictEntry(c merge.Conflict) gitstate.ConflictEntry {
+	stage := func(e *merge.Entry, n int) *gitstate.IndexEntry {
+		if e == nil {
+			return nil
+		}
+		return &gitstate.IndexEntry{Path: c.Path, Stage: n, Mode: e.Mode, Hash: e.Hash}
+	}
+	return gitstate.ConflictEntry{
+		Path:         c.Path,
+		Stages:       [3]*gitstate.IndexEntry{stage(c.Base, 1), stage(c.Ours, 2), stage(c.Theirs, 3)},
+		Worktree:     c.Worktree,
+		WorktreeMode: c.WorktreeMode,
+	}
+}
+
+func mergeMessage(opts Options) string {
+	msg := fmt.Sprintf("Merge online state of %s from %s\n", opts.Region, opts.BranchName)
+	if opts.Description != "" {
+		msg += "\n" + strings.TrimRight(opts.Description, "\n") + "\n"
+	}
+	return msg
+}
+
+// conflictsTrailer is what git appends to MERGE_MSG for a conflicted merge.
+func conflictsTrailer(cs []merge.Conflict) string {
+	var b strings.Builder
+	b.WriteString("\n# Conflicts:\n")
+	for _, c := range cs {
+		fmt.Fprintf(&b, "#\t%s\n", c.Path)
+	}
+	return b.String()
+}
+
+func baseLabel(bases []plumbing.Hash) string {
+	if len(bases) == 0 {
+		return "empty tree"
+	}
+	return bases[0].String()[:7]
+}
+
+func conflictStyle(repo *gitstate.Repo) (textmerge.Style, error) {
+	v, ok, err := repo.Config("merge.conflictStyle")
+	if err != nil || !ok {
+		return textmerge.StyleMerge, err
+	}
+	switch strings.ToLower(v) {
+	case "diff3":
+		return textmerge.StyleDiff3, nil
+	case "zdiff3":
+		return textmerge.StyleZDiff3, nil
+	case "merge":
+		return textmerge.StyleMerge, nil
+	}
+	return textmerge.StyleMerge, fmt.Errorf("merge.conflictStyle %q: want merge, diff3 or zdiff3", v)
+}
+
+// checkLocalChanges refuses when a path the merge rewrites has uncommitted
+// changes, naming them, as git does.
+func checkLocalChanges(repo *gitstate.Repo, from, to plumbing.Hash) error {
+	changed, err := changedPaths(repo, from, to)
+	if err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	local, err := repo.LocalChanges("")
+	if err != nil {
+		return err
+	}
+	var hit []string
+	for _, l := range local {
+		if changed[l] || underChanged(changed, l) {
+			hit = append(hit, l)
+		}
+	}
+	if len(hit) == 0 {
+		return nil
+	}
+	sort.Strings(hit)
+	return &RefusedError{fmt.Sprintf("%v:\n\t%s\ncommit or stash them (git stash), then run fcgit pull again", ErrLocalChanges, strings.Join(hit, "\n\t"))}
+}
+
+func underChanged(changed map[string]bool, p string) bool {
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		if changed[d] {
+			return true
+		}
+	}
+	return false
+}
+
+// changedPaths lists the file paths that differ between two trees, skipping
+// sub-trees both sides share.
+func changedPaths(repo *gitstate.Repo, a, b plumbing.Hash) (map[string]bool, error) {
+	changed := map[string]bool{}
+	var walk func(dir string, a, b plumbing.Hash) error
+	read := func(h plumbing.Hash) (map[string]gitstate.TreeEntry, error) {
+		out := map[string]gitstate.TreeEntry{}
+		if h.IsZero() {
+			return out, nil
+		}
+		entries, err := repo.ReadTree(h)
+		for _, e := range entries {
+			out[e.Name] = e
+		}
+		return out, err
+	}
+	walk = func(dir string, a, b plumbing.Hash) error {
+		if a == b {
+			return nil
+		}
+		ea, err := read(a)
+		if err != nil {
+			return err
+		}
+		eb, err := read(b)
+		if err != nil {
+			return err
+		}
+		names := map[string]bool{}
+		for n := range ea {
+			names[n] = true
+		}
+		for n := range eb {
+			names[n] = true
+		}
+		for n := range names {
+			x, xok := ea[n]
+			y, yok := eb[n]
+			if xok && yok && x == y {
+				continue
+			}
+			p := path.Join(dir, n)
+			var sa, sb plumbing.Hash
+			if xok && x.Mode == filemode.Dir {
+				sa = x.Hash
+			} else if xok {
+				changed[p] = true
+			}
+			if yok && y.Mode == filemode.Dir {
+				sb = y.Hash
+			} else if yok {
+				changed[p] = true
+			}
+			if !sa.IsZero() || !sb.IsZero() {
+				if err := walk(p, sa, sb); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return changed, walk("", a, b)
+}

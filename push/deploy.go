@@ -1,0 +1,287 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// StampTag is the FC tag naming the commit a function was deployed from.
+const StampTag = "fcgit-commit"
+
+// MaxInlineCode is FC's limit for a code package sent inline (base64 in the
+// request); larger packages go through OSS, which fcgit does not do yet.
+const MaxInlineCode = 100 << 20
+
+// Client is the part of the FC client that deploying needs.
+type Client interface {
+	fetch.Client
+	GetFunction(ctx context.Context, name string) (fc.Function, error)
+	CreateFunction(ctx context.Context, input map[string]any) (fc.Function, error)
+	UpdateFunction(ctx context.Context, name string, input map[string]any) (fc.Function, error)
+	DeleteFunction(ctx context.Context, name string) error
+	CreateTrigger(ctx context.Context, function string, input map[string]any) (fc.Trigger, error)
+	UpdateTrigger(ctx context.Context, function, trigger string, input map[string]any) (fc.Trigger, error)
+	DeleteTrigger(ctx context.Context, function, trigger string) error
+	WaitFunctionSettled(ctx context.Context, name string) (fc.Function, error)
+	TagFunction(ctx context.Context, function string, tags map[string]string) error
+}
+
+// deployed is the outcome of one action.
+type deployed struct {
+	action Action
+	meta   fetch.FunctionMeta // after the deploy (empty for deletions)
+	urls   []string           // HTTP trigger URLs
+	err    error
+}
+
+type deployer struct {
+	client Client
+	repo   *gitstate.Repo
+	commit string
+	// repoMu serialises object reads: go-git storage is not documented as
+	// safe for concurrent use.
+	repoMu sync.Mutex
+}
+
+// run executes the plan, functions in parallel up to jobs, and returns one
+// outcome per action, in plan order. It never stops at the first failure:
+// every function that can be deployed is, so the report is exact.
+func (d *deployer) run(ctx context.Context, plan *Plan, jobs int) []deployed {
+	if jobs <= 0 {
+		jobs = 16
+	}
+	out := make([]deployed, len(plan.Actions))
+	var g errgroup.Group
+	g.SetLimit(jobs)
+	for i, a := range plan.Actions {
+		g.Go(func() error {
+			out[i] = d.deployOne(ctx, a)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
+	res := deployed{action: a}
+	if err := ctx.Err(); err != nil {
+		res.err = err
+		return res
+	}
+	// Compare, then write: FC has no conditional writes, so re-read the
+	// function right before writing it and stop if it moved since the drift
+	// check. This narrows the race to the time of one request.
+	if err := d.checkUnchanged(ctx, a); err != nil {
+		res.err = err
+		return res
+	}
+	var err error
+	switch a.Op {
+	case "create":
+		res.meta, res.urls, err = d.create(ctx, a)
+	case "update":
+		res.meta, res.urls, err = d.update(ctx, a)
+	case "delete":
+		err = d.delete(ctx, a)
+	}
+	if err != nil {
+		res.err = fmt.Errorf("%s %s: %w", a.Op, a.Function, err)
+	}
+	return res
+}
+
+func (d *deployer) checkUnchanged(ctx context.Context, a Action) error {
+	now, err := d.client.GetFunction(ctx, a.Function)
+	switch {
+	case a.online == nil && fc.IsNotFound(err):
+		return nil
+	case a.online == nil && err == nil:
+		return &RaceError{Drift{Function: a.Function, Kind: "created online since the drift check"}}
+	case a.online != nil && fc.IsNotFound(err):
+		return &RaceError{Drift{Function: a.Function, Kind: "deleted online since the drift check"}}
+	case err != nil:
+		return err
+	}
+	if now.LastModifiedTime() != a.online.Raw.LastModifiedTime() || now.CodeChecksum() != a.online.Raw.CodeChecksum() {
+		return &RaceError{Drift{Function: a.Function, Kind: "changed online since the drift check"}}
+	}
+	return nil
+}
+
+func (d *deployer) codeInput(l *fetch.Function) (map[string]any, error) {
+	d.repoMu.Lock()
+	files, err := fetch.CodeFiles(d.repo, l.CodeTree)
+	if err != nil {
+		d.repoMu.Unlock()
+		return nil, fmt.Errorf("read code: %w", err)
+	}
+	var buf bytes.Buffer
+	err = snapshot.WriteZip(&buf, files)
+	d.repoMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("zip code: %w", err)
+	}
+	if buf.Len() > MaxInlineCode {
+		return nil, fmt.Errorf("code package is %d MiB zipped; FC takes at most %d MiB inline (OSS upload is not supported yet)",
+			buf.Len()>>20, MaxInlineCode>>20)
+	}
+	return map[string]any{
+		"zipFile":  base64.StdEncoding.EncodeToString(buf.Bytes()),
+		"checksum": fc.Checksum(buf.Bytes()),
+	}, nil
+}
+
+func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, error) {
+	in := a.local.State.FunctionInput()
+	if a.online != nil {
+		// UpdateFunction is a partial update: a key removed from
+		// function.toml must be sent with its empty shape to clear it.
+		for k := range a.online.State.Config {
+			if _, kept := a.local.State.Config[k]; kept {
+				continue
+			}
+			if v, ok := snapshot.EmptyValue(k); ok {
+				in[k] = v
+			}
+		}
+		delete(in, "functionName")
+	}
+	if withCode {
+		code, err := d.codeInput(a.local)
+		if err != nil {
+			return nil, err
+		}
+		in["code"] = code
+	}
+	return in, nil
+}
+
+func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
+	if a.local.CodeTree.IsZero() && a.local.State.Config["runtime"] != "custom-container" {
+		return fetch.FunctionMeta{}, nil, fmt.Errorf("functions/%s/code/ is missing or empty: FC needs a code package for runtime %v", a.Function, a.local.State.Config["runtime"])
+	}
+	in, err := d.functionInput(a, !a.local.CodeTree.IsZero())
+	if err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
+	if _, err := d.client.CreateFunction(ctx, in); err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
+	fn, err := d.client.WaitFunctionSettled(ctx, a.Function)
+	if err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
+	return d.triggersAndStamp(ctx, a, fn)
+}
+
+func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
+	fn := a.online.Raw
+	if len(a.Config) > 0 || a.Code {
+		in, err := d.functionInput(a, a.Code)
+		if err != nil {
+			return fetch.FunctionMeta{}, nil, err
+		}
+		if _, err := d.client.UpdateFunction(ctx, a.Function, in); err != nil {
+			return fetch.FunctionMeta{}, nil, err
+		}
+		if fn, err = d.client.WaitFunctionSettled(ctx, a.Function); err != nil {
+			return fetch.FunctionMeta{}, nil, err
+		}
+	}
+	return d.triggersAndStamp(ctx, a, fn)
+}
+
+// triggersAndStamp applies the trigger actions (deletions first), then stamps
+// the function with the commit: the stamp is written last so that it never
+// claims a deploy that did not finish.
+func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Function) (fetch.FunctionMeta, []string, error) {
+	meta := fetch.FunctionMeta{
+		LastModifiedTime: fn.LastModifiedTime(), CodeChecksum: fn.CodeChecksum(), FunctionArn: fn.Arn(),
+		Triggers: map[string]fetch.TriggerMeta{},
+	}
+	if a.online != nil {
+		for _, t := range a.online.Triggers {
+			meta.Triggers[t.Name()] = fetch.TriggerMetaOf(t)
+		}
+	}
+	for _, t := range a.Triggers {
+		if t.Op == "delete" || t.Op == "replace" {
+			if err := d.client.DeleteTrigger(ctx, a.Function, t.Trigger); err != nil && !fc.IsNotFound(err) {
+				return meta, nil, fmt.Errorf("trigger %s: %w", t.Trigger, err)
+			}
+			delete(meta.Triggers, t.Trigger)
+		}
+	}
+	for _, t := range a.Triggers {
+		var (
+			tr  fc.Trigger
+			err error
+		)
+		switch t.Op {
+		case "create", "replace":
+			var in map[string]any
+			if in, err = a.local.State.TriggerInput(t.Trigger); err == nil {
+				tr, err = d.client.CreateTrigger(ctx, a.Function, in)
+			}
+		case "update":
+			var in map[string]any
+			if in, err = a.local.State.TriggerInput(t.Trigger); err == nil {
+				tr, err = d.client.UpdateTrigger(ctx, a.Function, t.Trigger, updatableTrigger(in))
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			return meta, nil, fmt.Errorf("trigger %s: %w", t.Trigger, err)
+		}
+		meta.Triggers[t.Trigger] = fetch.TriggerMetaOf(tr)
+	}
+	if err := d.client.TagFunction(ctx, a.Function, map[string]string{StampTag: d.commit}); err != nil {
+		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
+	}
+	var urls []string
+	for _, name := range sortedKeys(meta.Triggers) {
+		if u := meta.Triggers[name].URLInternet; u != "" {
+			urls = append(urls, u)
+		}
+	}
+	if len(meta.Triggers) == 0 {
+		meta.Triggers = nil
+	}
+	return meta, urls, nil
+}
+
+// updatableTrigger keeps the fields UpdateTrigger takes; the rest (type,
+// sourceArn) cannot change in place and are handled by replace.
+func updatableTrigger(in map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"description", "invocationRole", "qualifier", "triggerConfig"} {
+		if v, ok := in[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (d *deployer) delete(ctx context.Context, a Action) error {
+	for _, t := range a.Triggers {
+		if err := d.client.DeleteTrigger(ctx, a.Function, t.Trigger); err != nil && !fc.IsNotFound(err) {
+			return fmt.Errorf("trigger %s: %w", t.Trigger, err)
+		}
+	}
+	if err := d.client.DeleteFunction(ctx, a.Function); err != nil && !fc.IsNotFound(err) {
+		return err
+	}
+	return nil
+}

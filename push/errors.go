@@ -1,0 +1,110 @@
+package push
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Drift is one function whose online state moved away from what fcgit last
+// recorded.
+type Drift struct {
+	Function string   `json:"function"`
+	Kind     string   `json:"kind"` // "changed online", "deleted online", "exists online, not deployed from this repository", "changed since the drift check"
+	Config   []string `json:"config,omitempty"`
+	Code     bool     `json:"code,omitempty"`
+	Triggers []string `json:"triggers,omitempty"`
+}
+
+// Describe is the drift in one line.
+func (d Drift) Describe() string {
+	var parts []string
+	if len(d.Config) > 0 {
+		parts = append(parts, "config: "+strings.Join(d.Config, ", "))
+	}
+	if d.Code {
+		parts = append(parts, "code")
+	}
+	if len(d.Triggers) > 0 {
+		parts = append(parts, "triggers: "+strings.Join(d.Triggers, ", "))
+	}
+	if len(parts) == 0 {
+		return d.Function + ": " + d.Kind
+	}
+	return fmt.Sprintf("%s: %s (%s)", d.Function, d.Kind, strings.Join(parts, "; "))
+}
+
+// DriftError refuses a push because online state is not what the repository
+// last saw. Exit code 3.
+type DriftError struct {
+	Unmerged bool // the online branch has commits HEAD does not contain
+	Branch   string
+	Drift    []Drift
+	Deleted  []string // functions deleted locally, refused without --prune
+}
+
+func (e *DriftError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Unmerged:
+		fmt.Fprintf(&b, "online changes not merged: %s has commits that HEAD does not contain; run fcgit pull", e.Branch)
+	case len(e.Drift) > 0:
+		fmt.Fprintf(&b, "online state changed since the last fetch or deploy (%d function(s)):", len(e.Drift))
+		for _, d := range e.Drift {
+			fmt.Fprintf(&b, "\n  %s", d.Describe())
+		}
+		b.WriteString("\nrun fcgit pull to merge these changes, or fcgit push --force (--use-local) to overwrite them")
+	case len(e.Deleted) > 0:
+		fmt.Fprintf(&b, "functions deleted locally would be deleted online: %s\nrun fcgit push --prune to delete them online", strings.Join(e.Deleted, ", "))
+	}
+	return b.String()
+}
+
+// ExitCode is the drift exit code.
+func (e *DriftError) ExitCode() int { return 3 }
+
+// PartialError is a deploy that stopped part-way: some functions were
+// deployed, some were not. The deploy stays recorded (refs/fcgit/deploying),
+// so the next push finishes it.
+type PartialError struct {
+	Deployed []string
+	Failed   map[string]error
+	Skipped  []string
+}
+
+func (e *PartialError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "deploy incomplete: %d deployed, %d failed, %d not attempted", len(e.Deployed), len(e.Failed), len(e.Skipped))
+	if len(e.Deployed) > 0 {
+		fmt.Fprintf(&b, "\n  deployed: %s", strings.Join(e.Deployed, ", "))
+	}
+	for _, name := range sortedKeys(e.Failed) {
+		fmt.Fprintf(&b, "\n  failed:   %s: %v", name, e.Failed[name])
+	}
+	if len(e.Skipped) > 0 {
+		fmt.Fprintf(&b, "\n  not attempted: %s", strings.Join(e.Skipped, ", "))
+	}
+	b.WriteString("\nrun fcgit push again to finish: it recognises this deploy as its own")
+	return b.String()
+}
+
+// ExitCode is 3 when every failure was a function changed online between the
+// drift check and its write (drift, like any other), 1 otherwise.
+func (e *PartialError) ExitCode() int {
+	if len(e.Failed) == 0 {
+		return 1
+	}
+	for _, err := range e.Failed {
+		if _, ok := err.(*RaceError); !ok {
+			return 1
+		}
+	}
+	return 3
+}
+
+// RaceError: the function changed online after the drift check, right before
+// fcgit would have written it. Nothing was written to it.
+type RaceError struct{ Drift Drift }
+
+func (e *RaceError) Error() string {
+	return "changed online since the drift check; not written (run fcgit pull, then push)"
+}

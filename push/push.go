@@ -1,0 +1,305 @@
+// Package push deploys the committed HEAD to Function Compute, guarded by the
+// online branch: it refuses when online state changed since fcgit last saw or
+// deployed it, deploys exactly the difference between the online branch and
+// HEAD, and records the deploy so that an interrupted push is finished, not
+// mistaken for drift, by the next one.
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/gitstate"
+)
+
+// DeployingRef records the commit a push is deploying, from before its first
+// write until the online branch has moved.
+const DeployingRef = "refs/fcgit/deploying"
+
+// Options say what to push and how.
+type Options struct {
+	Branch BranchInfo
+	Fetch  fetch.Options
+	Force  bool // --force / --use-local: overwrite drift, after recording it
+	Prune  bool // delete functions online that HEAD no longer has
+	DryRun bool
+	Jobs   int
+	// Confirm, when set, is asked whether to overwrite drift (a terminal
+	// prompt); it is never called when Force is set.
+	Confirm func(drift []Drift) bool
+}
+
+// BranchInfo names the online branch and the managed directory.
+type BranchInfo = fetch.Branch
+
+// Result is what a push did (or, with DryRun, would do).
+type Result struct {
+	Head     plumbing.Hash
+	Plan     *Plan
+	Drift    []Drift  // overwritten with --force
+	Deployed []string // functions written
+	URLs     map[string][]string
+	Resumed  bool // an interrupted deploy was found and finished
+	NewTip   plumbing.Hash
+}
+
+// Push deploys HEAD.
+func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Result, error) {
+	b := opts.Branch
+	if err := checkClean(repo, b.Dir); err != nil {
+		return nil, err
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	if head.Hash.IsZero() {
+		return nil, errors.New("nothing to push: the current branch has no commits yet")
+	}
+	headCommit, err := repo.ReadCommit(head.Hash)
+	if err != nil {
+		return nil, err
+	}
+	headTree, err := managedTree(repo, headCommit.TreeHash, b.Dir)
+	if err != nil {
+		return nil, err
+	}
+	local, err := fetch.LoadFunctions(repo, b.Dir, headTree)
+	if err != nil {
+		return nil, err
+	}
+	for name := range local {
+		if !inScope(opts.Fetch, name) {
+			return nil, fmt.Errorf("%s/%s: outside the scope set in fcgit.toml ([scope]); fcgit would never read it back", b.Dir, name)
+		}
+	}
+	tip, err := fetch.LoadTip(repo, b)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Head: head.Hash, URLs: map[string][]string{}}
+
+	// 2. HEAD must contain the online tip (or at least its managed state).
+	if !tip.Commit.IsZero() && !opts.Force {
+		contains, err := repo.IsAncestor(tip.Commit, head.Hash)
+		if err != nil {
+			return nil, err
+		}
+		if !contains && tip.Tree != headTree {
+			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/")}
+		}
+	}
+
+	// 3. Read online state again and compare with the tip.
+	on, err := fetch.Read(ctx, client, repo, tip.Base(), opts.Fetch)
+	if err != nil {
+		return nil, fmt.Errorf("read online state: %w", err)
+	}
+	tipFns, err := fetch.LoadFunctions(repo, b.Dir, tip.Tree)
+	if err != nil {
+		return nil, fmt.Errorf("online branch: %w", err)
+	}
+	deployingCommit, hasDeploying, err := repo.ResolveRef(DeployingRef)
+	if err != nil {
+		return nil, err
+	}
+	var deployingFns map[string]*fetch.Function
+	if hasDeploying {
+		dc, err := repo.ReadCommit(deployingCommit)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", DeployingRef, err)
+		}
+		dt, err := managedTree(repo, dc.TreeHash, b.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
+			return nil, err
+		}
+		res.Resumed = true
+	}
+	drift := findDrift(tipFns, on.Functions, deployingFns, hasDeploying)
+	if len(drift) > 0 && !opts.Force {
+		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
+			return nil, &DriftError{Drift: drift}
+		}
+		opts.Force = true
+	}
+	if opts.Force {
+		res.Drift = drift
+	}
+
+	// 4. Plan the difference between what is online and HEAD.
+	plan, refused := makePlan(on.Functions, local, opts.Prune)
+	res.Plan = plan
+	if len(refused) > 0 {
+		// Without --prune, functions online that HEAD does not have stay.
+		// Those the online branch had were deleted locally: refuse, since
+		// the user most likely expects them gone. Those it never had are
+		// drift already reported (or overwritten by --force, which never
+		// deletes without --prune).
+		var deleted []string
+		for _, n := range refused {
+			if tipFns[n] != nil {
+				deleted = append(deleted, n)
+			}
+		}
+		if len(deleted) > 0 {
+			return nil, &DriftError{Deleted: deleted}
+		}
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+
+	// With --force, first record the online state about to be overwritten, so
+	// that the console edit stays in the online branch's history.
+	if len(drift) > 0 {
+		changes, err := fetch.Changes(repo, tip, on)
+		if err != nil {
+			return nil, err
+		}
+		commit, changed, err := fetch.Record(repo, b, tip, on, changes)
+		if err != nil {
+			return nil, fmt.Errorf("record online state before overwriting it: %w", err)
+		}
+		if changed {
+			if tip, err = fetch.LoadTip(repo, b); err != nil {
+				return nil, err
+			}
+		}
+		_ = commit
+	}
+
+	// 5. Deploy, recorded first so that a cut-off push is recognised later.
+	if !plan.Empty() {
+		if err := repo.UpdateRef(DeployingRef, head.Hash, deployingCommit, "fcgit push: deploying"); err != nil {
+			return nil, fmt.Errorf("record deploy in progress: %w", err)
+		}
+		d := &deployer{client: client, repo: repo, commit: head.Hash.String()}
+		outcomes := d.run(ctx, plan, opts.Jobs)
+		partial := &PartialError{Failed: map[string]error{}}
+		for _, o := range outcomes {
+			name := o.action.Function
+			switch {
+			case o.err == nil:
+				partial.Deployed = append(partial.Deployed, name)
+				if o.action.Op == "delete" {
+					delete(on.Note.Functions, name)
+				} else {
+					on.Note.Functions[name] = o.meta
+				}
+				if len(o.urls) > 0 {
+					res.URLs[name] = o.urls
+				}
+			case errors.Is(o.err, context.Canceled):
+				partial.Skipped = append(partial.Skipped, name)
+			default:
+				var race *RaceError
+				if errors.As(o.err, &race) {
+					partial.Failed[name] = race
+				} else {
+					partial.Failed[name] = o.err
+				}
+			}
+		}
+		res.Deployed = partial.Deployed
+		if len(partial.Failed) > 0 || len(partial.Skipped) > 0 {
+			sort.Strings(partial.Skipped)
+			return res, partial
+		}
+	}
+
+	// 6. Move the online branch to what is now online: HEAD, or after
+	// overwriting drift a commit joining the recorded drift and HEAD.
+	newTip := head.Hash
+	if len(drift) > 0 && !tip.Commit.IsZero() {
+		if ok, err := repo.IsAncestor(tip.Commit, head.Hash); err != nil {
+			return nil, err
+		} else if !ok {
+			author, committer, err := repo.DefaultSignature()
+			if err != nil {
+				return nil, err
+			}
+			newTip, err = repo.StoreCommit(gitstate.CommitSpec{
+				Tree: headCommit.TreeHash, Parents: []plumbing.Hash{tip.Commit, head.Hash},
+				Message: forceMessage(b.Region, head.Hash, drift), Author: author, Committer: committer,
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if newTip != tip.Commit {
+		if err := repo.UpdateRef(b.Ref, newTip, tip.Commit, "fcgit push"); err != nil {
+			return nil, fmt.Errorf("deployed, but moving %s failed: %w (run fcgit push again to record it)", b.Ref, err)
+		}
+	}
+	on.Note.Region = b.Region
+	if err := repo.WriteNote(fetch.NotesRef, newTip, on.Note.Encode(), "fcgit push"); err != nil {
+		return nil, fmt.Errorf("write note: %w", err)
+	}
+	if hasDeploying || !plan.Empty() {
+		cur, ok, err := repo.ResolveRef(DeployingRef)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := repo.UpdateRef(DeployingRef, plumbing.ZeroHash, cur, "fcgit push: done"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.NewTip = newTip
+	return res, nil
+}
+
+func forceMessage(region string, head plumbing.Hash, drift []Drift) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Deploy %s to %s over online changes (--force)\n\nOverwritten online changes:\n", head.String()[:12], region)
+	for _, d := range drift {
+		fmt.Fprintf(&b, "  %s\n", d.Describe())
+	}
+	return b.String()
+}
+
+func inScope(o fetch.Options, name string) bool {
+	return strings.HasPrefix(name, o.Prefix) && (o.InScope == nil || o.InScope(name))
+}
+
+// managedTree is the managed directory's tree in a commit tree, zero if absent.
+func managedTree(repo *gitstate.Repo, root plumbing.Hash, dir string) (plumbing.Hash, error) {
+	e, ok, err := repo.TreeEntryAt(root, dir)
+	if err != nil || !ok {
+		return plumbing.ZeroHash, err
+	}
+	return e.Hash, nil
+}
+
+// checkClean refuses to deploy anything but a committed state.
+func checkClean(repo *gitstate.Repo, dir string) error {
+	if in, err := repo.MergeInProgress(); err != nil {
+		return err
+	} else if in {
+		return errors.New("a merge is in progress: finish it (git commit) or abort it (git merge --abort) before pushing")
+	}
+	if c, err := repo.HasConflicts(); err != nil {
+		return err
+	} else if c {
+		return errors.New("the index has unresolved conflicts: resolve them and commit before pushing")
+	}
+	changes, err := repo.LocalChanges(dir + "/")
+	if err != nil {
+		return err
+	}
+	if len(changes) > 0 {
+		return fmt.Errorf("uncommitted changes under %s/ (push deploys commits only):\n\t%s\ncommit them (git add, git commit) or stash them first", dir, strings.Join(changes, "\n\t"))
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package push
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/gitstate"
+)
+
+// Function states reported by Status.
+const (
+	InSync        = "in sync"
+	LocalChanges  = "local changes to deploy"
+	ChangedOnline = "changed online"
+	Diverged      = "diverged"
+	NewLocally    = "new locally"
+	OnlineOnly    = "exists online only"
+	DeletedOnline = "deleted online"
+	DeletedLocal  = "deleted locally"
+)
+
+// FunctionStatus is one function's state across HEAD, the online branch and
+// FC.
+type FunctionStatus struct {
+	Function string `json:"function"`
+	State    string `json:"state"`
+	Drift    *Drift `json:"drift,omitempty"`
+}
+
+// StatusReport is what fcgit status prints.
+type StatusReport struct {
+	Branch    string           `json:"branch"`
+	Head      string           `json:"head"`
+	Tip       string           `json:"onlineTip,omitempty"`
+	Unmerged  bool             `json:"unmergedOnlineCommits"`
+	Deploying string           `json:"deployInProgress,omitempty"`
+	Functions []FunctionStatus `json:"functions"`
+}
+
+// HasDrift reports whether anything changed online since the last fetch or
+// deploy.
+func (r *StatusReport) HasDrift() bool {
+	for _, f := range r.Functions {
+		if f.Drift != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Status compares HEAD, the online branch and online state. It changes
+// nothing.
+func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fetch.Branch, fopts fetch.Options) (*StatusReport, error) {
+	rep := &StatusReport{Branch: b.Ref}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	local := map[string]*fetch.Function{}
+	if !head.Hash.IsZero() {
+		rep.Head = head.Hash.String()
+		hc, err := repo.ReadCommit(head.Hash)
+		if err != nil {
+			return nil, err
+		}
+		ht, err := managedTree(repo, hc.TreeHash, b.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if local, err = fetch.LoadFunctions(repo, b.Dir, ht); err != nil {
+			return nil, err
+		}
+	}
+	tip, err := fetch.LoadTip(repo, b)
+	if err != nil {
+		return nil, err
+	}
+	if !tip.Commit.IsZero() {
+		rep.Tip = tip.Commit.String()
+		if !head.Hash.IsZero() {
+			ok, err := repo.IsAncestor(tip.Commit, head.Hash)
+			if err != nil {
+				return nil, err
+			}
+			rep.Unmerged = !ok
+		}
+	}
+	if d, ok, err := repo.ResolveRef(DeployingRef); err != nil {
+		return nil, err
+	} else if ok {
+		rep.Deploying = d.String()
+	}
+	tipFns, err := fetch.LoadFunctions(repo, b.Dir, tip.Tree)
+	if err != nil {
+		return nil, fmt.Errorf("online branch: %w", err)
+	}
+	on, err := fetch.Read(ctx, client, repo, tip.Base(), fopts)
+	if err != nil {
+		return nil, fmt.Errorf("read online state: %w", err)
+	}
+	names := map[string]bool{}
+	for _, m := range []map[string]*fetch.Function{local, tipFns, on.Functions} {
+		for n := range m {
+			names[n] = true
+		}
+	}
+	for _, name := range sortedKeys(names) {
+		l, t, o := local[name], tipFns[name], on.Functions[name]
+		fs := FunctionStatus{Function: name}
+		drifted := !fetch.Same(t, o)
+		if drifted {
+			d := describeDrift(name, t, o)
+			fs.Drift = &d
+		}
+		switch {
+		case !drifted && fetch.Same(l, t):
+			fs.State = InSync
+		case l == nil && t == nil:
+			fs.State = OnlineOnly
+		case l != nil && t == nil && o == nil:
+			fs.State = NewLocally
+		case l != nil && t != nil && o == nil:
+			fs.State = DeletedOnline
+		case l == nil && t != nil && o != nil && !drifted:
+			fs.State = DeletedLocal
+		case !drifted:
+			fs.State = LocalChanges
+		case fetch.Same(l, t):
+			fs.State = ChangedOnline
+		case fetch.Same(l, o):
+			// Both moved to the same place (e.g. pulled by hand): nothing
+			// to deploy and nothing lost.
+			fs.State = InSync
+			fs.Drift = nil
+		default:
+			fs.State = Diverged
+		}
+		rep.Functions = append(rep.Functions, fs)
+	}
+	return rep, nil
+}

@@ -1,0 +1,378 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/fcgit/fcgit/fc"
+)
+
+// DecodeError is one problem in a function.toml, located by line.
+type DecodeError struct {
+	Path string // the file as given to Decode
+	Line int    // 1-based; 0 when the problem has no single line
+	Msg  string // "memorySize: want an integer, got string \"big\""
+}
+
+func (e *DecodeError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// Decode parses a user-edited function.toml strictly. path is used in
+// errors; name is the function's directory name.
+//
+// Refused, each as a *DecodeError naming the file and line (several are
+// joined with errors.Join, sorted by line): TOML syntax errors; a key that is
+// not a known FC function field (fc3-api.md's writable list) nor "triggers"
+// but is within edit distance 2 of one (a typo: "memorySise"); a wrong type
+// for a known field, also inside known tables; read-only fields
+// (functionArn, customContainerConfig.resolvedImageUri, triggerId, ...);
+// code and tags; functionName or triggerName differing from the directory or
+// table name; a trigger without triggerType; triggerConfig written as a JSON
+// string; dates and times (no JSON equivalent).
+//
+// Unknown keys that are not near a known one are accepted and kept: they are
+// the fields FC adds after this list was written, which fetch writes into
+// function.toml and push must send back. (If FC ever adds a field within
+// distance 2 of a known one, add it to schema.go.)
+func Decode(path string, data []byte, name string) (*State, error) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := "TOML syntax error: " + pe.Message
+			return nil, &DecodeError{Path: path, Line: pe.Position.Line, Msg: msg}
+		}
+		return nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
+	}
+	d := &decoder{path: path, lines: locateKeys(string(data))}
+	if !validFunctionName(name) {
+		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -)", name)
+	}
+	st := &State{Name: name, Config: map[string]any{}, Triggers: map[string]map[string]any{}}
+	for _, k := range sortedKeys(raw) {
+		v, err := fromTOML(raw[k])
+		if err != nil {
+			d.fail([]string{k}, "%s: %v", k, err)
+			continue
+		}
+		switch k {
+		case "triggers":
+			d.triggers(st, v)
+		case "functionName":
+			if v != name {
+				d.fail([]string{k}, "functionName: %s differs from the directory name %q; rename the directory to rename the function, and remove this line", describe(v), name)
+			}
+		default:
+			if why, ok := notInFile[k]; ok {
+				d.fail([]string{k}, "%s: not allowed in function.toml: %s", k, why)
+				continue
+			}
+			if fc.IsReadOnlyFunctionField(k) {
+				d.fail([]string{k}, "%s: read-only field set by FC; remove this line", k)
+				continue
+			}
+			if d.member(rootField, []string{k}, v) {
+				st.Config[k] = v
+			}
+		}
+	}
+	if len(d.errs) > 0 {
+		return nil, d.err()
+	}
+	return st, nil
+}
+
+// decoder collects the problems of one file.
+type decoder struct {
+	path  string
+	lines keyLines
+	errs  []*DecodeError
+}
+
+func (d *decoder) fail(keyPath []string, format string, args ...any) {
+	d.errs = append(d.errs, &DecodeError{Path: d.path, Line: d.lines.line(keyPath), Msg: fmt.Sprintf(format, args...)})
+}
+
+func (d *decoder) err() error {
+	sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
+	if len(d.errs) == 1 {
+		return d.errs[0]
+	}
+	errs := make([]error, len(d.errs))
+	for i, e := range d.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// member checks the value of key keyPath[len-1] in the table described by
+// parent; it reports whether the value is acceptable.
+func (d *decoder) member(parent *field, keyPath []string, v any) bool {
+	key := keyPath[len(keyPath)-1]
+	dotted := strings.Join(keyPath, ".")
+	f := parent.fields.lookup(key)
+	if f == nil {
+		if near, ok := nearestKey(key, parent.fields); ok {
+			d.fail(keyPath, "%s: unknown key; did you mean %q? (FC 3.0 field names are case-sensitive)", dotted, near)
+			return false
+		}
+		return true
+	}
+	if f.readOnly {
+		d.fail(keyPath, "%s: read-only field set by FC; remove this line", dotted)
+		return false
+	}
+	return d.typed(parent, f, keyPath, v)
+}
+
+// typed checks v against f's kind, recursing into tables.
+func (d *decoder) typed(parent, f *field, keyPath []string, v any) bool {
+	dotted := strings.Join(keyPath, ".")
+	want := func(what string) bool {
+		d.fail(keyPath, "%s: want %s, got %s", dotted, what, describe(v))
+		return false
+	}
+	switch f.kind {
+	case kindString:
+		if _, ok := v.(string); !ok {
+			return want("a string")
+		}
+	case kindInt:
+		if n, ok := v.(json.Number); !ok || !isIntegerText(string(n)) {
+			return want("an integer")
+		}
+	case kindNumber:
+		if _, ok := v.(json.Number); !ok {
+			return want("a number")
+		}
+	case kindBool:
+		if _, ok := v.(bool); !ok {
+			return want("true or false")
+		}
+	case kindStringList:
+		arr, ok := v.([]any)
+		if !ok {
+			return want(`an array of strings (e.g. ["a", "b"])`)
+		}
+		for i, e := range arr {
+			if _, ok := e.(string); !ok {
+				d.fail(keyPath, "%s[%d]: want a string, got %s", dotted, i, describe(e))
+				return false
+			}
+		}
+	case kindStringMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return want("a table of strings")
+		}
+		good := true
+		for _, k := range sortedKeys(m) {
+			if _, ok := m[k].(string); !ok {
+				d.fail(append(keyPath, k), "%s.%s: want a string, got %s (FC keeps every value as a string: quote it)", dotted, k, describe(m[k]))
+				good = false
+			}
+		}
+		return good
+	case kindStruct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return want("a table")
+		}
+		return d.table(tableFor(parent, f), keyPath, m)
+	case kindStructList:
+		arr, ok := v.([]any)
+		if !ok {
+			return want("an array of tables")
+		}
+		good := true
+		for i, e := range arr {
+			m, ok := e.(map[string]any)
+			if !ok {
+				d.fail(keyPath, "%s[%d]: want a table, got %s", dotted, i, describe(e))
+				good = false
+				continue
+			}
+			if !d.table(elemTable(f), keyPath, m) {
+				good = false
+			}
+		}
+		return good
+	}
+	return true
+}
+
+// table checks every member of a known table.
+func (d *decoder) table(f *field, keyPath []string, m map[string]any) bool {
+	good := true
+	for _, k := range sortedKeys(m) {
+		if !d.member(f, append(append([]string(nil), keyPath...), k), m[k]) {
+			good = false
+		}
+	}
+	return good
+}
+
+// triggers checks the [triggers.<name>] tables.
+func (d *decoder) triggers(st *State, v any) {
+	all, ok := v.(map[string]any)
+	if !ok {
+		d.fail([]string{"triggers"}, "triggers: want tables [triggers.<name>], got %s", describe(v))
+		return
+	}
+	for _, name := range sortedKeys(all) {
+		keyPath := []string{"triggers", name}
+		t, ok := all[name].(map[string]any)
+		if !ok {
+			d.fail(keyPath, "triggers.%s: want a table [triggers.%s], got %s", name, quoteKey(name), describe(all[name]))
+			continue
+		}
+		if name == "" {
+			d.fail(keyPath, "triggers: a trigger name cannot be empty")
+			continue
+		}
+		fields := map[string]any{}
+		good := true
+		for _, k := range sortedKeys(t) {
+			kp := append(append([]string(nil), keyPath...), k)
+			tv := t[k]
+			switch {
+			case k == "triggerName":
+				if tv != name {
+					d.fail(kp, "triggers.%s.triggerName: %s differs from the table name; rename the table instead, and remove this line", name, describe(tv))
+					good = false
+				}
+			case k == "triggerConfig":
+				d.fail(kp, "triggers.%s.triggerConfig: write the trigger's configuration as the table [triggers.%s.config], not as a JSON string", name, quoteKey(name))
+				good = false
+			case fc.IsReadOnlyTriggerField(k):
+				d.fail(kp, "triggers.%s.%s: read-only field set by FC; remove this line", name, k)
+				good = false
+			case k == triggerConfigKey:
+				if _, ok := tv.(map[string]any); !ok {
+					d.fail(kp, "triggers.%s.config: want a table [triggers.%s.config], got %s", name, quoteKey(name), describe(tv))
+					good = false
+					continue
+				}
+				fields[k] = tv
+			default:
+				if d.member(triggerField, kp, tv) {
+					fields[k] = tv
+				} else {
+					good = false
+				}
+			}
+		}
+		if _, ok := t["triggerType"]; !ok {
+			d.fail(keyPath, "triggers.%s: missing triggerType (e.g. triggerType = \"http\")", name)
+			good = false
+		}
+		if good {
+			st.Triggers[name] = fields
+		}
+	}
+}
+
+// fromTOML converts a value decoded by BurntSushi/toml to the JSON-like form
+// of a State: integers and floats become json.Number.
+func fromTOML(v any) (any, error) {
+	switch x := v.(type) {
+	case string, bool:
+		return x, nil
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10)), nil
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, fmt.Errorf("%v is not a JSON number", x)
+		}
+		return json.Number(formatFloat(x)), nil
+	case time.Time:
+		return nil, errors.New("dates and times have no JSON equivalent; write it as a quoted string")
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := fromTOML(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := fromTOML(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := fromTOML(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported TOML value %T", v)
+}
+
+// validFunctionName applies FC's rule: 1-64 of [A-Za-z0-9_-], not starting
+// with a digit or '-'.
+func validFunctionName(name string) bool {
+	if name == "" || len(name) > 64 || !isBareKey(name) {
+		return false
+	}
+	c := name[0]
+	return !(c >= '0' && c <= '9' || c == '-')
+}
+
+// nearestKey returns the known key that key is probably a typo of: equal
+// ignoring case, or within edit distance 2.
+func nearestKey(key string, known fieldSet) (string, bool) {
+	best, bestDist := "", 3
+	lk := strings.ToLower(key)
+	for _, k := range sortedKeys(known) {
+		if dist := editDistance(lk, strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	return best, best != ""
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,74 @@
+package snapshot
+
+// Equal reports whether two states are the same desired state: same name,
+// and no difference reported by Diff. Absent keys and FC's default or
+// empty-shape values are equal both ways, recursively in nested tables; for
+// triggers qualifier "LATEST", description "", invocationRole "" and
+// sourceArn "" equal absent; an absent cpu or diskSize equals any value (FC
+// chooses them). Numbers compare by value (1 == 1.0).
+func Equal(a, b *State) bool {
+	return a.Name == b.Name && len(Diff(a, b)) == 0
+}
+
+// Diff lists what differs between a (before) and b (after), for drift
+// reports and commit messages, as sorted dotted paths: "memorySize",
+// "vpcConfig.vpcId", "environmentVariables.DB_URL",
+// "triggers.http-1.config.methods", "triggers.timer (added)" (only in b),
+// "triggers.old (deleted)" (only in a). A table present on one side only is
+// reported as its own path ("vpcConfig"); arrays are compared whole.
+func Diff(a, b *State) []string {
+	var out []string
+	diffTables("", rootField, a.Config, b.Config, &out)
+	for _, name := range sortedKeys(unionKeys(a.Triggers, b.Triggers)) {
+		ta, oka := a.Triggers[name]
+		tb, okb := b.Triggers[name]
+		path := "triggers." + name
+		switch {
+		case !oka:
+			out = append(out, path+" (added)")
+		case !okb:
+			out = append(out, path+" (deleted)")
+		default:
+			diffTables(path, triggerField, ta, tb, &out)
+		}
+	}
+	return out
+}
+
+func unionKeys[V any](a, b map[string]V) map[string]bool {
+	u := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+// diffTables appends the paths of the members of a and b that differ once
+// "not set" members are removed.
+func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
+	na, nb := normalizeTable(f, a), normalizeTable(f, b)
+	for _, k := range sortedKeys(unionKeys(na, nb)) {
+		cf := f.fields.lookup(k)
+		va, oka := na[k]
+		vb, okb := nb[k]
+		path := joinPath(prefix, k)
+		if cf != nil && cf.fcChosen && (!oka || !okb) {
+			continue
+		}
+		if oka && okb {
+			ma, isMapA := va.(map[string]any)
+			mb, isMapB := vb.(map[string]any)
+			if isMapA && isMapB {
+				diffTables(path, tableFor(f, cf), ma, mb, out)
+				continue
+			}
+			if valuesEqual(va, vb) {
+				continue
+			}
+		}
+		*out = append(*out, path)
+	}
+}

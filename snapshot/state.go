@@ -1,0 +1,198 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/fcgit/fcgit/fc"
+)
+
+// State is one function's desired state, the document form of function.toml.
+type State struct {
+	Name string
+	// Config holds the top-level config fields (no triggers key) as
+	// JSON-like values: string, bool, json.Number, []any, map[string]any.
+	Config map[string]any
+	// Triggers maps trigger name -> fields; "config" holds the decoded
+	// triggerConfig.
+	Triggers map[string]map[string]any
+}
+
+// triggerConfigKey is the key under which a trigger's decoded triggerConfig
+// is kept in State.Triggers and in function.toml.
+const triggerConfigKey = "config"
+
+// FromAPI builds the desired state from GetFunction's document and
+// ListTriggers' documents. Read-only and volatile fields, functionName, code
+// and tags are dropped, layers become ARN strings, JSON nulls are dropped and
+// each triggerConfig JSON string is decoded into the trigger's "config".
+func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
+	name := fn.Name()
+	if name == "" {
+		return nil, fmt.Errorf("function document has no functionName")
+	}
+	in := fn.Input()
+	for k := range notInFile {
+		delete(in, k)
+	}
+	cfg, err := normalizeObject("", in)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	st := &State{Name: name, Config: cfg, Triggers: map[string]map[string]any{}}
+	for _, t := range triggers {
+		tname := t.Name()
+		if tname == "" {
+			return nil, fmt.Errorf("function %s: trigger document has no triggerName", name)
+		}
+		if _, dup := st.Triggers[tname]; dup {
+			return nil, fmt.Errorf("function %s: trigger %s listed twice", name, tname)
+		}
+		fields, err := triggerFromAPI(t)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: trigger %s: %w", name, tname, err)
+		}
+		st.Triggers[tname] = fields
+	}
+	return st, nil
+}
+
+// triggerFromAPI turns one trigger document into its function.toml fields.
+func triggerFromAPI(t fc.Trigger) (map[string]any, error) {
+	in := t.Input()
+	delete(in, "triggerName")
+	raw, hasConfig := in["triggerConfig"]
+	delete(in, "triggerConfig")
+	fields, err := normalizeObject("", in)
+	if err != nil {
+		return nil, err
+	}
+	if !hasConfig || raw == nil {
+		return fields, nil
+	}
+	var cfg any
+	switch x := raw.(type) {
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return fields, nil
+		}
+		d := json.NewDecoder(strings.NewReader(x))
+		d.UseNumber()
+		if err := d.Decode(&cfg); err != nil {
+			return nil, fmt.Errorf("triggerConfig is not valid JSON: %w", err)
+		}
+		if d.More() {
+			return nil, fmt.Errorf("triggerConfig holds more than one JSON value")
+		}
+	case map[string]any:
+		cfg = x
+	default:
+		return nil, fmt.Errorf("triggerConfig: want a JSON string, got %T", raw)
+	}
+	m, ok := cfg.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("triggerConfig: want a JSON object, got %s", describe(cfg))
+	}
+	cm, err := normalizeObject(triggerConfigKey, m)
+	if err != nil {
+		return nil, err
+	}
+	fields[triggerConfigKey] = cm
+	return fields, nil
+}
+
+// FunctionInput is the CreateFunction/UpdateFunction body for this state
+// (no code): layers as ARNs, functionName set. The result shares nothing
+// with s.
+func (s *State) FunctionInput() map[string]any {
+	in := cloneMap(s.Config)
+	if in == nil {
+		in = map[string]any{}
+	}
+	in["functionName"] = s.Name
+	return in
+}
+
+// TriggerInput is the CreateTrigger/UpdateTrigger body for one trigger:
+// triggerConfig re-encoded as a JSON string (compact, keys sorted, numbers as
+// written), triggerName set.
+func (s *State) TriggerInput(name string) (map[string]any, error) {
+	t, ok := s.Triggers[name]
+	if !ok {
+		return nil, fmt.Errorf("function %s has no trigger %s", s.Name, name)
+	}
+	in := cloneMap(t)
+	delete(in, triggerConfigKey)
+	if cfg, ok := t[triggerConfigKey]; ok {
+		text, err := encodeJSON(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("trigger %s: triggerConfig: %w", name, err)
+		}
+		in["triggerConfig"] = text
+	}
+	in["triggerName"] = name
+	return in, nil
+}
+
+// encodeJSON renders v compactly without HTML escaping, so "<" in a payload
+// stays "<" for whoever reads the trigger in the console.
+func encodeJSON(v any) (string, error) {
+	if err := checkNoConflict("", v); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// checkNoConflict refuses unresolved merge conflicts where a request body is built.
+func checkNoConflict(path string, v any) error {
+	switch x := v.(type) {
+	case *Conflict, Conflict:
+		return fmt.Errorf("%s: unresolved merge conflict", path)
+	case map[string]any:
+		for k, e := range x {
+			if err := checkNoConflict(joinPath(path, k), e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := checkNoConflict(fmt.Sprintf("%s[%d]", path, i), e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// describe names a value's type for error messages: `string "big"`, `integer 5`.
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		if len(x) > 40 {
+			x = x[:40] + "..."
+		}
+		return fmt.Sprintf("string %q", x)
+	case bool:
+		return fmt.Sprintf("boolean %v", x)
+	case json.Number:
+		if isIntegerText(string(x)) {
+			return "integer " + string(x)
+		}
+		return "float " + string(x)
+	case []any:
+		return "array"
+	case map[string]any:
+		return "table"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}

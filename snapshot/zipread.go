@@ -1,0 +1,211 @@
+package snapshot
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// zipEntry is an accepted entry of a code zip.
+type zipEntry struct {
+	path string
+	mode fs.FileMode
+	file *zip.File
+}
+
+// ReadZip walks a code zip and calls emit for every regular file and
+// symlink, sorted by path; directories are implied. It refuses, naming the
+// entry: zip-slip (a ".." segment), absolute paths, duplicate entries (also
+// after cleaning, and a file that is also a directory prefix), entries over
+// the limits (declared sizes are checked up front, actual sizes while
+// reading, so a zip bomb never exhausts memory), encrypted entries,
+// compression methods other than store and deflate, and entry types other
+// than files, directories and symlinks. Backslashes in names (zips made on
+// Windows) are read as separators. Content is streamed: Open reads straight
+// from r.
+func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) error) error {
+	limits = limits.withDefaults()
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+		// ErrInsecurePath (GODEBUG zipinsecurepath=0) is checked below, per
+		// entry, with a better message.
+		return fmt.Errorf("read code zip: %w", err)
+	}
+	if len(zr.File) > limits.MaxFiles {
+		return fmt.Errorf("read code zip: %d entries, more than the limit of %d", len(zr.File), limits.MaxFiles)
+	}
+	var entries []zipEntry
+	dirs := map[string]bool{}
+	var total uint64
+	for _, f := range zr.File {
+		e, isDir, err := checkZipEntry(f, limits)
+		if err != nil {
+			return fmt.Errorf("read code zip: entry %q: %w", f.Name, err)
+		}
+		if isDir {
+			if e.path != "." {
+				dirs[e.path] = true
+			}
+			continue
+		}
+		total += f.UncompressedSize64
+		if total > uint64(limits.MaxTotalSize) {
+			return fmt.Errorf("read code zip: entry %q: total uncompressed size over the limit of %d bytes", f.Name, limits.MaxTotalSize)
+		}
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].path < entries[j].path })
+	paths := make([]string, len(entries))
+	for i, e := range entries {
+		paths[i] = e.path
+		if dirs[e.path] {
+			return fmt.Errorf("read code zip: %q is both a file and a directory", e.path)
+		}
+	}
+	if err := checkTreePaths(paths); err != nil {
+		return fmt.Errorf("read code zip: %w", err)
+	}
+	budget := &readBudget{left: limits.MaxTotalSize}
+	for _, e := range entries {
+		cf, err := codeFileOf(e, limits, budget)
+		if err != nil {
+			return fmt.Errorf("read code zip: entry %q: %w", e.file.Name, err)
+		}
+		if err := emit(cf); err != nil {
+			return fmt.Errorf("code file %s: %w", e.path, err)
+		}
+	}
+	return nil
+}
+
+// checkZipEntry validates one entry's name, type, method and declared size.
+func checkZipEntry(f *zip.File, limits ZipLimits) (zipEntry, bool, error) {
+	p, isDir, err := cleanZipName(f.Name)
+	if err != nil {
+		return zipEntry{}, false, err
+	}
+	mode := f.Mode()
+	if isDir || mode.IsDir() {
+		return zipEntry{path: p}, true, nil
+	}
+	gm, err := gitMode(mode)
+	if err != nil {
+		return zipEntry{}, false, err
+	}
+	if f.Flags&0x1 != 0 {
+		return zipEntry{}, false, errors.New("encrypted entries are not supported")
+	}
+	if f.Method != zip.Store && f.Method != zip.Deflate {
+		return zipEntry{}, false, fmt.Errorf("compression method %d is not supported (only store and deflate)", f.Method)
+	}
+	if f.UncompressedSize64 > uint64(limits.MaxFileSize) {
+		return zipEntry{}, false, fmt.Errorf("declared size %d bytes is over the per-file limit of %d", f.UncompressedSize64, limits.MaxFileSize)
+	}
+	if gm == fs.ModeSymlink && f.UncompressedSize64 > maxSymlinkTarget {
+		return zipEntry{}, false, fmt.Errorf("symlink target of %d bytes is too long", f.UncompressedSize64)
+	}
+	return zipEntry{path: p, mode: gm, file: f}, false, nil
+}
+
+// cleanZipName turns an entry name into a clean tree path, refusing names
+// that would land outside the code directory.
+func cleanZipName(name string) (string, bool, error) {
+	if name == "" {
+		return "", false, errors.New("empty name")
+	}
+	if strings.ContainsRune(name, 0) {
+		return "", false, errors.New("name contains a NUL byte")
+	}
+	n := strings.ReplaceAll(name, `\`, "/")
+	isDir := strings.HasSuffix(n, "/")
+	if strings.HasPrefix(n, "/") || len(n) >= 2 && n[1] == ':' && (n[0] >= 'A' && n[0] <= 'Z' || n[0] >= 'a' && n[0] <= 'z') {
+		return "", false, errors.New("absolute path")
+	}
+	for _, seg := range strings.Split(n, "/") {
+		if seg == ".." {
+			return "", false, errors.New(`path contains ".." (zip-slip)`)
+		}
+	}
+	p := path.Clean(n)
+	if p == "." && !isDir {
+		return "", false, errors.New("empty path")
+	}
+	return p, isDir, nil
+}
+
+// codeFileOf builds the CodeFile for an accepted entry. Symlink targets are
+// read at once (they are small); file content is read when Open is called.
+func codeFileOf(e zipEntry, limits ZipLimits, budget *readBudget) (CodeFile, error) {
+	cf := CodeFile{Path: e.path, Mode: e.mode, Size: int64(e.file.UncompressedSize64)}
+	if e.mode == fs.ModeSymlink {
+		target, err := readAllLimited(e.file, maxSymlinkTarget)
+		if err != nil {
+			return CodeFile{}, err
+		}
+		if target == "" {
+			return CodeFile{}, errors.New("symlink with an empty target")
+		}
+		cf.Size = int64(len(target))
+		cf.Open = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(target)), nil }
+		return cf, nil
+	}
+	f := e.file
+	limit := min(int64(f.UncompressedSize64), limits.MaxFileSize)
+	cf.Open = func() (io.ReadCloser, error) {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", e.path, err)
+		}
+		return &limitedEntry{rc: rc, name: e.path, left: limit, budget: budget}, nil
+	}
+	return cf, nil
+}
+
+func readAllLimited(f *zip.File, limit int64) (string, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return "", err
+	}
+	if int64(len(b)) > limit {
+		return "", fmt.Errorf("content is longer than %d bytes", limit)
+	}
+	return string(b), nil
+}
+
+// readBudget is the uncompressed bytes ReadZip may still hand out in total.
+// Emit runs on one goroutine, in order, so it needs no lock.
+type readBudget struct{ left int64 }
+
+// limitedEntry stops an entry that inflates beyond its declared size or
+// the limits, whatever its headers claim.
+type limitedEntry struct {
+	rc     io.ReadCloser
+	name   string
+	left   int64
+	budget *readBudget
+}
+
+func (l *limitedEntry) Read(p []byte) (int, error) {
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	l.budget.left -= int64(n)
+	if l.left < 0 {
+		return n, fmt.Errorf("%s: content is larger than declared or allowed", l.name)
+	}
+	if l.budget.left < 0 {
+		return n, fmt.Errorf("%s: code zip content is over the total size limit", l.name)
+	}
+	return n, err
+}
+
+func (l *limitedEntry) Close() error { return l.rc.Close() }

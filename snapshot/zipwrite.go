@@ -1,0 +1,86 @@
+package snapshot
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+)
+
+// dosDate1980 is 1980-01-01 in MS-DOS date format, the earliest a zip can
+// hold: every entry gets it so the same tree always zips to the same bytes.
+const dosDate1980 = 1<<5 | 1
+
+// deflateLevel is fixed so the compressed bytes do not depend on a library default.
+const deflateLevel = 6
+
+// WriteZip writes a deterministic zip of files: entries sorted by path, no
+// directory entries, every timestamp 1980-01-01 00:00 without extended
+// timestamp fields, Unix modes in the external attributes (0644, 0755, and
+// symlinks as S_IFLNK|0777 with the target as stored content, as Info-ZIP and
+// FC's unzip expect), files deflated at level 6. Same files -> same bytes, so
+// an unchanged tree gives FC the same codeChecksum.
+func WriteZip(w io.Writer, files []CodeFile) error {
+	sorted := append([]CodeFile(nil), files...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
+	paths := make([]string, len(sorted))
+	for i, f := range sorted {
+		if err := cleanTreePath(f.Path); err != nil {
+			return fmt.Errorf("write code zip: %w", err)
+		}
+		paths[i] = f.Path
+	}
+	if err := checkTreePaths(paths); err != nil {
+		return fmt.Errorf("write code zip: %w", err)
+	}
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, deflateLevel)
+	})
+	for _, f := range sorted {
+		if err := writeZipEntry(zw, f); err != nil {
+			return fmt.Errorf("write code zip: %s: %w", f.Path, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("write code zip: %w", err)
+	}
+	return nil
+}
+
+func writeZipEntry(zw *zip.Writer, f CodeFile) error {
+	mode, err := gitMode(f.Mode)
+	if err != nil {
+		return err
+	}
+	hdr := &zip.FileHeader{Name: f.Path, Method: zip.Deflate}
+	// The deprecated MS-DOS fields are set instead of Modified on purpose:
+	// Modified would add an extended-timestamp extra field.
+	hdr.ModifiedDate = dosDate1980
+	hdr.ModifiedTime = 0
+	if mode == fs.ModeSymlink {
+		hdr.Method = zip.Store
+		hdr.SetMode(fs.ModeSymlink | 0o777)
+	} else {
+		hdr.SetMode(mode)
+	}
+	if f.Open == nil {
+		return fmt.Errorf("no content")
+	}
+	fw, err := zw.CreateHeader(hdr)
+	if err != nil {
+		return err
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(fw, rc)
+	closeErr := rc.Close()
+	if err != nil {
+		return fmt.Errorf("copy content: %w", err)
+	}
+	return closeErr
+}
