@@ -153,17 +153,7 @@ type contextTransport struct {
 }
 
 func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.WithContext(t.ctx)
-	// The SDK formats "scheme://host:port/path" even when the port is empty;
-	// drop the dangling colon so Host headers and custom transports see a
-	// normal URL.
-	if strings.HasSuffix(r.URL.Host, ":") {
-		u := *r.URL
-		u.Host = strings.TrimSuffix(u.Host, ":")
-		r.URL = &u
-		r.Host = strings.TrimSuffix(r.Host, ":")
-	}
-	return t.base.RoundTrip(r)
+	return t.base.RoundTrip(req.WithContext(t.ctx))
 }
 
 // sleepContext waits d, returning early with ctx's error when it ends.

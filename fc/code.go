@@ -65,11 +65,7 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 		if !retryable(dErr.Kind) || attempt >= c.retry.MaxAttempts {
 			return nil, dErr
 		}
-		delay := c.jitter(c.retry.ceiling(attempt))
-		if retryAfter > delay {
-			delay = min(retryAfter, c.retry.MaxDelay)
-		}
-		if err := c.sleep(ctx, delay); err != nil {
+		if err := c.sleep(ctx, c.backoff(attempt, retryAfter)); err != nil {
 			return nil, cancelled("DownloadCode", subject, err)
 		}
 	}

@@ -17,7 +17,7 @@ type Config struct {
 	AccessKeyID     string // all three empty = SDK default credential chain
 	AccessKeySecret string
 	SecurityToken   string
-	Transport       http.RoundTripper // optional
+	Transport       http.RoundTripper // optional; default: http.DefaultTransport with bounded connect/TLS/header waits
 	Retry           RetryPolicy       // zero value = defaults
 	UserAgent       string            // appended to the SDK's
 }
@@ -70,7 +70,9 @@ func (p RetryPolicy) ceiling(n int) time.Duration {
 }
 
 // endpoint is where requests go, split the way the SDK wants it: a Domain
-// holding host:port would end up as "host:port:port" in the URL.
+// holding host:port would end up as "host:port:port" in the URL. The SDK
+// formats "scheme://domain:port"; with an empty Port net/url drops the
+// dangling colon, so default ports stay out of the Host header.
 type endpoint struct {
 	Scheme string // "http" or "https"
 	Host   string // host name or IP, IPv6 without brackets

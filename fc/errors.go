@@ -1,7 +1,6 @@
 package fc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -186,9 +185,4 @@ func kindForResponse(status int, code string) Kind {
 // which operation it interrupted.
 func cancelled(op, subject string, ctxErr error) *Error {
 	return &Error{Op: op, Subject: subject, Kind: KindOther, Err: ctxErr}
-}
-
-// isContextError reports whether err comes from a cancelled or expired context.
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

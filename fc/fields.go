@@ -135,3 +135,31 @@ func (t Trigger) UpdateInput() map[string]any {
 	}
 	return in
 }
+
+// Tags returns the tags GetFunction reports ([{"Key":…,"Value":…}]) as a
+// map; nil when the function has none or the field is absent (list items).
+func (f Function) Tags() map[string]string {
+	list, ok := f["tags"].([]any)
+	if !ok || len(list) == 0 {
+		return nil
+	}
+	tags := make(map[string]string, len(list))
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		key, _ := m["Key"].(string)
+		if key == "" {
+			key, _ = m["key"].(string)
+		}
+		value, ok := m["Value"].(string)
+		if !ok {
+			value, _ = m["value"].(string)
+		}
+		if key != "" {
+			tags[key] = value
+		}
+	}
+	return tags
+}

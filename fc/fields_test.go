@@ -71,3 +71,19 @@ func TestTriggerInputs(t *testing.T) {
 		t.Errorf("UpdateInput() = %v", got)
 	}
 }
+
+func TestFunctionTagsField(t *testing.T) {
+	f := Function{"tags": []any{
+		map[string]any{"Key": "fcgit-deployed-from", "Value": "abc"},
+		map[string]any{"key": "lower", "value": "case"},
+		map[string]any{"Key": "empty", "Value": ""},
+		"junk",
+	}}
+	want := map[string]string{"fcgit-deployed-from": "abc", "lower": "case", "empty": ""}
+	if got := f.Tags(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Tags() = %v, want %v", got, want)
+	}
+	if (Function{}).Tags() != nil {
+		t.Fatal("Tags() of an untagged function is not nil")
+	}
+}

@@ -576,6 +576,14 @@ func TestFunctionTags(t *testing.T) {
 	if !mapsEqual(got, map[string]string{"fcgit-deployed-from": "0123abcd", "team": "ops"}) {
 		t.Fatalf("tags after retag/untag = %v", got)
 	}
+	// GetFunction reports the same tags.
+	f, err := e.client.GetFunction(ctx, "tagged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mapsEqual(f.Tags(), got) {
+		t.Fatalf("GetFunction tags = %v, ListTagResources = %v", f.Tags(), got)
+	}
 }
 
 func mapsEqual(a, b map[string]string) bool {

@@ -60,33 +60,34 @@ func apiPath(segments ...string) string {
 // exponentially growing, fully jittered delays; other errors return at once.
 func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
 	var out outcome
-	var lastErr *Error
 	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, out, cancelled(c.op, c.subject, err)
-		}
 		body, retryAfter, err := cl.attempt(ctx, c)
 		if err == nil {
 			return body, out, nil
 		}
-		lastErr = err
-		if isContextError(err.Err) && ctx.Err() != nil {
-			return nil, out, err
+		if ctx.Err() != nil {
+			return nil, out, cancelled(c.op, c.subject, ctx.Err())
 		}
 		if err.Kind == KindServer || (err.Kind == KindNetwork && !neverSent(err.Err)) {
 			out.mayHaveApplied = true
 		}
 		if !retryable(err.Kind) || attempt >= cl.retry.MaxAttempts {
-			return nil, out, lastErr
+			return nil, out, err
 		}
-		delay := cl.jitter(cl.retry.ceiling(attempt))
-		if retryAfter > delay {
-			delay = min(retryAfter, cl.retry.MaxDelay)
-		}
-		if err := cl.sleep(ctx, delay); err != nil {
+		if err := cl.sleep(ctx, cl.backoff(attempt, retryAfter)); err != nil {
 			return nil, out, cancelled(c.op, c.subject, err)
 		}
 	}
+}
+
+// backoff is the wait before retry number n: full jitter under the policy's
+// ceiling, raised to a server's Retry-After but never above MaxDelay.
+func (cl *Client) backoff(n int, retryAfter time.Duration) time.Duration {
+	delay := cl.jitter(cl.retry.ceiling(n))
+	if retryAfter > delay {
+		delay = min(retryAfter, cl.retry.MaxDelay)
+	}
+	return delay
 }
 
 // retryable reports whether a failure of this kind may succeed on a retry.
@@ -115,6 +116,9 @@ type sdkResult struct {
 // attempt sends c once through the SDK. It returns the body of a 2xx
 // response, or a classified error and any Retry-After the server sent.
 func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *Error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, cancelled(c.op, c.subject, err)
+	}
 	timeout := c.timeout
 	if timeout <= 0 {
 		timeout = apiReadTimeout

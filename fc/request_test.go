@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -260,5 +261,33 @@ func TestPaginationFollowsNextToken(t *testing.T) {
 	c, _ = newScriptedClient(t, loop, RetryPolicy{})
 	if _, err := c.ListFunctions(context.Background(), ""); err == nil || len(loop.requests()) != 2 {
 		t.Fatalf("repeated token: err=%v after %d requests", err, len(loop.requests()))
+	}
+}
+
+func TestAttemptTimeoutIsRetried(t *testing.T) {
+	var calls int
+	var mu sync.Mutex
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		if first {
+			<-r.Context().Done() // the first attempt hangs until its own timeout
+			return nil, r.Context().Err()
+		}
+		return reply(200, `{"functionName":"f"}`)(r)
+	})
+	c, log := newScriptedClient(t, rt, RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond})
+	body, out, err := c.do(context.Background(), call{op: "GetFunction", subject: "f", method: http.MethodGet,
+		path: apiPath("functions", "f"), timeout: 30 * time.Millisecond})
+	if err != nil || !strings.Contains(string(body), `"f"`) {
+		t.Fatalf("do = %s, %v", body, err)
+	}
+	if calls != 2 || len(log.all()) != 1 {
+		t.Fatalf("calls = %d, waits = %v", calls, log.all())
+	}
+	if !out.mayHaveApplied {
+		t.Fatal("a timed-out attempt must count as possibly applied")
 	}
 }

@@ -93,12 +93,16 @@ type reader struct {
 // Read reads every in-scope function with its triggers and code and stores
 // the result as git objects. Nothing is written but objects: no ref moves.
 func Read(ctx context.Context, client Client, repo *gitstate.Repo, base Base, opts Options) (*Online, error) {
-	if opts.Jobs <= 0 {
-		opts.Jobs = 16
+	fns, err := List(ctx, client, opts)
+	if err != nil {
+		return nil, err
 	}
-	if base.Note == nil {
-		base.Note = &Note{Functions: map[string]FunctionMeta{}}
-	}
+	return ReadListed(ctx, client, repo, base, fns, opts)
+}
+
+// List lists the in-scope functions. Their documents carry the
+// deployed-from stamps that ResolveTip reads before ReadListed.
+func List(ctx context.Context, client Client, opts Options) ([]fc.Function, error) {
 	list, err := client.ListFunctions(ctx, opts.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list functions: %w", err)
@@ -109,6 +113,18 @@ func Read(ctx context.Context, client Client, repo *gitstate.Repo, base Base, op
 			fns = append(fns, f)
 		}
 	}
+	return fns, nil
+}
+
+// ReadListed reads the listed functions' triggers and code, as Read does.
+func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options) (*Online, error) {
+	if opts.Jobs <= 0 {
+		opts.Jobs = 16
+	}
+	if base.Note == nil {
+		base.Note = &Note{Functions: map[string]FunctionMeta{}}
+	}
+	var err error
 	r := &reader{client: client, repo: repo, base: base, opts: opts}
 	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}}
 	var (

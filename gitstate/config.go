@@ -380,7 +380,7 @@ func (p *configParser) parseValue(s string) (string, error) {
 				return b.String(), nil
 			case !inQuote && (c == ' ' || c == '\t'):
 				if started {
-					pendingSpace += string(c)
+					pendingSpace += " " // git turns each unquoted blank into a space
 				}
 			default:
 				flushSpace(&b, &pendingSpace, started)

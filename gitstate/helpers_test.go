@@ -120,7 +120,7 @@ func readFile(t *testing.T, root, rel string) string {
 // fsck runs `git fsck --strict` and fails on any complaint.
 func fsck(t *testing.T, dir string) {
 	t.Helper()
-	out, err := gitTry(dir, nil, "fsck", "--strict", "--no-progress")
+	out, err := gitTry(dir, nil, "fsck", "--strict", "--no-progress", "--no-dangling")
 	if err != nil || strings.TrimSpace(out) != "" {
 		t.Fatalf("git fsck --strict: %v\n%s", err, out)
 	}
@@ -156,3 +156,4 @@ func sortedLines(s string) []string {
 	}
 	return out
 }
+

@@ -13,7 +13,7 @@ import (
 
 // EmptyTree is the id of the tree with no entries. Operations that produce it
 // also store it, so it can be used as any other tree.
-var EmptyTree = mustHex("4b825dc642cb6eb9a060e54bf8d69288fbad2e75")
+var EmptyTree = mustHex("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
 // TreeEntry is one entry of a tree object.
 type TreeEntry struct {

@@ -15,8 +15,8 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// StampTag is the FC tag naming the commit a function was deployed from.
-const StampTag = "fcgit-commit"
+// StampTag is the tag push stamps deployed functions with.
+const StampTag = fetch.StampTag
 
 // MaxInlineCode is FC's limit for a code package sent inline (base64 in the
 // request); larger packages go through OSS, which fcgit does not do yet.

@@ -10,7 +10,7 @@ import (
 // findDrift compares what fcgit last recorded (the online branch tip) with
 // what is online now. A function that differs from the tip but equals the
 // deploy in progress (deploying) is push's own half-finished work, not drift.
-func findDrift(tip, online, deploying map[string]*fetch.Function, hasDeploying bool) []Drift {
+func findDrift(tip, online, deploying map[string]*fetch.Function, hasDeploying bool, stamps *fetch.Stamps) []Drift {
 	var out []Drift
 	names := map[string]bool{}
 	for n := range tip {
@@ -27,14 +27,16 @@ func findDrift(tip, online, deploying map[string]*fetch.Function, hasDeploying b
 		if hasDeploying && fetch.Same(deploying[name], o) {
 			continue
 		}
-		out = append(out, describeDrift(name, t, o))
+		out = append(out, describeDrift(name, t, o, stamps))
 	}
 	return out
 }
 
 // describeDrift says how a function moved from recorded state t to online o.
-func describeDrift(name string, t, o *fetch.Function) Drift {
+func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drift {
 	switch {
+	case t == nil && stamps != nil && stamps.Unknown[name] != "":
+		return Drift{Function: name, Kind: stamps.Explain(name)}
 	case t == nil:
 		return Drift{Function: name, Kind: "exists online, not deployed from this repository"}
 	case o == nil:

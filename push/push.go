@@ -79,15 +79,23 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 			return nil, fmt.Errorf("%s/%s: outside the scope set in fcgit.toml ([scope]); fcgit would never read it back", b.Dir, name)
 		}
 	}
-	tip, err := fetch.LoadTip(repo, b)
+	prep, err := fetch.Prepare(ctx, client, repo, b, opts.Fetch)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read online state: %w", err)
 	}
+	if !opts.DryRun {
+		// A fresh clone learns the last deploy from the stamps: record it
+		// as the online branch, as fetch would.
+		if err := prep.Commit(repo, b); err != nil {
+			return nil, err
+		}
+	}
+	tip := prep.Tip
 	res := &Result{Head: head.Hash, URLs: map[string][]string{}}
 
 	// 2. HEAD must contain the online tip (or at least its managed state).
 	if !tip.Commit.IsZero() && !opts.Force {
-		contains, err := repo.IsAncestor(tip.Commit, head.Hash)
+		contains, err := containsAll(repo, head.Hash, tip.Commit, prep.Stamps)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +105,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 
 	// 3. Read online state again and compare with the tip.
-	on, err := fetch.Read(ctx, client, repo, tip.Base(), opts.Fetch)
+	on, err := prep.Read(ctx, client, repo, opts.Fetch)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
@@ -124,7 +132,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 		res.Resumed = true
 	}
-	drift := findDrift(tipFns, on.Functions, deployingFns, hasDeploying)
+	drift := findDrift(tipFns, on.Functions, deployingFns, hasDeploying, prep.Stamps)
 	if len(drift) > 0 && !opts.Force {
 		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
 			return nil, &DriftError{Drift: drift}
@@ -302,4 +310,21 @@ func checkClean(repo *gitstate.Repo, dir string) error {
 		return fmt.Errorf("uncommitted changes under %s/ (push deploys commits only):\n\t%s\ncommit them (git add, git commit) or stash them first", dir, strings.Join(changes, "\n\t"))
 	}
 	return nil
+}
+
+// containsAll reports whether head contains the online tip: the tip itself,
+// or, for a tip rebuilt from stamps, every commit it was assembled from.
+func containsAll(repo *gitstate.Repo, head, tip plumbing.Hash, st *fetch.Stamps) (bool, error) {
+	if ok, err := repo.IsAncestor(tip, head); err != nil || ok {
+		return ok, err
+	}
+	if !st.Rebuilt {
+		return false, nil
+	}
+	for _, s := range st.Sources {
+		if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }

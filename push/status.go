@@ -72,10 +72,11 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			return nil, err
 		}
 	}
-	tip, err := fetch.LoadTip(repo, b)
+	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read online state: %w", err)
 	}
+	tip := prep.Tip
 	if !tip.Commit.IsZero() {
 		rep.Tip = tip.Commit.String()
 		if !head.Hash.IsZero() {
@@ -95,7 +96,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 	if err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
 	}
-	on, err := fetch.Read(ctx, client, repo, tip.Base(), fopts)
+	on, err := prep.Read(ctx, client, repo, fopts)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
@@ -110,7 +111,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		fs := FunctionStatus{Function: name}
 		drifted := !fetch.Same(t, o)
 		if drifted {
-			d := describeDrift(name, t, o)
+			d := describeDrift(name, t, o, prep.Stamps)
 			fs.Drift = &d
 		}
 		switch {

@@ -60,14 +60,19 @@ type fetchResult struct {
 
 func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
 	b := w.branch()
-	tip, err := fetch.LoadTip(w.repo, b)
-	if err != nil {
-		return nil, err
-	}
-	on, err := fetch.Read(c.Context, w.client, w.repo, tip.Base(), w.fetchOptions(c))
+	opts := w.fetchOptions(c)
+	prep, err := fetch.Prepare(c.Context, w.client, w.repo, b, opts)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	on, err := prep.Read(c.Context, w.client, w.repo, opts)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	if err := prep.Commit(w.repo, b); err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	tip := prep.Tip
 	changes, err := fetch.Changes(w.repo, tip, on)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)

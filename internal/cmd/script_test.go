@@ -39,7 +39,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/scripts",
 		RequireExplicitExec: true,
 		Setup:               setupScript,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits, "replace": cmdReplace},
 	})
 }
 
@@ -111,6 +111,22 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
+}
+
+// cmdReplace edits a file in place, as a user would in an editor:
+//
+//	replace OLD NEW FILE
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace OLD NEW FILE")
+	}
+	p := ts.MkAbs(args[2])
+	data, err := os.ReadFile(p)
+	ts.Check(err)
+	if !bytes.Contains(data, []byte(args[0])) {
+		ts.Fatalf("replace: %s does not contain %q", args[2], args[0])
+	}
+	ts.Check(os.WriteFile(p, bytes.ReplaceAll(data, []byte(args[0]), []byte(strings.ReplaceAll(args[1], `\n`, "\n"))), 0o644))
 }
 
 // cmdFC is "another API client": the FC console in the stories the scripts

@@ -66,7 +66,8 @@ func TestEOLCRLF(t *testing.T) {
 		{"only line without eol", "a", 0, -1},
 		{"last line without eol uses previous", "a\r\nb", 1, 1},
 		{"last line without eol after lf", "a\nb", 1, 0},
-		{"bare cr is not crlf", "\r\n", 0, 0},
+		{"lone cr is not crlf", "a\rb\n", 0, 0},
+		{"empty crlf line", "\r\n", 0, 1},
 	}
 	for _, tt := range tests {
 		if got := eolCRLF(splitLines([]byte(tt.text)), tt.i); got != tt.want {
@@ -225,5 +226,13 @@ func checkRebuild(t *testing.T, a, b []byte) {
 	}
 	if !bytes.Equal(out.Bytes(), b) {
 		t.Fatalf("edits of %q -> %q rebuild %q", a, b, out.Bytes())
+	}
+}
+
+func BenchmarkMergeLargeFile(b *testing.B) {
+	c := largeTriples(5, 1, 20000, 1, 400)[0]
+	b.SetBytes(int64(len(c.base)))
+	for b.Loop() {
+		Merge(c.base, c.ours, c.theirs, Options{})
 	}
 }
