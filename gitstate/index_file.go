@@ -240,7 +240,8 @@ func sortIndexEntries(es []*rawIndexEntry) {
 }
 
 // encodeIndex serialises idx (entries must already be sorted) with no
-// extensions. Version 2 is upgraded to 3 when an entry needs extended flags.
+// extensions. Like git, version 3 is written only when an entry needs
+// extended flags (2 otherwise); version 4 is kept.
 func encodeIndex(idx *indexFile) []byte {
 	version := idx.version
 	needExt := false
@@ -253,8 +254,11 @@ func encodeIndex(idx *indexFile) []byte {
 	if version < 2 || version > 4 {
 		version = 2
 	}
-	if needExt && version == 2 {
+	switch {
+	case needExt && version == 2:
 		version = 3
+	case !needExt && version == 3:
+		version = 2 // as git does: version 3 only adds extended flags
 	}
 	var b bytes.Buffer
 	b.WriteString("DIRC")

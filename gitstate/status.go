@@ -57,11 +57,15 @@ func (r *Repo) localChanges(prefix string) ([]string, error) {
 	}
 	changed := map[string]bool{}
 	tracked := map[string]bool{}
+	gitlinks := map[string]bool{}
 	for _, e := range idx.entries {
 		if !inPrefix(e.path, prefix) {
 			continue
 		}
 		tracked[e.path] = true
+		if filemode.FileMode(e.mode) == filemode.Submodule {
+			gitlinks[e.path] = true
+		}
 		if e.stage() != 0 || e.extFlags&extFlagIntentToAdd != 0 {
 			changed[e.path] = true
 			continue
@@ -87,7 +91,7 @@ func (r *Repo) localChanges(prefix string) ([]string, error) {
 			changed[p] = true
 		}
 	}
-	untracked, err := r.untrackedUnder(prefix, tracked)
+	untracked, err := r.untrackedUnder(prefix, tracked, gitlinks)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +238,7 @@ func hashWorktreeFile(abs string, fi fs.FileInfo) (plumbing.Hash, error) {
 // untrackedUnder walks the work tree under prefix and returns files that are
 // neither tracked nor ignored. Ignored directories are not entered (as in
 // git, nothing below them counts).
-func (r *Repo) untrackedUnder(prefix string, tracked map[string]bool) ([]string, error) {
+func (r *Repo) untrackedUnder(prefix string, tracked, gitlinks map[string]bool) ([]string, error) {
 	trackedDirs := map[string]bool{}
 	for p := range tracked {
 		for d := path.Dir(p); d != "."; d = path.Dir(d) {
@@ -266,7 +270,7 @@ func (r *Repo) untrackedUnder(prefix string, tracked map[string]bool) ([]string,
 				return nil, fmt.Errorf("stat %s: %w", rel, err)
 			}
 			isDir := fi.IsDir()
-			if tracked[rel] {
+			if tracked[rel] && (!isDir || gitlinks[rel]) {
 				return nil, nil
 			}
 			if !trackedDirs[rel] && rules.ignored(rel, isDir) {
@@ -288,11 +292,11 @@ func (r *Repo) untrackedUnder(prefix string, tracked map[string]bool) ([]string,
 		}
 	}
 	var out []string
-	err = r.walkUntracked(dir, rules, tracked, trackedDirs, &out)
+	err = r.walkUntracked(dir, rules, tracked, gitlinks, trackedDirs, &out)
 	return out, err
 }
 
-func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, trackedDirs map[string]bool, out *[]string) error {
+func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, gitlinks, trackedDirs map[string]bool, out *[]string) error {
 	ents, err := os.ReadDir(r.absPath(dir))
 	if err != nil {
 		return fmt.Errorf("read directory %q: %w", dir, err)
@@ -306,7 +310,9 @@ func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, trackedDir
 		if dir != "" {
 			rel = dir + "/" + name
 		}
-		if tracked[rel] {
+		// A tracked path that is now a directory (a file replaced by a
+		// directory) still has untracked content below it.
+		if tracked[rel] && (!de.IsDir() || gitlinks[rel]) {
 			continue
 		}
 		if de.IsDir() {
@@ -323,7 +329,7 @@ func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, trackedDir
 			if err != nil {
 				return err
 			}
-			if err := r.walkUntracked(rel, sub, tracked, trackedDirs, out); err != nil {
+			if err := r.walkUntracked(rel, sub, tracked, gitlinks, trackedDirs, out); err != nil {
 				return err
 			}
 			continue

@@ -9,8 +9,11 @@ import (
 
 // findDrift compares what fcgit last recorded (the online branch tip) with
 // what is online now. A function that differs from the tip but equals the
-// deploy in progress (deploying) is push's own half-finished work, not drift.
-func findDrift(tip, online, deploying map[string]*fetch.Function, hasDeploying bool, stamps *fetch.Stamps) []Drift {
+// deploy in progress (deploying) is push's own half-finished work, not drift;
+// one that equals HEAD's version was merged already (a conflict resolved in
+// favour of online, then pushed with nothing to deploy): nothing would be
+// overwritten.
+func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDeploying bool, stamps *fetch.Stamps) []Drift {
 	var out []Drift
 	names := map[string]bool{}
 	for n := range tip {
@@ -25,6 +28,9 @@ func findDrift(tip, online, deploying map[string]*fetch.Function, hasDeploying b
 			continue
 		}
 		if hasDeploying && fetch.Same(deploying[name], o) {
+			continue
+		}
+		if o != nil && fetch.Same(local[name], o) {
 			continue
 		}
 		out = append(out, describeDrift(name, t, o, stamps))

@@ -132,7 +132,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 		res.Resumed = true
 	}
-	drift := findDrift(tipFns, on.Functions, deployingFns, hasDeploying, prep.Stamps)
+	drift := findDrift(tipFns, on.Functions, local, deployingFns, hasDeploying, prep.Stamps)
 	if len(drift) > 0 && !opts.Force {
 		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
 			return nil, &DriftError{Drift: drift}

@@ -118,8 +118,8 @@ func TestEncodeKeepsPreviousChoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name      string
-		prev      string // "" = no previous file
+		name       string
+		prev       string // "" = no previous file
 		has, lacks []string
 	}{
 		{name: "first snapshot omits defaults, writes cpu", prev: "",

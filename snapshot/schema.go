@@ -52,21 +52,21 @@ func (fs fieldSet) lookup(key string) *field {
 
 func num(s string) json.Number { return json.Number(s) }
 
-func str() *field                      { return &field{kind: kindString} }
-func strDef(d string) *field           { return &field{kind: kindString, def: d} }
-func intDef(d string) *field           { return &field{kind: kindInt, def: num(d)} }
-func boolDef(d bool) *field            { return &field{kind: kindBool, def: d} }
-func structOf(fs fieldSet) *field      { return &field{kind: kindStruct, fields: fs} }
-func structListOf(fs fieldSet) *field  { return &field{kind: kindStructList, fields: fs} }
-func stringList() *field               { return &field{kind: kindStringList} }
-func stringMap() *field                { return &field{kind: kindStringMap} }
-func readOnlyField() *field            { return &field{kind: kindAny, readOnly: true} }
-func fcChosen(k kind, def any) *field  { return &field{kind: k, def: def, fcChosen: true} }
-func intField() *field                 { return &field{kind: kindInt} }
-func lifecycleHook() *field            { return structOf(fieldSet{"handler": str(), "timeout": intDef("3")}) }
-func healthCheck() *field              { return structOf(healthCheckFields()) }
-func healthCheckFields() fieldSet      { return fieldSet{"httpGetUrl": str()} }
-func mountPointsOf(fs fieldSet) *field { return structListOf(fs) }
+func str() *field                     { return &field{kind: kindString} }
+func strDef(d string) *field          { return &field{kind: kindString, def: d} }
+func intDef(d string) *field          { return &field{kind: kindInt, def: num(d)} }
+func boolDef(d bool) *field           { return &field{kind: kindBool, def: d} }
+func structOf(fs fieldSet) *field     { return &field{kind: kindStruct, fields: fs} }
+func structListOf(fs fieldSet) *field { return &field{kind: kindStructList, fields: fs} }
+func stringList() *field              { return &field{kind: kindStringList} }
+func stringMap() *field               { return &field{kind: kindStringMap} }
+func readOnlyField() *field           { return &field{kind: kindAny, readOnly: true} }
+func fcChosen(k kind, def any) *field { return &field{kind: k, def: def, fcChosen: true} }
+func intField() *field                { return &field{kind: kindInt} }
+func lifecycleHook() *field           { return structOf(fieldSet{"handler": str(), "timeout": intDef("3")}) }
+func healthCheck() *field {
+	return structOf(fieldSet{"httpGetUrl": str(), "initialDelaySeconds": intField(), "periodSeconds": intField(), "timeoutSeconds": intField(), "failureThreshold": intField(), "successThreshold": intField()})
+}
 
 // functionFields is every writable FC 3.0 function field (fc3-api.md
 // "Function fields", checked against the fc-20230330 CreateFunctionInput
@@ -126,14 +126,14 @@ var functionFields = fieldSet{
 	"nasConfig": structOf(fieldSet{
 		"groupId": intDef("0"),
 		"userId":  intDef("0"),
-		"mountPoints": mountPointsOf(fieldSet{
+		"mountPoints": structListOf(fieldSet{
 			"serverAddr": str(),
 			"mountDir":   str(),
 			"enableTLS":  boolDef(false),
 		}),
 	}),
 	"ossMountConfig": structOf(fieldSet{
-		"mountPoints": mountPointsOf(fieldSet{
+		"mountPoints": structListOf(fieldSet{
 			"bucketName": str(),
 			"bucketPath": str(),
 			"endpoint":   str(),

@@ -87,10 +87,10 @@ func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
 
 func (r *fetchResult) print(env Env, verbose bool) {
 	if !r.changed {
-		fmt.Fprintf(env.Stdout, "%s is up to date with online state (%d functions)\n", r.branch, r.functions)
+		fmt.Fprintf(env.Stdout, "%s is up to date with online state (%s)\n", r.branch, plural(r.functions, "function"))
 		return
 	}
-	fmt.Fprintf(env.Stdout, "%s -> %s: %d functions online\n", r.branch, r.commit[:12], r.functions)
+	fmt.Fprintf(env.Stdout, "%s -> %s: %s online\n", r.branch, r.commit[:12], plural(r.functions, "function"))
 	for _, ch := range r.changes {
 		if d := ch.Describe(); d != "" {
 			fmt.Fprintf(env.Stdout, "  %-8s %s (%s)\n", ch.Kind, ch.Name, d)
@@ -101,4 +101,11 @@ func (r *fetchResult) print(env Env, verbose bool) {
 	if verbose {
 		fmt.Fprintf(env.Stdout, "  %d code packages downloaded\n", r.downloads)
 	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

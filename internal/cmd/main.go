@@ -101,6 +101,7 @@ EXAMPLES:
 			statusCommand(env),
 			pushCommand(env),
 			emulatorCommand(env),
+			demoCommand(env),
 		},
 	}
 	for _, c := range app.Commands {

@@ -48,21 +48,24 @@ func newGitRepo(t testing.TB) *gitRepo {
 	requireGit(t)
 	home := t.TempDir()
 	dir := filepath.Join(home, "repo")
+	// The global config is ours: identity, no line-ending conversion, and no
+	// fsync (a scratch repository does not need durability, and fsync
+	// dominates the test's run time on some disks).
+	config := "[user]\n\tname = Test\n\temail = test@example.com\n" +
+		"[core]\n\tautocrlf = false\n\tfsync = none\n\tfsyncMethod = writeout-only\n"
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	r := &gitRepo{t: t, dir: dir, env: append(os.Environ(),
 		"GIT_CONFIG_NOSYSTEM=1",
 		"GIT_CONFIG_GLOBAL="+filepath.Join(home, ".gitconfig"),
 		"HOME="+home,
-		"GIT_AUTHOR_DATE=2024-01-01T00:00:00Z",
-		"GIT_COMMITTER_DATE=2024-01-01T00:00:00Z",
 		"LC_ALL=C",
 	)}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	r.mustGit("init", "-q", "-b", "main")
-	r.mustGit("config", "user.name", "Test")
-	r.mustGit("config", "user.email", "test@example.com")
-	r.mustGit("config", "core.autocrlf", "false")
 	return r
 }
 
@@ -94,20 +97,6 @@ func (r *gitRepo) mustGit(args ...string) string {
 		r.t.Fatalf("git %s: exit %d, %v", strings.Join(args, " "), code, err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func (r *gitRepo) writeFile(name string, data []byte) {
-	r.t.Helper()
-	if err := os.WriteFile(filepath.Join(r.dir, name), data, 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *gitRepo) commitAll(msg string) string {
-	r.t.Helper()
-	r.mustGit("add", "-A")
-	r.mustGit("commit", "-q", "--allow-empty", "-m", msg)
-	return r.mustGit("rev-parse", "HEAD")
 }
 
 // readBlobs reads rev:name for every name through one `git cat-file --batch`.
@@ -150,8 +139,8 @@ func (r *gitRepo) readBlobs(rev string, names []string) map[string][]byte {
 type mergeRepo struct {
 	*gitRepo
 	names     []string
-	baseLabel string
-	base      string
+	baseLabel string // the merge base's abbreviated id, as merge-ort prints it
+	base      string // revisions of the three commits
 	ours      string
 	theirs    string
 }
@@ -159,39 +148,74 @@ type mergeRepo struct {
 func buildMergeRepo(t testing.TB, cases []triple) *mergeRepo {
 	t.Helper()
 	r := newGitRepo(t)
-	var attrs strings.Builder
 	names := make([]string, 0, len(cases))
+	var attrs strings.Builder
 	for _, c := range cases {
 		names = append(names, c.name)
 		if c.markerSize > 0 {
 			fmt.Fprintf(&attrs, "%s conflict-marker-size=%d\n", c.name, c.markerSize)
 		}
-		if !c.baseAbsent {
-			r.writeFile(c.name, c.base)
-		}
 	}
 	sort.Strings(names)
-	r.writeFile(".gitattributes", []byte(attrs.String()))
-	base := r.commitAll("base")
-	r.mustGit("branch", theirsBranch)
-	for _, c := range cases {
-		r.writeFile(c.name, c.ours)
+
+	// One git fast-import stream writes all three commits: base on the
+	// root, ours on main, theirs on fcgit/online.
+	var fi bytes.Buffer
+	mark := 0
+	blob := func(data []byte) int {
+		mark++
+		fmt.Fprintf(&fi, "blob\nmark :%d\ndata %d\n", mark, len(data))
+		fi.Write(data)
+		fi.WriteString("\n")
+		return mark
 	}
-	ours := r.commitAll("ours")
-	r.mustGit("checkout", "-q", theirsBranch)
-	for _, c := range cases {
-		r.writeFile(c.name, c.theirs)
+	commit := func(ref, msg string, parent int, files map[string]int) int {
+		mark++
+		fmt.Fprintf(&fi, "commit %s\nmark :%d\ncommitter Test <test@example.com> 1704067200 +0000\ndata %d\n%s\n",
+			ref, mark, len(msg), msg)
+		if parent > 0 {
+			fmt.Fprintf(&fi, "from :%d\n", parent)
+		}
+		for _, n := range sortedKeys(files) {
+			fmt.Fprintf(&fi, "M 100644 :%d %s\n", files[n], n)
+		}
+		fi.WriteString("\n")
+		return mark
 	}
-	theirs := r.commitAll("theirs")
-	r.mustGit("checkout", "-q", "main")
+	baseFiles := map[string]int{".gitattributes": blob([]byte(attrs.String()))}
+	oursFiles := map[string]int{}
+	theirsFiles := map[string]int{}
+	for _, c := range cases {
+		if !c.baseAbsent {
+			baseFiles[c.name] = blob(c.base)
+		}
+		oursFiles[c.name] = blob(c.ours)
+		theirsFiles[c.name] = blob(c.theirs)
+	}
+	base := commit("refs/heads/main", "base", 0, baseFiles)
+	commit("refs/heads/main", "ours", base, oursFiles)
+	commit("refs/heads/"+theirsBranch, "theirs", base, theirsFiles)
+	fi.WriteString("done\n")
+	if out, code, err := r.git(fi.Bytes(), "fast-import", "--quiet", "--done"); err != nil || code != 0 {
+		t.Fatalf("fast-import: exit %d, %v\n%s", code, err, out)
+	}
 	return &mergeRepo{
 		gitRepo:   r,
 		names:     names,
-		baseLabel: r.mustGit("rev-parse", "--short", base),
-		base:      base,
-		ours:      ours,
-		theirs:    theirs,
+		baseLabel: r.mustGit("rev-parse", "--short", "main^"),
+		base:      "main^",
+		ours:      "main",
+		theirs:    theirsBranch,
 	}
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // gitMerge is git's result for one file.
@@ -233,13 +257,13 @@ func (m *mergeRepo) mergeTree(style string) map[string]gitMerge {
 // main; with a side favoured every file must merge cleanly.
 func (m *mergeRepo) mergeFavor(side string) map[string]gitMerge {
 	m.t.Helper()
-	m.mustGit("checkout", "-q", "--detach", "main")
+	// fast-import leaves no work tree; -f also drops an earlier merge.
+	m.mustGit("checkout", "-q", "-f", "--detach", "main")
 	out, code, err := m.git(nil, "merge", "-q", "--no-edit", "-X", side, theirsBranch)
 	if err != nil || code != 0 {
 		m.t.Fatalf("git merge -X %s: exit %d, %v\n%s", side, code, err, out)
 	}
 	blobs := m.readBlobs("HEAD", m.names)
-	m.mustGit("checkout", "-q", "main")
 	res := make(map[string]gitMerge, len(blobs))
 	for n, b := range blobs {
 		res[n] = gitMerge{content: b}
