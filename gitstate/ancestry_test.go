@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
 )
 
 // TestMergeBasesMatchGit builds a criss-cross history plus an unrelated root

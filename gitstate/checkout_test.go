@@ -211,10 +211,10 @@ func readIndexHeader(t *testing.T, r *Repo) uint32 {
 // conflictFixture: base, ours (HEAD, on main) and theirs (fcgit/online) with
 // one path per conflict kind and one clean change from theirs.
 type conflictFixture struct {
-	r                      *Repo
-	base, ours, theirs     plumbing.Hash
-	oursTree, mergedTree   plumbing.Hash
-	conflicts              []ConflictEntry
+	r                    *Repo
+	base, ours, theirs   plumbing.Hash
+	oursTree, mergedTree plumbing.Hash
+	conflicts            []ConflictEntry
 }
 
 func newConflictFixture(t *testing.T) *conflictFixture {

@@ -156,4 +156,3 @@ func sortedLines(s string) []string {
 	}
 	return out
 }
-

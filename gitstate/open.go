@@ -165,10 +165,10 @@ func openAt(workDir, gitDir string) (*Repo, error) {
 // or writes. Any other extension (with repositoryformatversion 1) is refused,
 // as git itself refuses extensions it does not know.
 var knownExtensions = map[string]bool{
-	"noop":           true,
-	"noop-v1":        true,
+	"noop":            true,
+	"noop-v1":         true,
 	"preciousobjects": true,
-	"partialclone":   true,
+	"partialclone":    true,
 }
 
 // checkSupported refuses repositories whose format go-git or this package

@@ -101,12 +101,6 @@ func (r *Repo) readLooseRef(name string) (plumbing.Hash, string, bool, error) {
 	return h, "", true, nil
 }
 
-// packedRef is one line of packed-refs.
-type packedRef struct {
-	name string
-	hash plumbing.Hash
-}
-
 // readPackedRefs parses packed-refs; raw keeps the file's lines for rewriting.
 func (r *Repo) readPackedRefs() (refs map[string]plumbing.Hash, raw []byte, err error) {
 	path := filepath.Join(r.commonDir, "packed-refs")

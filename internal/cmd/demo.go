@@ -127,11 +127,6 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 			"GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "PAGER=cat"),
 		fcgitEn: Env{Stdin: strings.NewReader(""), Getenv: getenv},
 	}
-	// fcgit's own commits use the same identity as the demo's git commands.
-	for _, kv := range d.gitEnv[len(d.gitEnv)-8:] {
-		k, v, _ := strings.Cut(kv, "=")
-		defer setenvTemporarily(k, v)()
-	}
 	fmt.Fprintf(env.Stdout, "fcgit demo: FC emulator on %s, repositories in %s\n", url, dir)
 	if err := d.story(url); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -142,19 +137,6 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 	}
 	fmt.Fprintf(env.Stdout, "   git log --graph --oneline --all\n   git log -p fcgit/online\n   git notes --ref fcgit show fcgit/online\n")
 	return nil
-}
-
-// setenvTemporarily sets a process variable and returns the undo.
-func setenvTemporarily(k, v string) func() {
-	old, had := os.LookupEnv(k)
-	os.Setenv(k, v)
-	return func() {
-		if had {
-			os.Setenv(k, old)
-		} else {
-			os.Unsetenv(k)
-		}
-	}
 }
 
 func (d *demo) say(format string, args ...any) {
@@ -175,6 +157,19 @@ func (d *demo) fcgit(dir string, wantCode int, want string, args ...string) erro
 	}
 	if !strings.Contains(out.String(), want) {
 		return fmt.Errorf("fcgit %s: expected output to mention %q", strings.Join(args, " "), want)
+	}
+	return nil
+}
+
+// identify gives a demo repository its own user, so that fcgit's commits
+// there (online branch, merges) work on a machine without a git identity.
+func (d *demo) identify(dir string) error {
+	for _, kv := range [][2]string{{"user.name", "Dana Developer"}, {"user.email", "dana@example.com"}} {
+		cmd := exec.CommandContext(d.ctx, "git", "config", kv[0], kv[1])
+		cmd.Dir, cmd.Env = filepath.Join(d.root, dir), d.gitEnv
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("git config %s: %v: %s", kv[0], err, out)
+		}
 	}
 	return nil
 }
@@ -258,6 +253,9 @@ func (d *demo) story(url string) error {
 		func() error {
 			d.say("1. A team keeps its functions in git and deploys with fcgit.")
 			if _, err := d.git(".", "init", "-q", "-b", "main", "shop"); err != nil {
+				return err
+			}
+			if err := d.identify("shop"); err != nil {
 				return err
 			}
 			if err := d.fcgit("shop", 0, "Wrote", "init", "--region", "cn-hangzhou", "--endpoint", url); err != nil {
@@ -351,6 +349,9 @@ func (d *demo) story(url string) error {
 				return err
 			}
 			if _, err := d.git(".", "clone", "-q", "--single-branch", "shop", "shop-ci"); err != nil {
+				return err
+			}
+			if err := d.identify("shop-ci"); err != nil {
 				return err
 			}
 			d.say("The clone has no fcgit/online branch, yet the deployed-from stamps tell it what runs online.")

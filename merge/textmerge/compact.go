@@ -159,16 +159,6 @@ func changeCompact(f, o *compactFile, indentHeuristic bool) {
 	}
 }
 
-// Edit is one change between two versions, in 0-based line numbers:
-// lines [OldStart, OldStart+OldLines) of the old text were replaced by
-// lines [NewStart, NewStart+NewLines) of the new one. A pure insertion has
-// OldLines == 0 and OldStart is the old line it goes before; a pure deletion
-// has NewLines == 0 likewise. This is xdiff's xdchange_t.
-type Edit struct {
-	OldStart, OldLines int
-	NewStart, NewLines int
-}
-
 // buildScript is xdl_build_script: the edit list of two compacted files.
 func buildScript(f1, f2 *compactFile) []Edit {
 	var rev []Edit

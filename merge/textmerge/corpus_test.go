@@ -68,6 +68,7 @@ func loadCorpus(t *testing.T) []triple {
 // every conflict style and with -X ours / -X theirs, must give git's exact
 // bytes and git's clean/conflicted outcome.
 func TestCorpusAgainstGit(t *testing.T) {
+	t.Parallel()
 	cases := loadCorpus(t)
 	repo := buildMergeRepo(t, cases)
 	checkMergesAgainstGit(t, repo, cases)

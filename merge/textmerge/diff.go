@@ -1,5 +1,15 @@
 package textmerge
 
+// Edit is one change between two versions, in 0-based line numbers:
+// lines [OldStart, OldStart+OldLines) of the old text were replaced by
+// lines [NewStart, NewStart+NewLines) of the new one. A pure insertion has
+// OldLines == 0 and OldStart is the old line it goes before; a pure deletion
+// has NewLines == 0 likewise. This is xdiff's xdchange_t.
+type Edit struct {
+	OldStart, OldLines int
+	NewStart, NewLines int
+}
+
 // Diff returns the line edits from a to b exactly as `git diff --histogram`
 // finds them (git 2.39, default settings, so the indent heuristic is on):
 // with -U0 every Edit is one hunk, in order. Lines keep their line ending,

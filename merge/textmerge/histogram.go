@@ -107,6 +107,9 @@ func (h *histogram) findLCS(lcs *histRegion, line1, count1, line2, count2 int) b
 		ptrShift: line1,
 	}
 	// scanA: walk A backwards so each chain lists occurrences in order.
+	// git also gives up (an error, not a diff) when 64 distinct lines share
+	// one bucket of its hash table; with a table as large as the region
+	// that needs engineered hash collisions, so it is not reproduced.
 	for ptr := line1 + count1 - 1; ptr >= line1; ptr-- {
 		class := h.a[ptr-1]
 		if rec, ok := idx.records[class]; ok {

@@ -1,11 +1,13 @@
 package textmerge
 
+import "bytes"
+
 // splitLines cuts data into xdiff records: every line keeps its '\n'; a last
 // line without one is a record of its own. Empty input has no records.
 func splitLines(data []byte) [][]byte {
 	var lines [][]byte
 	for len(data) > 0 {
-		n := indexByte(data, '\n')
+		n := bytes.IndexByte(data, '\n')
 		if n < 0 {
 			lines = append(lines, data)
 			break
@@ -14,15 +16,6 @@ func splitLines(data []byte) [][]byte {
 		data = data[n+1:]
 	}
 	return lines
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // classifier gives every distinct line a small integer, so the algorithms

@@ -28,7 +28,9 @@ const (
 // DefaultMarkerSize is the length of git's conflict markers.
 const DefaultMarkerSize = 7
 
-// Options mirror what git passes to its low-level merge.
+// Options mirror what git passes to its low-level merge. An empty label is
+// written as no label at all ("<<<<<<<" with no trailing space), which is
+// what xdiff does for a NULL name; git itself always passes labels.
 type Options struct {
 	Style Style
 	Favor Favor
@@ -45,9 +47,6 @@ type Options struct {
 	// (e.g. "fcgit/online").
 	TheirsLabel string
 }
-
-// An empty label is written as no label at all ("<<<<<<<" with no trailing
-// space), which is what xdiff does for a NULL name.
 
 // Result is the outcome of a merge.
 type Result struct {

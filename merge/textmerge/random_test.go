@@ -95,6 +95,7 @@ func randomTriples(seed uint64, n int) []triple {
 // TestRandomAgainstGit merges a few hundred seeded random triples with git
 // and with Merge in every style and favour.
 func TestRandomAgainstGit(t *testing.T) {
+	t.Parallel()
 	cases := randomTriples(20240601, 400)
 	repo := buildMergeRepo(t, cases)
 	checkMergesAgainstGit(t, repo, cases)
@@ -134,13 +135,18 @@ func largeTriples(seed uint64, n, minLines, spread, ops int) []triple {
 }
 
 func TestLargeAgainstGit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large inputs")
 	}
 	cases := largeTriples(99, 6, 1500, 2500, 300)
 	// Past 65536 lines in all, xdiff's Myers raises its cost limit above
-	// the heuristic threshold, and the snake heuristics take over.
-	cases = append(cases, largeTriples(100, 1, 36000, 1000, 900)...)
+	// the heuristic threshold, and the snake heuristics take over. Under
+	// the race detector this one input alone takes half a minute, so it
+	// runs in ordinary `go test` only.
+	if !raceEnabled {
+		cases = append(cases, largeTriples(100, 1, 36000, 1000, 900)...)
+	}
 	repo := buildMergeRepo(t, cases)
 	checkMergesAgainstGit(t, repo, cases)
 	checkDiffsAgainstGit(t, repo, cases)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package textmerge
+
+const raceEnabled = false
