@@ -71,12 +71,9 @@ func TestCreateFillsFCDefaultsAndEmptyShapes(t *testing.T) {
 }
 
 func TestCPUDefaultFollowsMemory(t *testing.T) {
-	tests := []struct{ memory, wantCPU string }{{"128", "0.13"}, {"3072", "3"}, {"64000", ""}}
+	tests := []struct{ memory, wantCPU string }{{"128", "0.13"}, {"512", "0.5"}, {"3072", "3"}}
 	_, c := newTestServer(t, Options{})
 	for i, tc := range tests {
-		if tc.wantCPU == "" {
-			continue
-		}
 		mem, _ := strconv.Atoi(tc.memory)
 		r := c.createFunction(fmt.Sprintf("cpu%d", i), map[string]any{"memorySize": mem})
 		// Independent computation: memory/1024 rounded to 2 decimals, >= 0.05.

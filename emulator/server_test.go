@@ -2,11 +2,13 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -28,7 +30,7 @@ func TestPersistenceAcrossNew(t *testing.T) {
 	dir := t.TempDir()
 	opts := Options{Credentials: map[string]string{testAK: testSK}, DataDir: dir}
 	s1, c1 := newTestServer(t, opts)
-	created := c1.createFunction("kept", map[string]any{"environmentVariables": map[string]any{"K": "V"}, "cpu": 0.35, "futureSetting": 1.50})
+	created := c1.createFunction("kept", map[string]any{"environmentVariables": map[string]any{"K": "V"}, "cpu": 0.35, "futureSetting": json.Number("1.50")})
 	c1.createFunction("gone", nil)
 	c1.do(http.MethodPost, "/2023-03-30/functions/kept/triggers", nil, map[string]any{"triggerName": "t", "triggerType": "http", "triggerConfig": httpTriggerConfig})
 	c1.do(http.MethodDelete, "/2023-03-30/functions/gone", nil, nil)
@@ -43,7 +45,7 @@ func TestPersistenceAcrossNew(t *testing.T) {
 	if canonicalJSON(t, before.JSON) != canonicalJSON(t, after.JSON) {
 		t.Errorf("function changed across restart:\n%s\n%s", before.Body, after.Body)
 	}
-	if string(after.JSON["futureSetting"].(interface{ String() string }).String()) != "1.50" {
+	if after.JSON["futureSetting"] != json.Number("1.50") {
 		t.Errorf("number text not kept: %v", after.JSON["futureSetting"])
 	}
 	if after.JSON["functionId"] != created.JSON["functionId"] {
@@ -124,18 +126,17 @@ func TestSetFaultsAtRuntime(t *testing.T) {
 func TestBeforeHookCanCallServer(t *testing.T) {
 	s, c := newTestServer(t, Options{})
 	c.createFunction("raced", map[string]any{"description": "base"})
-	var once sync.Once
+	var fired atomic.Bool
 	var seen []string
 	var mu sync.Mutex
 	s.SetBefore(func(op, fn string) {
 		mu.Lock()
 		seen = append(seen, op+":"+fn)
 		mu.Unlock()
-		if op == "UpdateFunction" {
-			// A console edit lands between the client's check and its write.
-			once.Do(func() {
-				c.do(http.MethodPut, "/2023-03-30/functions/raced", nil, map[string]any{"timeout": 42})
-			})
+		// A console edit lands between the client's check and its write; the
+		// nested request passes through this hook too.
+		if op == "UpdateFunction" && fired.CompareAndSwap(false, true) {
+			c.do(http.MethodPut, "/2023-03-30/functions/raced", nil, map[string]any{"timeout": 42})
 		}
 	})
 	r := c.do(http.MethodPut, "/2023-03-30/functions/raced", nil, map[string]any{"description": "mine"})
