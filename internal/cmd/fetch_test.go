@@ -1,0 +1,128 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/fcgit/fcgit/emulator"
+)
+
+var testRuntimes = []string{"python3.10", "nodejs18", "go1", "custom.debian10", "java11"}
+
+// populate creates n functions of mixed runtimes, with triggers on some.
+func populate(t *testing.T, w *world, n int) {
+	t.Helper()
+	ctx := t.Context()
+	for i := range n {
+		name := fmt.Sprintf("fn-%03d", i)
+		in := map[string]any{
+			"functionName": name, "runtime": testRuntimes[i%len(testRuntimes)], "handler": "index.handler",
+			"memorySize": 128 * (1 + i%4), "environmentVariables": map[string]any{"INDEX": fmt.Sprint(i)},
+			"code": codeInput(t, map[string]string{"index.py": fmt.Sprintf("# function %d\n", i), "lib/util.py": "X = 1\n"}),
+		}
+		if _, err := w.client.CreateFunction(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		switch i % 3 {
+		case 0:
+			_, err := w.client.CreateTrigger(ctx, name, map[string]any{"triggerName": "web", "triggerType": "http",
+				"triggerConfig": `{"authType":"anonymous","methods":["GET"]}`})
+			if err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			_, err := w.client.CreateTrigger(ctx, name, map[string]any{"triggerName": "tick", "triggerType": "timer",
+				"triggerConfig": `{"cronExpression":"@every 5m","enable":true,"payload":"x"}`})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestFetch250 is issue 3's acceptance: paging, one root commit, an unchanged
+// fetch that commits nothing and downloads nothing, one commit per console
+// edit showing just that edit, and real git agreeing throughout.
+func TestFetch250(t *testing.T) {
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 250)
+	w.git("add", "-A")
+	w.git("commit", "-q", "-m", "init")
+
+	out := w.mustRun("fetch")
+	if !strings.Contains(out, "250 functions online") {
+		t.Fatalf("first fetch: %s", out)
+	}
+	if parents := strings.TrimSpace(w.git("log", "--format=%P", "fcgit/online")); parents != "" {
+		t.Fatalf("first fetch must make a root commit, parents %q", parents)
+	}
+	if n := strings.Count(w.git("ls-tree", "-d", "--name-only", "fcgit/online:functions"), "\n"); n != 250 {
+		t.Fatalf("online branch holds %d functions, want 250", n)
+	}
+	w.git("fsck", "--strict")
+	if st := w.git("status", "--porcelain"); st != "" {
+		t.Fatalf("fetch touched the work tree or index:\n%s", st)
+	}
+	note := w.git("notes", "--ref", "fcgit", "show", "fcgit/online")
+	if !strings.Contains(note, `"codeChecksum"`) || !strings.Contains(note, `"fn-249"`) {
+		t.Fatalf("note lacks metadata:\n%.400s", note)
+	}
+
+	tip := w.git("rev-parse", "fcgit/online")
+	w.srv.ResetStats()
+	out = w.mustRun("fetch")
+	if !strings.Contains(out, "up to date") {
+		t.Fatalf("second fetch: %s", out)
+	}
+	if got := w.git("rev-parse", "fcgit/online"); got != tip {
+		t.Fatal("an unchanged fetch made a commit")
+	}
+	if st := w.srv.Stats(); st.Requests["DownloadCode"] != 0 || st.Requests["GetFunctionCode"] != 0 {
+		t.Fatalf("an unchanged fetch downloaded code: %v", st.Requests)
+	}
+
+	if _, err := w.client.UpdateFunction(t.Context(), "fn-042", map[string]any{"timeout": 42}); err != nil {
+		t.Fatal(err)
+	}
+	w.mustRun("fetch")
+	if n := strings.TrimSpace(w.git("rev-list", "--count", "fcgit/online")); n != "2" {
+		t.Fatalf("console edit made %s commits in all, want 2", n)
+	}
+	diff := w.git("diff", "fcgit/online~1", "fcgit/online")
+	if !strings.Contains(diff, "+timeout = 42") || strings.Count(diff, "diff --git") != 1 {
+		t.Fatalf("diff of the console edit:\n%s", diff)
+	}
+	if msg := w.git("log", "-1", "--format=%B", "fcgit/online"); !strings.Contains(msg, "changed: fn-042 (config: timeout)") {
+		t.Fatalf("commit message: %s", msg)
+	}
+	w.git("fsck", "--strict")
+}
+
+// TestFetchFailureChangesNothing: an error part-way leaves the branch and
+// notes exactly as they were.
+func TestFetchFailureChangesNothing(t *testing.T) {
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 20)
+	w.mustRun("fetch")
+	before := w.git("for-each-ref")
+	for i := range 20 {
+		if _, err := w.client.UpdateFunction(t.Context(), fmt.Sprintf("fn-%03d", i), map[string]any{"timeout": 60}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every request fails from now on: retries give up and fetch errors.
+	w.srv.SetFaults(0, 1, 0)
+	code, out := w.run("fetch")
+	if code != exitError {
+		t.Fatalf("fetch under failures: exit %d\n%s", code, out)
+	}
+	if after := w.git("for-each-ref"); after != before {
+		t.Fatalf("a failed fetch moved refs:\nbefore %s\nafter %s", before, after)
+	}
+	w.srv.SetFaults(0, 0, 0)
+	w.mustRun("fetch")
+	if after := w.git("for-each-ref"); after == before {
+		t.Fatal("fetch after recovery recorded nothing")
+	}
+}
