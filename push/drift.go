@@ -3,6 +3,8 @@ package push
 import (
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -27,7 +29,7 @@ func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDepl
 		if fetch.Same(t, o) {
 			continue
 		}
-		if hasDeploying && fetch.Same(deploying[name], o) {
+		if hasDeploying && between(t, deploying[name], o) {
 			continue
 		}
 		if o != nil && fetch.Same(local[name], o) {
@@ -61,4 +63,62 @@ func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drif
 		d.Config = append(d.Config, p)
 	}
 	return d
+}
+
+// between reports whether online state o is a mix of the recorded state t and
+// the deploy in progress d, part by part: push writes a function's config and
+// code in one request, then each trigger, so a cut-off deploy leaves each part
+// either as it was or as it was being deployed. nil means absent.
+func between(t, d, o *fetch.Function) bool {
+	if o == nil {
+		return t == nil || d == nil
+	}
+	code := func(f *fetch.Function) plumbing.Hash {
+		if f == nil {
+			return plumbing.ZeroHash
+		}
+		return f.CodeTree
+	}
+	config := func(f *fetch.Function) *snapshot.State {
+		if f == nil {
+			return nil
+		}
+		return &snapshot.State{Name: f.Name, Config: f.State.Config}
+	}
+	trigger := func(f *fetch.Function, name string) *snapshot.State {
+		if f == nil {
+			return &snapshot.State{Name: o.Name}
+		}
+		st := &snapshot.State{Name: f.Name, Triggers: map[string]map[string]any{}}
+		if tr, ok := f.State.Triggers[name]; ok {
+			st.Triggers[name] = tr
+		}
+		return st
+	}
+	same := func(a, b *snapshot.State) bool {
+		if a == nil || b == nil {
+			return a == nil && b == nil
+		}
+		return snapshot.Equal(a, b)
+	}
+	if code(o) != code(t) && code(o) != code(d) {
+		return false
+	}
+	if oc := config(o); !same(oc, config(t)) && !same(oc, config(d)) {
+		return false
+	}
+	names := map[string]bool{}
+	for _, f := range []*fetch.Function{t, d, o} {
+		if f != nil {
+			for n := range f.State.Triggers {
+				names[n] = true
+			}
+		}
+	}
+	for n := range names {
+		if ot := trigger(o, n); !same(ot, trigger(t, n)) && !same(ot, trigger(d, n)) {
+			return false
+		}
+	}
+	return true
 }

@@ -224,6 +224,14 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 
+	// A resumed deploy may have been cut off between a function's last
+	// write and its stamp: stamp what this push found already deployed.
+	if hasDeploying {
+		if err := restamp(ctx, client, local, on, res.Deployed, head.Hash.String()); err != nil {
+			return res, err
+		}
+	}
+
 	// 6. Move the online branch to what is now online: HEAD, or after
 	// overwriting drift a commit joining the recorded drift and HEAD.
 	newTip := head.Hash
@@ -327,4 +335,23 @@ func containsAll(repo *gitstate.Repo, head, tip plumbing.Hash, st *fetch.Stamps)
 		}
 	}
 	return true, nil
+}
+
+// restamp stamps functions whose online state already equals HEAD's but whose
+// stamp names another commit.
+func restamp(ctx context.Context, client Client, local map[string]*fetch.Function, on *fetch.Online, deployed []string, head string) error {
+	done := map[string]bool{}
+	for _, n := range deployed {
+		done[n] = true
+	}
+	for _, name := range sortedKeys(local) {
+		o := on.Functions[name]
+		if done[name] || o == nil || !fetch.Same(local[name], o) || fetch.StampOf(o.Raw) == head {
+			continue
+		}
+		if err := client.TagFunction(ctx, name, map[string]string{StampTag: head}); err != nil {
+			return fmt.Errorf("stamp %s with commit: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -142,6 +143,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc file NAME PATH                    print a file of the deployed code package
 //	fc exists NAME                       fail unless it exists (negate with !)
 //	fc writes N                          assert N write requests since the last reset
+//	fc edit-on OP NAME key=JSON ...     console edit right before the emulator handles OP for NAME
 //	fc reset-stats
 //	fc tag NAME KEY                      print a tag's value
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
@@ -235,6 +237,21 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 		if st.Writes != want {
 			ts.Fatalf("emulator saw %d write requests, want %d (requests: %v)", st.Writes, want, sortedCounts(st.Requests))
 		}
+	case "edit-on":
+		// fc edit-on OP FN key=JSON...: once, right before the emulator
+		// handles OP for FN, edit FN as the console would. This is the race
+		// between push's drift check and its write.
+		op, fn, in := args[1], args[2], parseKV(ts, args[3:])
+		var once sync.Once
+		em.srv.SetBefore(func(gotOp, gotFn string) {
+			if gotOp == op && gotFn == fn {
+				once.Do(func() {
+					if _, err := c.UpdateFunction(context.Background(), fn, in); err != nil {
+						panic(err)
+					}
+				})
+			}
+		})
 	case "reset-stats":
 		em.srv.ResetStats()
 	case "tag":

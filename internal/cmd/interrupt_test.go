@@ -1,0 +1,141 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fcgit/fcgit/emulator"
+)
+
+var writeOps = map[string]bool{
+	"CreateFunction": true, "UpdateFunction": true, "DeleteFunction": true,
+	"CreateTrigger": true, "UpdateTrigger": true, "DeleteTrigger": true,
+	"TagResources": true, "UntagResources": true,
+}
+
+const interruptFunction = `handler = "index.handler"
+runtime = "python3.10"
+memorySize = %d
+
+[triggers.web]
+triggerType = "http"
+
+[triggers.web.config]
+authType = "anonymous"
+methods = [%s]
+`
+
+// interruptWorld is a repository whose next push updates two functions and
+// creates a third, each with trigger work.
+func interruptWorld(t *testing.T) *world {
+	w := newWorld(t, emulator.Options{})
+	for _, n := range []string{"alpha", "beta"} {
+		w.write("functions/"+n+"/function.toml", fmt.Sprintf(interruptFunction, 256, `"GET"`))
+		w.write("functions/"+n+"/code/index.py", "v1 "+n+"\n")
+	}
+	w.commitAll("v1")
+	w.mustRun("push")
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		w.write("functions/"+n+"/function.toml", fmt.Sprintf(interruptFunction, 512, `"GET", "POST"`))
+		w.write("functions/"+n+"/code/index.py", "v2 "+n+"\n")
+	}
+	w.commitAll("v2")
+	return w
+}
+
+// TestInterruptedPush kills a push process after K write requests, for every
+// K its deploy makes, and checks that the next push recognises the
+// half-finished deploy as its own, finishes it, and reports no drift.
+func TestInterruptedPush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	bin, err := exec.LookPath("fcgit")
+	if err != nil {
+		t.Skip("fcgit test binary not on PATH")
+	}
+	// Count the writes of an uninterrupted push of the same change.
+	w := interruptWorld(t)
+	w.srv.ResetStats()
+	w.mustRun("push", "--jobs", "1")
+	total := 0
+	for op, n := range w.srv.Stats().Requests {
+		if writeOps[op] {
+			total += n
+		}
+	}
+	if total < 6 {
+		t.Fatalf("the deploy makes only %d writes; the test needs a richer change", total)
+	}
+	for k := 1; k <= total; k++ {
+		t.Run(fmt.Sprintf("after-%d-writes", k), func(t *testing.T) {
+			w := interruptWorld(t)
+			cmd := exec.Command(bin, "-C", w.dir, "push", "--jobs", "1")
+			cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+testAK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+testSK)
+			var mu sync.Mutex
+			writes := 0
+			w.srv.SetBefore(func(op, fn string) {
+				if !writeOps[op] {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				writes++
+				if writes == k {
+					cmd.Process.Kill()
+				}
+			})
+			out, err := cmd.CombinedOutput()
+			w.srv.SetBefore(nil)
+			if err == nil {
+				t.Fatalf("push survived the kill at write %d:\n%s", k, out)
+			}
+			if code, st := w.run("status"); code != 0 || !strings.Contains(st, "interrupted") {
+				t.Fatalf("status after the kill (exit %d) does not explain the interrupted deploy:\n%s", code, st)
+			}
+			code, out2 := w.run("push")
+			if code != 0 {
+				t.Fatalf("push after the kill at write %d: exit %d\n%s", k, code, out2)
+			}
+			if strings.Contains(out2, "changed online") || strings.Contains(out2, "Overwrote") {
+				t.Fatalf("the half-finished deploy was reported as drift:\n%s", out2)
+			}
+			st := w.mustRun("status")
+			for _, n := range []string{"alpha", "beta", "gamma"} {
+				if !strings.Contains(st, "in sync:") || !strings.Contains(st, n) || strings.Contains(st, "interrupted") {
+					t.Fatalf("after finishing, status:\n%s", st)
+				}
+			}
+			head := strings.TrimSpace(w.git("rev-parse", "HEAD"))
+			for _, n := range []string{"alpha", "beta", "gamma"} {
+				f, err := w.client.GetFunction(t.Context(), n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(fmt.Sprint(f["memorySize"])) != "512" {
+					t.Errorf("%s memorySize online = %v, want 512", n, f["memorySize"])
+				}
+				tags, err := w.client.FunctionTags(t.Context(), n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tags["fcgit-commit"] != head {
+					t.Errorf("%s stamped %q, want HEAD %s", n, tags["fcgit-commit"], head)
+				}
+			}
+			if online := strings.TrimSpace(w.git("rev-parse", "fcgit/online")); online != head {
+				t.Errorf("fcgit/online = %s, want HEAD %s", online, head)
+			}
+			if refs := w.git("for-each-ref", "refs/fcgit/"); refs != "" {
+				t.Errorf("deploy record left behind: %s", refs)
+			}
+			if out := w.mustRun("fetch"); !strings.Contains(out, "up to date") {
+				t.Errorf("fetch after the finished deploy: %s", out)
+			}
+		})
+	}
+}
