@@ -162,23 +162,38 @@ func ResolveTip(repo *gitstate.Repo, b Branch, tip *Tip, fns []fc.Function) (*Ti
 	}
 	st.Rebuilt = true
 	out := &Tip{Tree: managed, Note: &Note{Functions: map[string]FunctionMeta{}}}
+	// When a commit already holds exactly the rebuilt state, it is the tip:
+	// the newest candidate (usually a fast-forward of the branch), else the
+	// oldest. Only a true mix of deploys needs a commit of its own.
+	newest, err := newest(repo, candidates)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range []plumbing.Hash{newest, parent} {
+		if c.IsZero() {
+			continue
+		}
+		cc, err := repo.ReadCommit(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e, ok, err := repo.TreeEntryAt(cc.TreeHash, b.Dir); err != nil {
+			return nil, nil, err
+		} else if ok && e.Hash == managed {
+			out.Commit, out.Root = c, cc.TreeHash
+			if c == tip.Commit {
+				out.Note = tip.Note
+			}
+			return out, st, nil
+		}
+	}
+	out.Root = gitstate.EmptyTree
 	if !parent.IsZero() {
 		pc, err := repo.ReadCommit(parent)
 		if err != nil {
 			return nil, nil, err
 		}
-		if e, ok, err := repo.TreeEntryAt(pc.TreeHash, b.Dir); err != nil {
-			return nil, nil, err
-		} else if ok && e.Hash == managed {
-			out.Commit, out.Root = parent, pc.TreeHash
-			if parent == tip.Commit {
-				out.Note = tip.Note
-			}
-			return out, st, nil
-		}
 		out.Root = pc.TreeHash
-	} else {
-		out.Root = gitstate.EmptyTree
 	}
 	if out.Root, err = repo.ReplaceSubtree(out.Root, b.Dir, managed); err != nil {
 		return nil, nil, err
@@ -239,6 +254,28 @@ func oldest(repo *gitstate.Repo, cs []plumbing.Hash) (plumbing.Hash, error) {
 		base = bs[0]
 	}
 	return base, nil
+}
+
+// newest returns the commit among cs that descends from all others, zero if
+// none does.
+func newest(repo *gitstate.Repo, cs []plumbing.Hash) (plumbing.Hash, error) {
+	for _, c := range cs {
+		all := true
+		for _, d := range cs {
+			ok, err := repo.IsAncestor(d, c)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			if !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			return c, nil
+		}
+	}
+	return plumbing.ZeroHash, nil
 }
 
 // CommitTip moves the online branch to a tip ResolveTip rebuilt.

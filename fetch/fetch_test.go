@@ -1,0 +1,325 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/fcgit/fcgit/emulator"
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+type fixture struct {
+	client *fc.Client
+	srv    *emulator.Server
+	repo   *gitstate.Repo
+	dir    string
+	branch Branch
+}
+
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	srv, err := emulator.New(emulator.Options{Credentials: map[string]string{"ak": "sk"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	tb.Cleanup(func() { ts.Close(); srv.Close() })
+	client, err := fc.New(fc.Config{Region: "cn-hangzhou", Endpoint: ts.URL, AccessKeyID: "ak", AccessKeySecret: "sk"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	repo, err := gitstate.Init(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("GIT_AUTHOR_NAME", "T")
+	tb.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
+	tb.Setenv("GIT_COMMITTER_NAME", "T")
+	tb.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+	return &fixture{client: client, srv: srv, repo: repo, dir: dir,
+		branch: Branch{Ref: "refs/heads/fcgit/online", Dir: "functions", Region: "cn-hangzhou"}}
+}
+
+func zipOf(tb testing.TB, files map[string]string) string {
+	var cf []snapshot.CodeFile
+	for p, c := range files {
+		c := c
+		cf = append(cf, snapshot.CodeFile{Path: p, Mode: 0o644, Size: int64(len(c)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(c)), nil }})
+	}
+	var buf bytes.Buffer
+	if err := snapshot.WriteZip(&buf, cf); err != nil {
+		tb.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+func (f *fixture) create(tb testing.TB, name string, extra map[string]any) {
+	tb.Helper()
+	in := map[string]any{"functionName": name, "runtime": "python3.10", "handler": "index.handler",
+		"code": map[string]any{"zipFile": zipOf(tb, map[string]string{"index.py": "# " + name + "\n"})}}
+	for k, v := range extra {
+		in[k] = v
+	}
+	if _, err := f.client.CreateFunction(context.Background(), in); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fetch is what `fcgit fetch` does, for tests of the pieces.
+func (f *fixture) fetch(tb testing.TB) (plumbing.Hash, bool, []Change) {
+	tb.Helper()
+	ctx := context.Background()
+	prep, err := Prepare(ctx, f.client, f.repo, f.branch, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	on, err := prep.Read(ctx, f.client, f.repo, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := prep.Commit(f.repo, f.branch); err != nil {
+		tb.Fatal(err)
+	}
+	changes, err := Changes(f.repo, prep.Tip, on)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, changed, err := Record(f.repo, f.branch, prep.Tip, on, changes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h, changed, changes
+}
+
+func TestRecordChangesAndMessages(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "a", nil)
+	f.create(t, "b", nil)
+	first, changed, changes := f.fetch(t)
+	if !changed || len(changes) != 2 || changes[0].Kind != "added" {
+		t.Fatalf("first fetch: changed=%v changes=%+v", changed, changes)
+	}
+	c, err := f.repo.ReadCommit(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ParentHashes) != 0 || !strings.HasPrefix(c.Message, "Online state of cn-hangzhou: 2 added") {
+		t.Fatalf("root commit: parents %v, message %q", c.ParentHashes, c.Message)
+	}
+
+	ctx := context.Background()
+	if _, err := f.client.UpdateFunction(ctx, "a", map[string]any{"memorySize": 1024, "code": map[string]any{"zipFile": zipOf(t, map[string]string{"index.py": "v2"})}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.client.DeleteFunction(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	f.create(t, "c", nil)
+	second, changed, changes := f.fetch(t)
+	if !changed {
+		t.Fatal("changes online made no commit")
+	}
+	want := map[string]string{"a": "changed", "b": "deleted", "c": "added"}
+	for _, ch := range changes {
+		if want[ch.Name] != ch.Kind {
+			t.Errorf("%s: kind %s, want %s", ch.Name, ch.Kind, want[ch.Name])
+		}
+		if ch.Name == "a" && ch.Describe() != "config: memorySize; code" {
+			t.Errorf("a: %q", ch.Describe())
+		}
+	}
+	c, err = f.repo.ReadCommit(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ParentHashes) != 1 || c.ParentHashes[0] != first {
+		t.Fatalf("parent = %v, want %s", c.ParentHashes, first)
+	}
+	for _, line := range []string{"1 added, 1 changed, 1 deleted", "changed: a (config: memorySize; code)", "deleted: b", "added: c"} {
+		if !strings.Contains(c.Message, line) {
+			t.Errorf("message lacks %q:\n%s", line, c.Message)
+		}
+	}
+	note, ok, err := f.repo.ReadNote(NotesRef, second)
+	if err != nil || !ok {
+		t.Fatalf("note: %v %v", ok, err)
+	}
+	n, err := DecodeNote(note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.client.GetFunction(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Functions["a"].CodeChecksum != got.CodeChecksum() || n.Functions["a"].LastModifiedTime != got.LastModifiedTime() {
+		t.Fatalf("note for a = %+v, online %s %s", n.Functions["a"], got.CodeChecksum(), got.LastModifiedTime())
+	}
+	if _, ok := n.Functions["b"]; ok {
+		t.Fatal("note keeps a deleted function")
+	}
+}
+
+// TestRecordKeepsRestOfTree: the online branch's commits keep everything
+// outside the managed directory as the old tip had it.
+func TestRecordKeepsRestOfTree(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "a", nil)
+	readme, _ := f.repo.StoreBlob([]byte("readme\n"))
+	root, err := f.repo.StoreTree([]gitstate.TreeEntry{{Name: "README", Mode: 0o100644, Hash: readme}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := gitstate.Signature{Name: "T", Email: "t@example.com", When: time.Unix(1700000000, 0)}
+	base, err := f.repo.StoreCommit(gitstate.CommitSpec{Tree: root, Message: "base", Author: sig, Committer: sig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.repo.UpdateRef(f.branch.Ref, base, plumbing.ZeroHash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	h, _, _ := f.fetch(t)
+	c, _ := f.repo.ReadCommit(h)
+	if e, ok, err := f.repo.TreeEntryAt(c.TreeHash, "README"); err != nil || !ok || e.Hash != readme {
+		t.Fatalf("README lost: %v %v", ok, err)
+	}
+	if _, ok, _ := f.repo.TreeEntryAt(c.TreeHash, "functions/a/function.toml"); !ok {
+		t.Fatal("function missing")
+	}
+}
+
+func TestResolveTipFromStamps(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "a", nil)
+	f.create(t, "b", nil)
+	first, _, _ := f.fetch(t)
+	ctx := context.Background()
+	stamp := func(fn string, h plumbing.Hash) {
+		if err := f.client.TagFunction(ctx, fn, map[string]string{StampTag: h.String()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A commit after the tip that the branch does not contain, deployed to a.
+	c1, _ := f.repo.ReadCommit(first)
+	sig := gitstate.Signature{Name: "T", Email: "t@example.com", When: time.Unix(1700000000, 0)}
+	later, err := f.repo.StoreCommit(gitstate.CommitSpec{Tree: c1.TreeHash, Parents: []plumbing.Hash{first}, Message: "later", Author: sig, Committer: sig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp("a", first)
+	tip, err := LoadTip(f.repo, f.branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := List(ctx, f.client, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, st, err := ResolveTip(f.repo, f.branch, tip, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rebuilt || got.Commit != first {
+		t.Fatalf("a stamp the branch contains must not rebuild: %+v", st)
+	}
+
+	stamp("a", later)
+	stamp("b", plumbing.NewHash(strings.Repeat("ab", 20)))
+	fns, _ = List(ctx, f.client, Options{})
+	got, st, err = ResolveTip(f.repo, f.branch, tip, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Rebuilt || got.Commit != later {
+		t.Fatalf("stamp past the tip: rebuilt=%v commit=%s, want %s", st.Rebuilt, got.Commit, later)
+	}
+	if st.Unknown["b"] != strings.Repeat("ab", 20) || !strings.Contains(st.Explain("b"), "which this repository does not have") {
+		t.Fatalf("unknown stamp: %+v %q", st.Unknown, st.Explain("b"))
+	}
+
+	// A fresh clone: no branch at all. a is stamped with a known commit, b
+	// with an unknown one: the rebuilt state holds a alone, in a commit whose
+	// parent is the stamped commit.
+	fresh := &Tip{Note: &Note{Functions: map[string]FunctionMeta{}}}
+	got, st, err = ResolveTip(f.repo, f.branch, fresh, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := f.repo.ReadCommit(got.Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Rebuilt || len(gc.ParentHashes) != 1 || gc.ParentHashes[0] != later {
+		t.Fatalf("fresh clone: rebuilt=%v parents=%v, want [%s]", st.Rebuilt, gc.ParentHashes, later)
+	}
+	if _, ok, _ := f.repo.TreeEntryAt(gc.TreeHash, "functions/a"); !ok {
+		t.Fatal("rebuilt tip lacks a")
+	}
+	if _, ok, _ := f.repo.TreeEntryAt(gc.TreeHash, "functions/b"); ok {
+		t.Fatal("rebuilt tip holds b, whose stamp names an unknown commit")
+	}
+}
+
+func TestStampOf(t *testing.T) {
+	tests := []struct {
+		tags any
+		want string
+	}{
+		{nil, ""},
+		{[]any{map[string]any{"Key": "team", "Value": "x"}}, ""},
+		{[]any{map[string]any{"Key": StampTag, "Value": "abc"}}, "abc"},
+		{[]any{map[string]any{"key": StampTag, "value": "def"}}, "def"},
+	}
+	for _, tt := range tests {
+		if got := StampOf(fc.Function{"tags": tt.tags}); got != tt.want {
+			t.Errorf("StampOf(%v) = %q, want %q", tt.tags, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkFetchUnchanged measures the common case: nothing changed online
+// since the last fetch (listing, triggers, no downloads, no commit).
+func BenchmarkFetchUnchanged(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git not on PATH")
+	}
+	f := newFixture(b)
+	for i := range 200 {
+		f.create(b, fmt.Sprintf("fn-%03d", i), map[string]any{"environmentVariables": map[string]any{"I": fmt.Sprint(i)}})
+	}
+	f.fetch(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, changed, _ := f.fetch(b); changed {
+			b.Fatal("unchanged fetch committed")
+		}
+	}
+}
+
+// BenchmarkFetchFirst measures a first fetch: every package downloaded and
+// unpacked into git objects.
+func BenchmarkFetchFirst(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		f := newFixture(b)
+		for i := range 50 {
+			f.create(b, fmt.Sprintf("fn-%03d", i), nil)
+		}
+		b.StartTimer()
+		f.fetch(b)
+	}
+}
