@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -124,47 +125,104 @@ func (s *scratch) git(stdin []byte, args ...string) string {
 	return strings.TrimSuffix(out, "\n")
 }
 
-// writeTree stores fs as a tree with git's own index machinery (blobs go
-// through gitstate, which is the store under test's neighbour, not the
-// merge), so tree ids on both sides of a comparison come from git.
+// writeTree stores fs as a tree. Trees are built in-process (gitstate is
+// tested against git on its own); every result is then compared with what
+// the git binary reports.
 func (s *scratch) writeTree(fs files) plumbing.Hash {
 	s.t.Helper()
-	var info bytes.Buffer
+	var entries []string
 	for _, p := range sortedPaths(fs) {
 		f := fs[p]
 		h, err := s.repo.StoreBlob([]byte(f.data))
 		if err != nil {
 			s.t.Fatalf("store blob %s: %v", p, err)
 		}
-		fmt.Fprintf(&info, "%o %s\t%s\n", uint32(f.mode), h, p)
+		entries = append(entries, fmt.Sprintf("%06o %s\t%s", uint32(f.mode), h, p))
 	}
-	return s.indexTree(info.Bytes())
+	return s.treeFromListing(entries)
 }
 
-// indexTree writes a tree from `git update-index --index-info` lines,
-// using a throwaway index file.
-func (s *scratch) indexTree(info []byte) plumbing.Hash {
+// treeFromListing stores the tree whose `ls-tree -r` listing is lines
+// ("<mode> <hash>\t<path>").
+func (s *scratch) treeFromListing(lines []string) plumbing.Hash {
 	s.t.Helper()
-	index := filepath.Join(s.t.TempDir(), "index")
-	env := []string{"GIT_INDEX_FILE=" + index}
-	if out, code, err := s.run(info, env, "update-index", "--add", "--index-info"); err != nil || code != 0 {
-		s.t.Fatalf("update-index: exit %d, %v\n%s", code, err, out)
+	type dir struct {
+		files []gitstate.TreeEntry
+		subs  map[string]*dir
 	}
-	out, code, err := s.run(nil, env, "write-tree")
-	if err != nil || code != 0 {
-		s.t.Fatalf("write-tree: exit %d, %v", code, err)
+	root := &dir{subs: map[string]*dir{}}
+	for _, line := range lines {
+		meta, p, _ := strings.Cut(line, "\t")
+		modeText, hash, _ := strings.Cut(meta, " ")
+		mode, err := filemode.New(modeText)
+		if err != nil {
+			s.t.Fatalf("listing line %q: %v", line, err)
+		}
+		d := root
+		parts := strings.Split(p, "/")
+		for _, name := range parts[:len(parts)-1] {
+			sub, ok := d.subs[name]
+			if !ok {
+				sub = &dir{subs: map[string]*dir{}}
+				d.subs[name] = sub
+			}
+			d = sub
+		}
+		d.files = append(d.files, gitstate.TreeEntry{Name: parts[len(parts)-1], Mode: mode, Hash: plumbing.NewHash(hash)})
 	}
-	return plumbing.NewHash(strings.TrimSpace(out))
+	var store func(d *dir) plumbing.Hash
+	store = func(d *dir) plumbing.Hash {
+		entries := append([]gitstate.TreeEntry{}, d.files...)
+		for name, sub := range d.subs {
+			entries = append(entries, gitstate.TreeEntry{Name: name, Mode: filemode.Dir, Hash: store(sub)})
+		}
+		h, err := s.repo.StoreTree(entries)
+		if err != nil {
+			s.t.Fatalf("store tree: %v", err)
+		}
+		return h
+	}
+	return store(root)
+}
+
+// listing is tree's `git ls-tree -r` listing, read in-process.
+func (s *scratch) listing(tree plumbing.Hash) []string {
+	s.t.Helper()
+	var out []string
+	err := s.repo.WalkTree(tree, func(p string, e gitstate.TreeEntry) error {
+		out = append(out, fmt.Sprintf("%06o %s\t%s", uint32(e.Mode), e.Hash, p))
+		return nil
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+// gitListing is tree's listing as the git binary prints it.
+func (s *scratch) gitListing(tree string) []string {
+	s.t.Helper()
+	var out []string
+	for _, line := range strings.Split(s.git(nil, "ls-tree", "-r", "--full-tree", tree), "\n") {
+		if line == "" {
+			continue
+		}
+		meta, p, _ := strings.Cut(line, "\t")
+		f := strings.Fields(meta) // mode type hash
+		out = append(out, fmt.Sprintf("%s %s\t%s", f[0], f[2], p))
+	}
+	return out
 }
 
 // commit stores a commit of tree with the given parents.
 func (s *scratch) commit(tree plumbing.Hash, msg string, parents ...plumbing.Hash) plumbing.Hash {
 	s.t.Helper()
-	args := []string{"commit-tree", tree.String(), "-m", msg}
-	for _, p := range parents {
-		args = append(args, "-p", p.String())
+	sig := gitstate.Signature{Name: "Test", Email: "test@example.com", When: time.Unix(1700000000, 0).UTC()}
+	h, err := s.repo.StoreCommit(gitstate.CommitSpec{Tree: tree, Parents: parents, Message: msg, Author: sig, Committer: sig})
+	if err != nil {
+		s.t.Fatalf("store commit: %v", err)
 	}
-	return plumbing.NewHash(s.git(nil, args...))
+	return h
 }
 
 func sortedPaths(fs files) []string {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -34,6 +36,7 @@ type Client interface {
 	DeleteTrigger(ctx context.Context, function, trigger string) error
 	WaitFunctionSettled(ctx context.Context, name string) (fc.Function, error)
 	TagFunction(ctx context.Context, function string, tags map[string]string) error
+	UntagFunction(ctx context.Context, function string, keys []string) error
 }
 
 // deployed is the outcome of one action.
@@ -148,7 +151,7 @@ func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, error
 		// UpdateFunction is a partial update: a key removed from
 		// function.toml must be sent with its empty shape to clear it.
 		for k := range a.online.State.Config {
-			if _, kept := a.local.State.Config[k]; kept {
+			if _, kept := a.local.State.Config[k]; kept || k == "tags" {
 				continue
 			}
 			if v, ok := snapshot.EmptyValue(k); ok {
@@ -175,6 +178,9 @@ func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
+	if tags := a.local.State.CreateTags(""); len(tags) > 0 {
+		in["tags"] = tags
+	}
 	if _, err := d.client.CreateFunction(ctx, in); err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
@@ -187,7 +193,13 @@ func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []
 
 func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
 	fn := a.online.Raw
-	if len(a.Config) > 0 || a.Code {
+	config, tags := splitTags(a.Config)
+	if tags {
+		if err := d.syncTags(ctx, a.Function, a.local.State.Tags(), a.online.State.Tags()); err != nil {
+			return fetch.FunctionMeta{}, nil, err
+		}
+	}
+	if len(config) > 0 || a.Code {
 		in, err := d.functionInput(a, a.Code)
 		if err != nil {
 			return fetch.FunctionMeta{}, nil, err
@@ -282,6 +294,48 @@ func (d *deployer) delete(ctx context.Context, a Action) error {
 	}
 	if err := d.client.DeleteFunction(ctx, a.Function); err != nil && !fc.IsNotFound(err) {
 		return err
+	}
+	return nil
+}
+
+// splitTags separates the tag changes of a config diff from the rest: tags
+// are not part of UpdateFunction's body but have their own API.
+func splitTags(paths []string) (config []string, tags bool) {
+	for _, p := range paths {
+		if p == "tags" || strings.HasPrefix(p, "tags.") {
+			tags = true
+			continue
+		}
+		config = append(config, p)
+	}
+	return config, tags
+}
+
+// syncTags makes the function's user tags online equal want, leaving the
+// deployed-from stamp alone.
+func (d *deployer) syncTags(ctx context.Context, function string, want, have map[string]string) error {
+	set := map[string]string{}
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			set[k] = v
+		}
+	}
+	var drop []string
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			drop = append(drop, k)
+		}
+	}
+	sort.Strings(drop)
+	if len(set) > 0 {
+		if err := d.client.TagFunction(ctx, function, set); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+	}
+	if len(drop) > 0 {
+		if err := d.client.UntagFunction(ctx, function, drop); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
 	}
 	return nil
 }

@@ -83,6 +83,14 @@ func Decode(path string, data []byte, name string) (*State, error) {
 				d.fail([]string{k}, "%s: read-only field set by FC; remove this line", k)
 				continue
 			}
+			if k == "tags" {
+				if m, ok := v.(map[string]any); ok {
+					if _, stamp := m[StampTag]; stamp {
+						d.fail([]string{k, StampTag}, "tags.%s: fcgit records the deployed commit in this tag itself; remove this line", StampTag)
+						continue
+					}
+				}
+			}
 			if d.member(rootField, []string{k}, v) {
 				st.Config[k] = v
 			}

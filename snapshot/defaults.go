@@ -109,6 +109,7 @@ var emptyShapes = map[string]string{
 	"logConfig":               `{"enableInstanceMetrics":false,"enableRequestMetrics":false,"logBeginRule":"None","logstore":"","project":""}`,
 	"tracingConfig":           `{}`,
 	"environmentVariables":    `{}`,
+	"tags":                    `{}`,
 	"layers":                  `[]`,
 	"customDNS":               `{"nameServers":[],"searches":[],"dnsOptions":[]}`,
 	"instanceLifecycleConfig": `{"initializer":{"handler":"","timeout":3},"preStop":{"handler":"","timeout":3}}`,

@@ -90,7 +90,7 @@ func TestEmptyValue(t *testing.T) {
 
 func TestFromAPI(t *testing.T) {
 	fn := apiFunction(t, `{"functionName":"api","functionArn":"arn","codeChecksum":"1","lastModifiedTime":"t","state":"Active",
-		"code":{"zipFile":"x"},"tags":[{"key":"fcgit-deployed-from","value":"abc"}],
+		"code":{"zipFile":"x"},"tags":[{"Key":"fcgit-commit","Value":"abc"},{"Key":"team","Value":"shop"}],
 		"layers":[{"arn":"acs:fc:l1","size":10},{"arn":"acs:fc:l2"}],"gpuConfig":null,"vpcConfig":{"vpcId":"v","securityGroupId":null},
 		"customContainerConfig":{"image":"i","resolvedImageUri":"r","accelerationInfo":{"status":"x"}},"newThing":{"a":1}}`)
 	triggers := []fc.Trigger{{"triggerName": "t1", "triggerType": "http", "triggerId": "id", "httpTrigger": map[string]any{"urlInternet": "u"},
@@ -99,7 +99,7 @@ func TestFromAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCfg := decodeJSONValue(`{"layers":["acs:fc:l1","acs:fc:l2"],"vpcConfig":{"vpcId":"v"},"customContainerConfig":{"image":"i"},"newThing":{"a":1}}`)
+	wantCfg := decodeJSONValue(`{"layers":["acs:fc:l1","acs:fc:l2"],"vpcConfig":{"vpcId":"v"},"customContainerConfig":{"image":"i"},"newThing":{"a":1},"tags":{"team":"shop"}}`)
 	if !valuesEqual(st.Config, wantCfg) {
 		t.Errorf("Config = %v\nwant %v", st.Config, wantCfg)
 	}

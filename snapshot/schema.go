@@ -103,6 +103,7 @@ var functionFields = fieldSet{
 	"disableOndemand":          boolDef(false),
 	"enableLongLiving":         boolDef(false),
 	"environmentVariables":     stringMap(),
+	"tags":                     stringMap(),
 	"gpuConfig":                structOf(fieldSet{"gpuMemorySize": intField(), "gpuType": str()}),
 	"handler":                  str(),
 	"idleTimeout":              intField(),
@@ -172,7 +173,6 @@ var triggerFields = fieldSet{
 // the reason shown to the user.
 var notInFile = map[string]string{
 	"code":         "the code package lives in the code/ directory next to function.toml",
-	"tags":         "tags are managed outside function.toml (fcgit keeps its deploy stamp in an FC tag)",
 	"functionName": "the directory name is the function name",
 }
 

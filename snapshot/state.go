@@ -37,6 +37,14 @@ func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 	for k := range notInFile {
 		delete(in, k)
 	}
+	delete(in, "tags")
+	if tags := UserTags(fn); len(tags) > 0 {
+		m := make(map[string]any, len(tags))
+		for k, v := range tags {
+			m[k] = v
+		}
+		in["tags"] = m
+	}
 	cfg, err := normalizeObject("", in)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)
@@ -104,15 +112,74 @@ func triggerFromAPI(t fc.Trigger) (map[string]any, error) {
 }
 
 // FunctionInput is the CreateFunction/UpdateFunction body for this state
-// (no code): layers as ARNs, functionName set. The result shares nothing
-// with s.
+// (no code): layers as ARNs, functionName set, and no tags, which
+// UpdateFunction does not take (see Tags and CreateTags). The result shares
+// nothing with s.
 func (s *State) FunctionInput() map[string]any {
 	in := cloneMap(s.Config)
 	if in == nil {
 		in = map[string]any{}
 	}
+	delete(in, "tags")
 	in["functionName"] = s.Name
 	return in
+}
+
+// StampTag is the FC tag in which push records the commit a function was
+// deployed from. It is metadata, never desired state: FromAPI leaves it out
+// of the tags in function.toml, and Decode refuses it there.
+const StampTag = "fcgit-commit"
+
+// Tags returns the user tags of the state ([tags] in function.toml).
+func (s *State) Tags() map[string]string {
+	out := map[string]string{}
+	if m, ok := s.Config["tags"].(map[string]any); ok {
+		for k, v := range m {
+			if str, ok := v.(string); ok {
+				out[k] = str
+			}
+		}
+	}
+	return out
+}
+
+// CreateTags is the tags field of a CreateFunction request: the user tags
+// and the stamp, in FC's [{"Key","Value"}] shape, sorted by key.
+func (s *State) CreateTags(stamp string) []any {
+	tags := s.Tags()
+	if stamp != "" {
+		tags[StampTag] = stamp
+	}
+	out := make([]any, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		out = append(out, map[string]any{"Key": k, "Value": tags[k]})
+	}
+	return out
+}
+
+// UserTags reads FC's tags field ([{"Key","Value"}], any casing) without
+// the stamp.
+func UserTags(fn fc.Function) map[string]string {
+	out := map[string]string{}
+	list, _ := fn["tags"].([]any)
+	for _, t := range list {
+		m, _ := t.(map[string]any)
+		k, _ := stringField(m, "Key", "key")
+		v, _ := stringField(m, "Value", "value")
+		if k != "" && k != StampTag {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func stringField(m map[string]any, keys ...string) (string, bool) {
+	for _, k := range keys {
+		if s, ok := m[k].(string); ok {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // TriggerInput is the CreateTrigger/UpdateTrigger body for one trigger:

@@ -63,7 +63,9 @@ var docShellCommands = map[string]bool{
 }
 
 // docHello is the function most examples start from.
-const docHelloTOML = `description = "hello"
+const docHelloTOML = `# Function Compute function "hello". Fields: FC 3.0 API names; see docs/.
+
+description = "hello"
 handler = "index.handler"
 memorySize = 512
 runtime = "python3.10"
@@ -427,6 +429,7 @@ func runConsoleBlock(t *testing.T, b docBlock) {
 			}
 			code, out = d.shell(c.text)
 		}
+		t.Logf("%s:%d: $ %s\n%s", b.file, c.line, c.text, out)
 		if code != c.wantCode {
 			t.Fatalf("%s:%d: $ %s\nexit %d, want %d; output:\n%s", b.file, c.line, c.text, code, c.wantCode, out)
 		}

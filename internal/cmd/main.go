@@ -105,7 +105,7 @@ EXAMPLES:
 		},
 	}
 	for _, c := range app.Commands {
-		c.Flags = append(c.Flags, commandGlobalFlags()...)
+		c.Flags = append(c.Flags, commandGlobalFlags(c.Flags)...)
 		c.OnUsageError = app.OnUsageError
 		c.CustomHelpTemplate = commandHelpTemplate
 	}
@@ -147,9 +147,19 @@ func noArgs(c *cli.Context) error {
 // command name too (fcgit init --region …), as users type them. They carry no
 // environment variables: the app-level flags do, and globalString falls back
 // to those.
-func commandGlobalFlags() []cli.Flag {
+func commandGlobalFlags(own []cli.Flag) []cli.Flag {
+	defined := map[string]bool{}
+	for _, f := range own {
+		for _, n := range f.Names() {
+			defined[n] = true
+		}
+	}
 	var out []cli.Flag
 	for _, f := range globalFlags() {
+		if defined[f.Names()[0]] {
+			// The command's own flag of that name wins (emulator --region).
+			continue
+		}
 		switch f := f.(type) {
 		case *cli.StringFlag:
 			c := *f

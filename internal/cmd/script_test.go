@@ -146,6 +146,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc edit-on OP NAME key=JSON ...     console edit right before the emulator handles OP for NAME
 //	fc reset-stats
 //	fc tag NAME KEY                      print a tag's value
+//	fc add-tag NAME KEY VALUE            tag a function, as in the console
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fc <subcommand> ...")
@@ -254,6 +255,8 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 		})
 	case "reset-stats":
 		em.srv.ResetStats()
+	case "add-tag":
+		check(c.TagFunction(ctx, args[1], map[string]string{args[2]: args[3]}))
 	case "tag":
 		tags, err := c.FunctionTags(ctx, args[1])
 		check(err)
