@@ -12,12 +12,13 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // StampTag is the FC tag naming the commit a function was deployed from.
 // push writes it after a function's config, code and triggers, so a stamp
 // never claims a deploy that did not finish.
-const StampTag = "fcgit-commit"
+const StampTag = snapshot.StampTag
 
 // StampOf returns the commit id a function was deployed from, "" if none.
 // FC returns tags as [{"Key":…,"Value":…}]; other casings are accepted.

@@ -68,7 +68,7 @@ func Pull(repo *gitstate.Repo, opts Options) (*Outcome, error) {
 		return nil, err
 	}
 	if head.Branch == "" {
-		return nil, &RefusedError{"HEAD is detached: check out a branch first (git switch main), then run fcgit pull"}
+		return nil, &RefusedError{"HEAD is detached: check out a branch first (e.g. git switch main), then run fcgit pull"}
 	}
 	theirs, ok, err := repo.ResolveRef(opts.BranchRef)
 	if err != nil {
@@ -178,6 +178,11 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		return nil, fmt.Errorf("write merge result: %w", err)
 	}
 	out.Conflicts, out.Merged = res.Conflicts, res.Merged
+	if opts.Description == "" {
+		if opts.Description, err = incoming(repo, opts.Dir, baseTree, theirsCommit.TreeHash); err != nil {
+			return nil, err
+		}
+	}
 	msg := mergeMessage(opts)
 	if !res.Clean() {
 		msg += conflictsTrailer(res.Conflicts)
@@ -210,6 +215,31 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 	}
 	out.Kind, out.New = "merged", commit
 	return out, nil
+}
+
+// incoming names the functions the online branch changed since the merge
+// base, for the merge commit's message.
+func incoming(repo *gitstate.Repo, dir string, base, theirs plumbing.Hash) (string, error) {
+	changed, err := changedPaths(repo, base, theirs)
+	if err != nil {
+		return "", err
+	}
+	fns := map[string]bool{}
+	for p := range changed {
+		if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
+			name, _, _ := strings.Cut(rest, "/")
+			fns[name] = true
+		}
+	}
+	if len(fns) == 0 {
+		return "", nil
+	}
+	names := make([]string, 0, len(fns))
+	for n := range fns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return "Functions changed online: " + strings.Join(names, ", "), nil
 }
 
 func conflictEntry(c merge.Conflict) gitstate.ConflictEntry {

@@ -123,6 +123,17 @@ var docSetups = map[string]func(d *docWorld){
 		d.replace("functions/hello/function.toml", `description = "hello"`, `description = "hello, v2"`)
 		d.w.commitAll("describe hello")
 	},
+	// console-delete: hello deleted in the console (triggers first, as FC
+	// requires).
+	"console-delete": func(d *docWorld) {
+		ctx := context.Background()
+		if err := d.w.client.DeleteTrigger(ctx, "hello", "web"); err != nil {
+			d.t.Fatal(err)
+		}
+		if err := d.w.client.DeleteFunction(ctx, "hello"); err != nil {
+			d.t.Fatal(err)
+		}
+	},
 	// legacy: a function "legacy" created in the console, never deployed
 	// from this repository.
 	"legacy": func(d *docWorld) {

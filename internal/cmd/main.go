@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -46,12 +48,25 @@ func (e Env) getenv(k string) string {
 
 func (e Env) terminal() bool { return e.Terminal != nil && e.Terminal() }
 
+// Run is the process entry point: fcgit with the process's arguments and
+// streams, cancelled by SIGINT or SIGTERM so that work stops cleanly.
+func Run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Main(ctx, os.Args, Std())
+}
+
 // Main runs fcgit with args (args[0] is the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, env Env) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
+			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n", r)
+			if verboseArg(args) {
+				env.Stderr.Write(debug.Stack())
+			} else {
+				fmt.Fprintln(env.Stderr, "Run again with --verbose for the details to include in the report.")
+			}
 			code = exitError
 		}
 	}()
@@ -198,4 +213,15 @@ func globalBool(c *cli.Context, name string) bool {
 		}
 	}
 	return lineage[len(lineage)-1].Bool(name)
+}
+
+// verboseArg reports whether --verbose was given, for use before flags are
+// parsed (or when parsing itself failed).
+func verboseArg(args []string) bool {
+	for _, a := range args {
+		if a == "--verbose" || a == "-v" || a == "-verbose" {
+			return true
+		}
+	}
+	return false
 }

@@ -29,7 +29,7 @@ const (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"fcgit": func() { os.Exit(Main(context.Background(), os.Args, Std())) },
+		"fcgit": func() { os.Exit(Run()) },
 	})
 }
 
