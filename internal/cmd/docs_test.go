@@ -319,9 +319,9 @@ func (d *docWorld) replace(rel, old, new string) {
 	}
 }
 
-// fcgit runs fcgit in-process in the current directory, with the key pair
-// and endpoint of the world's emulator in its environment, as a user's shell
-// would have them.
+// fcgit runs fcgit in-process in the current directory, with the key pair of
+// the world's emulator in its environment (FCGIT_ENDPOINT is in the process
+// environment, where flag parsing reads it: see runConsoleBlock).
 func (d *docWorld) fcgit(args []string) (int, string) {
 	var out bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(k string) string {
@@ -330,8 +330,6 @@ func (d *docWorld) fcgit(args []string) (int, string) {
 			return testAK
 		case "ALIBABA_CLOUD_ACCESS_KEY_SECRET":
 			return testSK
-		case "FCGIT_ENDPOINT":
-			return d.w.url
 		}
 		return ""
 	}}
@@ -406,6 +404,9 @@ func runConsoleBlock(t *testing.T, b docBlock) {
 		t.Fatal(err)
 	}
 	w := newWorld(t, emulator.Options{})
+	// Examples may replace fcgit.toml (endpoint = ""): the environment
+	// points fcgit at the emulator, as a developer's shell would.
+	t.Setenv("FCGIT_ENDPOINT", w.url)
 	d := &docWorld{t: t, w: w, cwd: w.dir}
 	for _, s := range b.setups {
 		docSetups[s](d)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -76,8 +77,11 @@ func TestInterruptedPush(t *testing.T) {
 			w := interruptWorld(t)
 			cmd := exec.Command(bin, "-C", w.dir, "push", "--jobs", "1")
 			cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+testAK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+testSK)
-			var mu sync.Mutex
-			writes := 0
+			var (
+				mu     sync.Mutex
+				proc   *os.Process // published after Start, read by the hook
+				writes int
+			)
 			w.srv.SetBefore(func(op, fn string) {
 				if !writeOps[op] {
 					return
@@ -85,14 +89,23 @@ func TestInterruptedPush(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				writes++
-				if writes == k {
-					cmd.Process.Kill()
+				if writes == k && proc != nil {
+					proc.Kill()
 				}
 			})
-			out, err := cmd.CombinedOutput()
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			mu.Lock()
+			err := cmd.Start()
+			proc = cmd.Process
+			mu.Unlock()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
 			w.srv.SetBefore(nil)
 			if err == nil {
-				t.Fatalf("push survived the kill at write %d:\n%s", k, out)
+				t.Fatalf("push survived the kill at write %d:\n%s", k, out.String())
 			}
 			if code, st := w.run("status"); code != 0 || !strings.Contains(st, "interrupted") {
 				t.Fatalf("status after the kill (exit %d) does not explain the interrupted deploy:\n%s", code, st)
