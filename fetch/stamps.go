@@ -227,21 +227,8 @@ func ResolveTip(repo *gitstate.Repo, b Branch, tip *Tip, fns []fc.Function) (*Ti
 // oldest returns the commit among cs that all others descend from, or else
 // the merge base of all of them (zero when they share no history).
 func oldest(repo *gitstate.Repo, cs []plumbing.Hash) (plumbing.Hash, error) {
-	for _, c := range cs {
-		all := true
-		for _, d := range cs {
-			ok, err := repo.IsAncestor(c, d)
-			if err != nil {
-				return plumbing.ZeroHash, err
-			}
-			if !ok {
-				all = false
-				break
-			}
-		}
-		if all {
-			return c, nil
-		}
+	if c, err := extreme(repo, cs, true); err != nil || !c.IsZero() {
+		return c, err
 	}
 	base := cs[0]
 	for _, c := range cs[1:] {
@@ -260,10 +247,20 @@ func oldest(repo *gitstate.Repo, cs []plumbing.Hash) (plumbing.Hash, error) {
 // newest returns the commit among cs that descends from all others, zero if
 // none does.
 func newest(repo *gitstate.Repo, cs []plumbing.Hash) (plumbing.Hash, error) {
+	return extreme(repo, cs, false)
+}
+
+// extreme returns the commit among cs that is an ancestor of all others
+// (first = true) or a descendant of all others, zero if there is none.
+func extreme(repo *gitstate.Repo, cs []plumbing.Hash, first bool) (plumbing.Hash, error) {
 	for _, c := range cs {
 		all := true
 		for _, d := range cs {
-			ok, err := repo.IsAncestor(d, c)
+			a, b := c, d
+			if !first {
+				a, b = d, c
+			}
+			ok, err := repo.IsAncestor(a, b)
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}

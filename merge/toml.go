@@ -1,7 +1,9 @@
 package merge
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"path"
 	"sort"
 
@@ -53,25 +55,126 @@ func TOML(p, name string, base, ours, theirs []byte, opts textmerge.Options) (Fi
 	merged := &snapshot.State{Name: name}
 	merged.Config = km.mergeMaps("", b.Config, o.Config, t.Config)
 	merged.Triggers = map[string]map[string]any{}
+	// A trigger deleted on one side and changed on the other conflicts as a
+	// whole: its tables cannot be split into key conflicts, since keeping
+	// either side of those must leave a trigger that decodes (with its
+	// triggerType) or no trigger at all.
+	triggerConflicts := map[string]snapshot.Conflict{}
 	trig := km.mergeMaps("triggers", triggersAsMap(b), triggersAsMap(o), triggersAsMap(t))
 	for n, v := range trig {
-		if m, ok := v.(map[string]any); ok {
-			merged.Triggers[n] = m
+		switch x := v.(type) {
+		case map[string]any:
+			merged.Triggers[n] = x
+		case snapshot.Conflict:
+			triggerConflicts[n] = x
+		default:
+			return FileResult{}, fmt.Errorf("%s: trigger %s merged to %T", p, n, v)
 		}
 	}
 	eopts := snapshot.EncodeOptions{MarkerSize: opts.MarkerSize, OursLabel: opts.OursLabel, TheirsLabel: opts.TheirsLabel}
 	if opts.Style != textmerge.StyleMerge {
 		eopts.BaseLabel = opts.BaseLabel
 	}
-	// prev = the merged state itself: every key the merge kept is written,
-	// whether or not it holds FC's default, so the result says what the two
-	// sides said.
-	content, err := snapshot.EncodeWithConflicts(merged, merged, eopts)
+	var content []byte
+	if len(triggerConflicts) == 0 {
+		// prev = the merged state itself: every key the merge kept is
+		// written, whether or not it holds FC's default, so the result says
+		// what the two sides said.
+		content, err = snapshot.EncodeWithConflicts(merged, merged, eopts)
+	} else {
+		content, err = encodeTriggerConflicts(merged, triggerConflicts, eopts)
+	}
 	if err != nil {
 		return FileResult{}, err
 	}
 	sort.Strings(km.conflicts)
 	return FileResult{Content: content, Conflicts: km.conflicts}, nil
+}
+
+// encodeTriggerConflicts renders merged as EncodeWithConflicts does, with a
+// conflict block holding each side's whole [triggers.<name>] section(s) at
+// the canonical position of each conflicted trigger. Each side keeps its
+// leading blank line, so keeping either side gives a canonical file.
+func encodeTriggerConflicts(merged *snapshot.State, conflicts map[string]snapshot.Conflict, eopts snapshot.EncodeOptions) ([]byte, error) {
+	cfgOnly := &snapshot.State{Name: merged.Name, Config: merged.Config, Triggers: map[string]map[string]any{}}
+	out, err := snapshot.EncodeWithConflicts(cfgOnly, cfgOnly, eopts)
+	if err != nil {
+		return nil, err
+	}
+	// Encoding a state with an empty config yields the header line, the
+	// empty root table's blank line, then the trigger sections.
+	header, _, _ := bytes.Cut(out, []byte("\n"))
+	prefix := append(append([]byte{}, header...), '\n', '\n')
+	section := func(tname string, fields map[string]any) ([]byte, error) {
+		st := &snapshot.State{Name: merged.Name, Config: map[string]any{}, Triggers: map[string]map[string]any{tname: fields}}
+		text, err := snapshot.EncodeWithConflicts(st, st, eopts)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.HasPrefix(text, prefix) {
+			return nil, fmt.Errorf("trigger %s: unexpected encoding %q", tname, text)
+		}
+		return text[len(prefix):], nil
+	}
+	names := make([]string, 0, len(merged.Triggers)+len(conflicts))
+	for n := range merged.Triggers {
+		names = append(names, n)
+	}
+	for n := range conflicts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	size := eopts.MarkerSize
+	if size <= 0 {
+		size = textmerge.DefaultMarkerSize
+	}
+	marker := func(ch byte, label string) {
+		out = append(out, bytes.Repeat([]byte{ch}, size)...)
+		if label != "" {
+			out = append(out, ' ')
+			out = append(out, label...)
+		}
+		out = append(out, '\n')
+	}
+	side := func(tname string, has bool, v any) error {
+		if !has {
+			return nil
+		}
+		fields, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("trigger %s: a side is %T, not a table", tname, v)
+		}
+		text, err := section(tname, fields)
+		out = append(out, text...)
+		return err
+	}
+	for _, n := range names {
+		c, conflicted := conflicts[n]
+		if !conflicted {
+			text, err := section(n, merged.Triggers[n])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, text...)
+			continue
+		}
+		marker('<', eopts.OursLabel)
+		if err := side(n, c.HasOurs, c.Ours); err != nil {
+			return nil, err
+		}
+		if eopts.BaseLabel != "" {
+			marker('|', eopts.BaseLabel)
+			if err := side(n, c.HasBase, c.Base); err != nil {
+				return nil, err
+			}
+		}
+		marker('=', "")
+		if err := side(n, c.HasTheirs, c.Theirs); err != nil {
+			return nil, err
+		}
+		marker('>', eopts.TheirsLabel)
+	}
+	return out, nil
 }
 
 func triggersAsMap(s *snapshot.State) map[string]any {
@@ -127,9 +230,11 @@ func (k *keyMerger) mergeValue(p string, bv any, bok bool, ov any, ook bool, tv 
 	bm, bIsMap := bv.(map[string]any)
 	om, oIsMap := ov.(map[string]any)
 	tm, tIsMap := tv.(map[string]any)
-	// Tables merge key by key, also when one side dropped the table: then
-	// every key the other side changed conflicts on its own line.
-	if (oIsMap || !ook) && (tIsMap || !tok) && (bIsMap || !bok) && (oIsMap || tIsMap) {
+	// Tables both sides kept merge key by key. A table one side dropped
+	// while the other changed it conflicts as a whole, as a file does in
+	// git's modify/delete: keeping either side must give that side's table
+	// entire, not the changed keys without the ones they go with.
+	if oIsMap && tIsMap && (bIsMap || !bok) {
 		return k.mergeMaps(p, bm, om, tm), true
 	}
 	switch k.favor {

@@ -211,20 +211,66 @@ func (m *treeMerger) mergeEntry(p string, b, o, t *Entry) (Entry, bool, error) {
 		return pick(o)
 	}
 	// Both sides changed the path, differently.
-	if (o == nil || isDir(o)) && (t == nil || isDir(t)) && (b == nil || isDir(b)) {
-		h, err := m.mergeDir(p, hashOf(b), hashOf(o), hashOf(t))
-		if err != nil || h.IsZero() {
-			return Entry{}, false, err
-		}
-		return Entry{Mode: filemode.Dir, Hash: h}, true, nil
-	}
-	if isDir(o) || isDir(t) || isDir(b) {
-		return Entry{}, false, fmt.Errorf("%s: a file on one side is a directory on the other; fcgit cannot merge that: resolve it with git (git merge %s)", p, m.opts.Text.TheirsLabel)
+	if isDir(b) || isDir(o) || isDir(t) {
+		return m.mergeFileAndDir(p, b, o, t)
 	}
 	if o == nil || t == nil {
 		return m.modifyDelete(p, b, o, t)
 	}
+	if kindOf(o.Mode) != kindOf(t.Mode) {
+		// Git records both by renaming one to <path>~<branch>
+		// ("CONFLICT (distinct types)"); fcgit does not invent paths.
+		return Entry{}, false, fmt.Errorf("%s: a %s on one side is a %s on the other; fcgit cannot merge that: resolve it with git (git merge %s)",
+			p, kindOf(o.Mode), kindOf(t.Mode), m.opts.Text.TheirsLabel)
+	}
 	return m.mergeFile(p, b, o, t)
+}
+
+// mergeFileAndDir merges a name that is a directory on at least one side.
+// Like git, it merges the file and the directory at that name as two
+// separate paths: a file deleted on one side and replaced by a directory on
+// the other is a clean merge. Only when both a file and a non-empty directory
+// survive is there a file/directory conflict, which git resolves by moving
+// the file to <path>~<branch>; fcgit does not invent paths and refuses.
+func (m *treeMerger) mergeFileAndDir(p string, b, o, t *Entry) (Entry, bool, error) {
+	split := func(e *Entry) (file, dir *Entry) {
+		if isDir(e) {
+			return nil, e
+		}
+		return e, nil
+	}
+	bf, bd := split(b)
+	of, od := split(o)
+	tf, td := split(t)
+	dir, err := m.mergeDir(p, hashOf(bd), hashOf(od), hashOf(td))
+	if err != nil {
+		return Entry{}, false, err
+	}
+	before := len(m.res.Conflicts)
+	f, fileKept, err := m.mergeEntry(p, bf, of, tf)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	fileStays := fileKept || len(m.res.Conflicts) > before
+	switch {
+	case !dir.IsZero() && fileStays:
+		return Entry{}, false, fmt.Errorf("%s: a file on one side is a directory on the other; fcgit cannot merge that: resolve it with git (git merge %s)", p, m.opts.Text.TheirsLabel)
+	case !dir.IsZero():
+		return Entry{Mode: filemode.Dir, Hash: dir}, true, nil
+	}
+	return f, fileKept, nil
+}
+
+// kindOf names what a non-directory mode holds; git merges contents only
+// between entries of the same kind.
+func kindOf(m filemode.FileMode) string {
+	switch m {
+	case filemode.Symlink:
+		return "symlink"
+	case filemode.Submodule:
+		return "submodule"
+	}
+	return "file"
 }
 
 // modifyDelete: one side deleted what the other changed. Git keeps the
@@ -270,14 +316,19 @@ func (m *treeMerger) mergeFile(p string, b, o, t *Entry) (Entry, bool, error) {
 			Worktree: worktree, WorktreeMode: mode, Details: details})
 		return *o, true, nil
 	}
-	if o.Mode == filemode.Submodule || t.Mode == filemode.Submodule {
+	if o.Mode == filemode.Submodule {
 		return conflict("submodule", nil, nil)
 	}
-	if (o.Mode == filemode.Symlink) != (t.Mode == filemode.Symlink) || o.Mode == filemode.Symlink {
-		if o.Hash == t.Hash && modeOK {
-			return Entry{Mode: mode, Hash: o.Hash}, true, nil
+	if o.Mode == filemode.Symlink {
+		// Both are symlinks (mergeEntry refuses mixed kinds) with different
+		// targets: git does not merge link targets. Ours stays unless a side
+		// is favoured, as in merge-ort's handle_content_merge.
+		switch m.opts.Text.Favor {
+		case textmerge.FavorOurs:
+			return *o, true, nil
+		case textmerge.FavorTheirs:
+			return *t, true, nil
 		}
-		// Git does not merge link targets: ours stays.
 		data, err := m.s.ReadBlob(o.Hash)
 		if err != nil {
 			return Entry{}, false, err
@@ -333,9 +384,13 @@ func (m *treeMerger) mergeFile(p string, b, o, t *Entry) (Entry, bool, error) {
 	if err != nil {
 		return Entry{}, false, err
 	}
-	m.res.Merged = append(m.res.Merged, p)
 	if !modeOK {
 		return conflict("mode", content, nil)
+	}
+	if b == nil || (b.Hash != o.Hash && b.Hash != t.Hash) {
+		// Content came from both sides (git's "Auto-merging"), not just
+		// from the one side that changed it.
+		m.res.Merged = append(m.res.Merged, p)
 	}
 	return Entry{Mode: mode, Hash: h}, true, nil
 }

@@ -3,11 +3,13 @@ package merge
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/fcgit/fcgit/merge/textmerge"
 )
@@ -655,4 +657,103 @@ func TestTreesZeroBaseIsEmptyTree(t *testing.T) {
 	if !sort.StringsAreSorted(paths) || len(paths) != 2 {
 		t.Errorf("conflict paths %v, want a and b/x in order", paths)
 	}
+}
+
+// TestTreesFunctionTOML: with the TOML merger plugged in, function.toml files
+// of the managed directory merge key by key where git's text merge
+// conflicts; the same bytes elsewhere still merge as text.
+func TestTreesFunctionTOML(t *testing.T) {
+	s := newScratch(t)
+	const managed, elsewhere, gone = "functions/api/function.toml", "other/api/function.toml", "functions/old/function.toml"
+	adjacentOurs := []repl{{"memorySize = 512", "memorySize = 1024"}}
+	adjacentTheirs := []repl{{`runtime = "python3.10"`, `runtime = "python3.12"`}}
+	base := files{managed: reg(baseTOML), elsewhere: reg(baseTOML), gone: reg(baseTOML), "functions/api/code/index.py": reg("def handler(e, c):\n    return 1\n")}
+	ours := files{managed: reg(apply(baseTOML, adjacentOurs)), elsewhere: reg(apply(baseTOML, adjacentOurs)),
+		gone: reg(apply(baseTOML, []repl{{"timeout = 60", "timeout = 61"}})), "functions/api/code/index.py": reg("def handler(e, c):\n    return 1\n")}
+	theirs := files{managed: reg(apply(baseTOML, adjacentTheirs)), elsewhere: reg(apply(baseTOML, adjacentTheirs)),
+		"functions/api/code/index.py": reg("def handler(e, c):\n    return 2\n")}
+	bt, ot, tt := s.writeTree(base), s.writeTree(ours), s.writeTree(theirs)
+
+	// git conflicts on both function.toml files.
+	b := s.commit(bt, "base")
+	oc, tc := s.commit(ot, "ours", b), s.commit(tt, "theirs", b)
+	out, code, err := s.run(nil, nil, "merge-tree", "--write-tree", "--name-only", oc.String(), tc.String())
+	if err != nil || code != 1 {
+		t.Fatalf("git merge-tree: exit %d, %v\n%s", code, err, out)
+	}
+	_, names, _ := parseMergeTree(out)
+	if got := strings.Join(names, ","); got != managed+","+gone+","+elsewhere {
+		t.Fatalf("git conflicts on %s", got)
+	}
+
+	opts := Options{Text: textmerge.Options{OursLabel: "HEAD", TheirsLabel: theirsBranch, BaseLabel: "1234abc"}, MergeFile: FunctionTOML("functions")}
+	res, err := Trees(s.repo, bt, ot, tt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, c := range res.Conflicts {
+		kinds[c.Path] = c.Kind
+	}
+	if want := map[string]string{elsewhere: "content", gone: "modify/delete"}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("conflicts %v, want %v", kinds, want)
+	}
+	e, ok, err := s.repo.TreeEntryAt(res.Tree, managed)
+	if err != nil || !ok {
+		t.Fatalf("%s missing from the result: %v", managed, err)
+	}
+	data, err := s.repo.ReadBlob(e.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := apply(baseTOML, adjacentOurs, adjacentTheirs); string(data) != want {
+		t.Errorf("%s:\n%s\nwant\n%s", managed, data, want)
+	}
+	if !containsString(res.Merged, managed) {
+		t.Errorf("Merged %v lacks %s", res.Merged, managed)
+	}
+
+	// A key conflict: a content conflict whose details are the keys, with
+	// the three sides as stages.
+	ours[managed] = reg(apply(baseTOML, []repl{{"memorySize = 512", "memorySize = 1024"}}))
+	theirs[managed] = reg(apply(baseTOML, []repl{{"memorySize = 512", "memorySize = 2048"}}))
+	ot, tt = s.writeTree(ours), s.writeTree(theirs)
+	res, err = Trees(s.repo, bt, ot, tt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *Conflict
+	for i := range res.Conflicts {
+		if res.Conflicts[i].Path == managed {
+			got = &res.Conflicts[i]
+		}
+	}
+	if got == nil || got.Kind != "content" || !reflect.DeepEqual(got.Details, []string{"memorySize"}) {
+		t.Fatalf("conflict at %s: %+v", managed, got)
+	}
+	want, err := TOML(managed, "api", []byte(baseTOML), []byte(ours[managed].data), []byte(theirs[managed].data), opts.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Worktree, want.Content) {
+		t.Errorf("work tree:\n%s\nwant\n%s", got.Worktree, want.Content)
+	}
+	for _, side := range []struct {
+		e    *Entry
+		data string
+	}{{got.Base, baseTOML}, {got.Ours, ours[managed].data}, {got.Theirs, theirs[managed].data}} {
+		blob, err := s.repo.ReadBlob(side.e.Hash)
+		if err != nil || string(blob) != side.data || side.e.Mode != filemode.Regular {
+			t.Errorf("stage %o %s holds %q (%v), want %q", uint32(side.e.Mode), side.e.Hash, blob, err, side.data)
+		}
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
