@@ -234,7 +234,8 @@ func classify(op, subject string, err error) *Error {
 	}
 	var credErr *credentialsError
 	if errors.As(err, &credErr) {
-		return &Error{Op: op, Subject: subject, Kind: KindAccessDenied, Code: "NoCredentials", Err: err}
+		return &Error{Op: op, Subject: subject, Kind: KindAccessDenied, Code: "NoCredentials", Err: err,
+			Message: "no usable Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure a profile with `aliyun configure` (" + firstLine(credErr.err.Error()) + ")"}
 	}
 	var clientErr *sdkerrors.ClientError
 	if errors.As(err, &clientErr) {

@@ -258,7 +258,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 	on.Note.Region = b.Region
-	if err := repo.WriteNote(fetch.NotesRef, newTip, on.Note.Encode(), "fcgit push"); err != nil {
+	if err := repo.WriteNote(fetch.NotesRef, newTip, on.Note.Encode(), "fcgit push: metadata of "+newTip.String()[:12]); err != nil {
 		return nil, fmt.Errorf("write note: %w", err)
 	}
 	if hasDeploying || !plan.Empty() {

@@ -49,7 +49,7 @@ EXAMPLES:
 				}
 			}
 			srv, err := emulator.New(emulator.Options{
-				Region:       globalString(c, "region"),
+				Region:       c.String("region"),
 				AccountID:    c.String("account-id"),
 				Credentials:  map[string]string{c.String("access-key-id"): c.String("access-key-secret")},
 				DataDir:      c.String("data"),
@@ -65,7 +65,7 @@ EXAMPLES:
 			defer srv.Close()
 			start := time.Now()
 			err = srv.ListenAndServe(c.Context, c.String("listen"), func(url string) {
-				fmt.Fprintf(env.Stdout, "FC emulator listening on %s (region %s)\n", url, globalString(c, "region"))
+				fmt.Fprintf(env.Stdout, "FC emulator listening on %s (region %s)\n", url, c.String("region"))
 				fmt.Fprintf(env.Stdout, "  export FCGIT_ENDPOINT=%s\n", url)
 			})
 			if err != nil {
