@@ -623,3 +623,86 @@ func trimShellTail(words []string) []string {
 	}
 	return words
 }
+
+// TestDocsHarness checks the pieces TestDocs relies on, so that a passing
+// TestDocs means the examples ran as written.
+func TestDocsHarness(t *testing.T) {
+	t.Run("splitShellWords", func(t *testing.T) {
+		for _, tc := range []struct {
+			in      string
+			words   []string
+			comment string
+		}{
+			{`fcgit push`, []string{"fcgit", "push"}, ""},
+			{`fcgit push   # exit 3`, []string{"fcgit", "push"}, "# exit 3"},
+			{`git commit -q -m 'a b # c'`, []string{"git", "commit", "-q", "-m", "a b # c"}, ""},
+			{`git commit -m "say \"hi\""`, []string{"git", "commit", "-m", `say "hi"`}, ""},
+			{`echo a\ b x#y`, []string{"echo", "a b", "x#y"}, ""},
+		} {
+			words, comment, err := splitShellWords(tc.in)
+			if err != nil || strings.Join(words, "|") != strings.Join(tc.words, "|") || comment != tc.comment {
+				t.Errorf("splitShellWords(%q) = %q, %q, %v; want %q, %q", tc.in, words, comment, err, tc.words, tc.comment)
+			}
+		}
+		if _, _, err := splitShellWords(`git commit -m 'open`); err == nil {
+			t.Error("unterminated quote accepted")
+		}
+	})
+	t.Run("matchOutput", func(t *testing.T) {
+		out := "fcgit/online -> 0e5751c02612: 1 function online\n  changed  hello (config: timeout)\nMerged fcgit/online: 2c26b46\n"
+		for _, tc := range []struct {
+			want    []string
+			missing string
+		}{
+			{[]string{"changed  hello (config: timeout)"}, ""},
+			{[]string{"fcgit/online -> 5d41402abc4b: 1 function online", "Merged fcgit/online: 9a271f2"}, ""},
+			{[]string{"fcgit/online -> ...: 1 function online"}, ""},
+			// Order matters.
+			{[]string{"Merged", "changed  hello"}, "changed  hello"},
+			// A commit-id placeholder matches ids of its length only.
+			{[]string{"Merged fcgit/online: 2c26b46a"}, "Merged fcgit/online: 2c26b46a"},
+			// Words without digits are literal text, not placeholders.
+			{[]string{"changed  hello (config: deadbeef)"}, "changed  hello (config: deadbeef)"},
+			{[]string{"timeout = 30"}, "timeout = 30"},
+		} {
+			if got := matchOutput(tc.want, out); got != tc.missing {
+				t.Errorf("matchOutput(%q) missing %q, want %q", tc.want, got, tc.missing)
+			}
+		}
+	})
+	t.Run("parseDoc", func(t *testing.T) {
+		doc := "text\n<!-- example: file=functions/a/function.toml -->\n```toml\nx = 1\n```\n\n" +
+			"<!-- example: setup=committed,hello -->\n\n```console\n$ fcgit push   # exit 3\nfcgit: refused\n```\n" +
+			"```sh\nFCGIT_ENDPOINT=http://x fcgit push \\\n  --use-local &\n```\n"
+		blocks, err := parseDoc("d.md", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blocks) != 2 || blocks[0].lang != "console" || blocks[1].lang != "sh" {
+			t.Fatalf("blocks = %+v", blocks)
+		}
+		c := blocks[0]
+		if strings.Join(c.setups, ",") != "committed,hello" || len(c.files) != 1 || c.files[0].target != "functions/a/function.toml" {
+			t.Errorf("console block = %+v", c)
+		}
+		cmds, err := parseConsole(c)
+		if err != nil || len(cmds) != 1 || cmds[0].text != "fcgit push" || cmds[0].wantCode != 3 || len(cmds[0].want) != 1 {
+			t.Errorf("parseConsole = %+v, %v", cmds, err)
+		}
+		sh := fcgitCommandsIn(blocks[1])
+		if len(sh) != 1 || sh[0].text != "fcgit push  --use-local &" {
+			t.Errorf("fcgitCommandsIn = %+v", sh)
+		}
+		for _, bad := range []string{
+			"<!-- example: setup=nope -->\n```console\n$ fcgit push\n```\n",
+			"<!-- example: flavour=x -->\n```console\n$ fcgit push\n```\n",
+			"<!-- example: setup=hello -->\nprose\n```console\n$ fcgit push\n```\n",
+			"<!-- example: file=x -->\n```toml\nx = 1\n```\n",
+			"```console\n$ fcgit push\n",
+		} {
+			if _, err := parseDoc("bad.md", []byte(bad)); err == nil {
+				t.Errorf("parseDoc accepted %q", bad)
+			}
+		}
+	})
+}

@@ -20,14 +20,14 @@ import (
 // world is one end-to-end test's setting: an emulator standing in for FC, a
 // client standing in for the console, and a git repository.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *emulator.Server
 	url    string
 	client *fc.Client
 	dir    string
 }
 
-func newWorld(t *testing.T, opts emulator.Options) *world {
+func newWorld(t testing.TB, opts emulator.Options) *world {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not on PATH")
@@ -108,7 +108,7 @@ func (w *world) commitAll(msg string) {
 }
 
 // codeInput is a code package for the console client.
-func codeInput(t *testing.T, files map[string]string) map[string]any {
+func codeInput(t testing.TB, files map[string]string) map[string]any {
 	t.Helper()
 	var cf []snapshot.CodeFile
 	for p, c := range files {

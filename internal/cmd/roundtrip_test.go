@@ -11,7 +11,7 @@ import (
 
 // variedFunction returns a CreateFunction input with a seeded mix of the
 // settings real functions carry.
-func variedFunction(t *testing.T, r *rand.Rand, i int) map[string]any {
+func variedFunction(t testing.TB, r *rand.Rand, i int) map[string]any {
 	name := fmt.Sprintf("svc-%03d", i)
 	in := map[string]any{
 		"functionName": name,
