@@ -245,6 +245,13 @@ func treeCases() []treeCase {
 			theirs: files{"keep": reg(other)},
 		},
 		{
+			name:   "directory replaced by a file on both sides",
+			base:   files{"x/inner.txt": reg("inside the old directory\n"), "keep": reg(other)},
+			ours:   files{"x": reg("first\nfile here\n"), "keep": reg(other)},
+			theirs: files{"x": reg("first\nfile online\n"), "keep": reg(other)},
+			kinds:  map[string]string{"x": "add/add"},
+		},
+		{
 			name:    "file replaced by a directory on one side, modified on the other",
 			base:    files{"x": reg(tenLines)},
 			ours:    files{"x": reg(edit(tenLines, "one", "ONE"))},
