@@ -40,6 +40,9 @@ type FileResult struct {
 type Options struct {
 	Text      textmerge.Options // labels, style, favour (-X ours|theirs)
 	MergeFile FileMerger        // optional
+	// MarkerSize, when set, gives a path's conflict-marker-size attribute
+	// (0 = unset), as git reads it from the work tree's .gitattributes.
+	MarkerSize func(path string) int
 }
 
 // Entry is one side of a path: a mode and an object.
@@ -364,14 +367,20 @@ func (m *treeMerger) mergeFile(p string, b, o, t *Entry) (Entry, bool, error) {
 	var details []string
 	clean := false
 	handled := false
+	topts := m.opts.Text
+	if m.opts.MarkerSize != nil {
+		if n := m.opts.MarkerSize(p); n > 0 {
+			topts.MarkerSize = n
+		}
+	}
 	if m.opts.MergeFile != nil {
 		var fr FileResult
-		if fr, handled = m.opts.MergeFile(p, base, ours, theirs, m.opts.Text); handled {
+		if fr, handled = m.opts.MergeFile(p, base, ours, theirs, topts); handled {
 			content, details, clean = fr.Content, fr.Conflicts, len(fr.Conflicts) == 0
 		}
 	}
 	if !handled {
-		r := textmerge.Merge(base, ours, theirs, m.opts.Text)
+		r := textmerge.Merge(base, ours, theirs, topts)
 		content, clean = r.Content, r.Conflicts == 0
 		if r.Binary && !clean {
 			return conflict("binary", ours, nil)

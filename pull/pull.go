@@ -162,7 +162,7 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		OursLabel: "HEAD", TheirsLabel: opts.BranchName, BaseLabel: baseLabel(bases),
 	}
 	res, err := merge.Trees(repo, baseTree, headTree, theirsCommit.TreeHash, merge.Options{
-		Text: topts, MergeFile: merge.FunctionTOML(opts.Dir),
+		Text: topts, MergeFile: merge.FunctionTOML(opts.Dir), MarkerSize: newMarkerSizes(repo).size,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
