@@ -160,6 +160,13 @@ func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	for _, name := range out.Names() {
 		entries = append(entries, gitstate.TreeEntry{Name: name, Mode: filemode.Dir, Hash: out.Functions[name].Tree})
 	}
+	// Files beside the function directories (a README) are not online
+	// state: they stay as the base has them, so a fetch never deletes them.
+	kept, err := r.baseFiles(base.Tree, func(e gitstate.TreeEntry) bool { return e.Mode != filemode.Dir })
+	if err != nil {
+		return nil, err
+	}
+	entries = append(entries, kept...)
 	out.Tree, err = repo.StoreTree(entries)
 	if err != nil {
 		return nil, fmt.Errorf("store managed directory tree: %w", err)
@@ -227,11 +234,39 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	if !fn.CodeTree.IsZero() {
 		entries = append(entries, gitstate.TreeEntry{Name: "code", Mode: filemode.Dir, Hash: fn.CodeTree})
 	}
+	// Other files in the function's directory (notes, tests) are the
+	// repository's, not FC's: keep them as the base has them.
+	if prevTree != (plumbing.Hash{}) {
+		kept, err := r.baseFiles(prevTree, func(e gitstate.TreeEntry) bool { return e.Name != "function.toml" && e.Name != "code" })
+		if err != nil {
+			return nil, FunctionMeta{}, false, err
+		}
+		entries = append(entries, kept...)
+	}
 	fn.Tree, err = r.repo.StoreTree(entries)
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
 	return fn, meta, downloaded, nil
+}
+
+// baseFiles returns the entries of a base tree that keep selects; none for
+// a zero tree. The caller holds r.mu or runs alone.
+func (r *reader) baseFiles(tree plumbing.Hash, keep func(gitstate.TreeEntry) bool) ([]gitstate.TreeEntry, error) {
+	if tree.IsZero() {
+		return nil, nil
+	}
+	all, err := r.repo.ReadTree(tree)
+	if err != nil {
+		return nil, err
+	}
+	var out []gitstate.TreeEntry
+	for _, e := range all {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // hasCode reports whether FC keeps a code package for the function: custom

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/fcgit/fcgit/gitstate"
 	"github.com/fcgit/fcgit/snapshot"
@@ -82,7 +83,9 @@ func Changes(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
 			return nil, err
 		}
 		for _, e := range entries {
-			old[e.Name] = e
+			if e.Mode == filemode.Dir {
+				old[e.Name] = e
+			}
 		}
 	}
 	var out []Change
@@ -185,6 +188,10 @@ var ErrBranchMoved = errors.New("the online branch moved while fetch was running
 // refreshed in that case too, since volatile metadata may have moved.
 func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Change) (plumbing.Hash, bool, error) {
 	on.Note.Region = b.Region
+	if tip.Commit.IsZero() && len(on.Functions) == 0 {
+		// Nothing online and nothing recorded: there is no state to record.
+		return plumbing.ZeroHash, false, nil
+	}
 	if !tip.Commit.IsZero() && tip.Tree == on.Tree {
 		if string(tip.Note.Encode()) != string(on.Note.Encode()) {
 			if err := repo.WriteNote(NotesRef, tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {

@@ -95,7 +95,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 
 	// 2. HEAD must contain the online tip (or at least its managed state).
 	if !tip.Commit.IsZero() && !opts.Force {
-		contains, err := containsAll(repo, head.Hash, tip.Commit, prep.Stamps)
+		contains, err := containsAll(repo, head.Hash, tip, b.Dir, prep.Stamps)
 		if err != nil {
 			return nil, err
 		}
@@ -232,20 +232,29 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 
-	// 6. Move the online branch to what is now online: HEAD, or after
-	// overwriting drift a commit joining the recorded drift and HEAD.
+	// 6. Move the online branch to what is now online: HEAD, when HEAD
+	// contains the branch. Otherwise (after overwriting drift, or a HEAD that
+	// merely has the same state) a commit joining the branch and HEAD, with
+	// HEAD's tree, so that no recorded online state leaves the branch's
+	// history; or nothing at all when nothing was deployed.
 	newTip := head.Hash
-	if len(drift) > 0 && !tip.Commit.IsZero() {
-		if ok, err := repo.IsAncestor(tip.Commit, head.Hash); err != nil {
+	if !tip.Commit.IsZero() {
+		contains, err := repo.IsAncestor(tip.Commit, head.Hash)
+		if err != nil {
 			return nil, err
-		} else if !ok {
+		}
+		switch {
+		case contains:
+		case plan.Empty() && len(drift) == 0 && tip.Tree == headTree:
+			newTip = tip.Commit
+		default:
 			author, committer, err := repo.DefaultSignature()
 			if err != nil {
 				return nil, err
 			}
 			newTip, err = repo.StoreCommit(gitstate.CommitSpec{
 				Tree: headCommit.TreeHash, Parents: []plumbing.Hash{tip.Commit, head.Hash},
-				Message: forceMessage(b.Region, head.Hash, drift), Author: author, Committer: committer,
+				Message: joinMessage(b.Region, head.Hash, drift), Author: author, Committer: committer,
 			})
 			if err != nil {
 				return nil, err
@@ -276,8 +285,14 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	return res, nil
 }
 
-func forceMessage(region string, head plumbing.Hash, drift []Drift) string {
+// joinMessage is the message of a commit that puts HEAD on top of an online
+// branch HEAD does not contain.
+func joinMessage(region string, head plumbing.Hash, drift []Drift) string {
 	var b strings.Builder
+	if len(drift) == 0 {
+		fmt.Fprintf(&b, "Deploy %s to %s\n", head.String()[:12], region)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Deploy %s to %s over online changes (--force)\n\nOverwritten online changes:\n", head.String()[:12], region)
 	for _, d := range drift {
 		fmt.Fprintf(&b, "  %s\n", d.Describe())
@@ -320,23 +335,47 @@ func checkClean(repo *gitstate.Repo, dir string) error {
 	return nil
 }
 
-// containsAll reports whether head contains the online tip: the tip itself,
-// or, for a tip rebuilt from stamps, every commit it was assembled from.
-func containsAll(repo *gitstate.Repo, head, tip plumbing.Hash, st *fetch.Stamps) (bool, error) {
-	if ok, err := repo.IsAncestor(tip, head); err != nil || ok {
+// containsAll reports whether head contains the online tip: the tip itself;
+// or a commit push made to join the branch with a deployed commit (its tree
+// is that parent's, which head contains: the other parent holds online state
+// that was deliberately overwritten); or, for a tip rebuilt from stamps,
+// every commit it was assembled from.
+func containsAll(repo *gitstate.Repo, head plumbing.Hash, tip *fetch.Tip, dir string, st *fetch.Stamps) (bool, error) {
+	if ok, err := repo.IsAncestor(tip.Commit, head); err != nil || ok {
 		return ok, err
 	}
-	if !st.Rebuilt {
-		return false, nil
+	if st.Rebuilt {
+		for _, s := range st.Sources {
+			if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
 	}
-	for _, s := range st.Sources {
-		if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
+	c, err := repo.ReadCommit(tip.Commit)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range c.ParentHashes {
+		ok, err := repo.IsAncestor(p, head)
+		if err != nil {
 			return false, err
 		}
+		if !ok {
+			continue
+		}
+		pc, err := repo.ReadCommit(p)
+		if err != nil {
+			return false, err
+		}
+		if pt, err := managedTree(repo, pc.TreeHash, dir); err != nil {
+			return false, err
+		} else if pt == tip.Tree {
+			return true, nil
+		}
 	}
-	return true, nil
+	return false, nil
 }
-
 // restamp stamps functions whose online state already equals HEAD's but whose
 // stamp names another commit.
 func restamp(ctx context.Context, client Client, local map[string]*fetch.Function, on *fetch.Online, deployed []string, head string) error {
