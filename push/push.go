@@ -376,6 +376,7 @@ func containsAll(repo *gitstate.Repo, head plumbing.Hash, tip *fetch.Tip, dir st
 	}
 	return false, nil
 }
+
 // restamp stamps functions whose online state already equals HEAD's but whose
 // stamp names another commit.
 func restamp(ctx context.Context, client Client, local map[string]*fetch.Function, on *fetch.Online, deployed []string, head string) error {
