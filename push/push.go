@@ -243,6 +243,13 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if err != nil {
 			return nil, err
 		}
+		if !contains && prep.Stamps.Rebuilt && tip.Commit == prep.Tip.Commit {
+			// A tip rebuilt from stamps holds nothing HEAD's history
+			// lacks when HEAD contains every commit it was built from.
+			if contains, err = sourcesContained(repo, head.Hash, prep.Stamps); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case contains:
 		case plan.Empty() && len(drift) == 0 && tip.Tree == headTree:
@@ -345,12 +352,7 @@ func containsAll(repo *gitstate.Repo, head plumbing.Hash, tip *fetch.Tip, dir st
 		return ok, err
 	}
 	if st.Rebuilt {
-		for _, s := range st.Sources {
-			if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
-				return false, err
-			}
-		}
-		return true, nil
+		return sourcesContained(repo, head, st)
 	}
 	c, err := repo.ReadCommit(tip.Commit)
 	if err != nil {
@@ -394,4 +396,15 @@ func restamp(ctx context.Context, client Client, local map[string]*fetch.Functio
 		}
 	}
 	return nil
+}
+
+// sourcesContained reports whether head contains every commit a rebuilt tip
+// was assembled from.
+func sourcesContained(repo *gitstate.Repo, head plumbing.Hash, st *fetch.Stamps) (bool, error) {
+	for _, s := range st.Sources {
+		if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
