@@ -114,6 +114,9 @@ func TestInterruptedPush(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("push after the kill at write %d: exit %d\n%s", k, code, out2)
 			}
+			if !strings.Contains(out2, "Finished an interrupted deploy") {
+				t.Errorf("push after the kill does not say it finished the interrupted deploy:\n%s", out2)
+			}
 			if strings.Contains(out2, "changed online") || strings.Contains(out2, "Overwrote") {
 				t.Fatalf("the half-finished deploy was reported as drift:\n%s", out2)
 			}

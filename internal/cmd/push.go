@@ -89,6 +89,9 @@ EXAMPLES:
 				printPlan(env, res.Plan, res.Drift)
 				return nil
 			}
+			if res.Resumed {
+				fmt.Fprintf(env.Stdout, "Finished an interrupted deploy (%s).\n", push.DeployingRef)
+			}
 			if len(res.Drift) > 0 {
 				fmt.Fprintf(env.Stdout, "Overwrote online changes (recorded on %s first):\n", w.cfg.Branch)
 				for _, d := range res.Drift {
