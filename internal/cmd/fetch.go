@@ -8,7 +8,11 @@ import (
 	"github.com/fcgit/fcgit/fetch"
 )
 
-var jobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 16, Usage: "read or deploy up to `N` functions at once"}
+// jobsFlag is a constructor, not a shared value: urfave/cli flags keep parse
+// state, and tests run many apps at once.
+func jobsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 16, Usage: "read or deploy up to `N` functions at once"}
+}
 
 func fetchCommand(env Env) *cli.Command {
 	return &cli.Command{
@@ -27,7 +31,7 @@ EXAMPLES:
    git notes --ref fcgit show fcgit/online
 
 ` + exitCodesHelp,
-		Flags: []cli.Flag{jobsFlag},
+		Flags: []cli.Flag{jobsFlag()},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

@@ -25,7 +25,7 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
-			jobsFlag,
+			jobsFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (docs/commands.md documents the shape)"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when there is drift"},
 		},
