@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // gitCmd runs the real git binary in dir and returns trimmed stdout.
-func gitCmd(t *testing.T, dir string, args ...string) string {
+func gitCmd(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	out, err := gitTry(dir, nil, args...)
 	if err != nil {
@@ -52,7 +52,9 @@ func gitCmd(t *testing.T, dir string, args ...string) string {
 
 // gitTry runs git and returns stdout, or an error carrying stderr.
 func gitTry(dir string, env []string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
+	// No automatic gc: a detached background gc would still be writing into
+	// the repository while the test's temporary directory is removed.
+	cmd := exec.Command("git", append([]string{"-c", "gc.auto=0", "-c", "maintenance.auto=false"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
@@ -84,7 +86,7 @@ func gitStdin(t *testing.T, dir, stdin string, args ...string) string {
 	return strings.TrimRight(stdout.String(), "\n")
 }
 
-func newRepo(t *testing.T) *Repo {
+func newRepo(t testing.TB) *Repo {
 	t.Helper()
 	r, err := Init(t.TempDir())
 	if err != nil {
@@ -93,7 +95,7 @@ func newRepo(t *testing.T) *Repo {
 	return r
 }
 
-func writeFile(t *testing.T, root, rel, content string, perm os.FileMode) {
+func writeFile(t testing.TB, root, rel, content string, perm os.FileMode) {
 	t.Helper()
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -130,7 +132,7 @@ func testSig(sec int64) Signature {
 	return Signature{Name: "Test User", Email: "test@example.com", When: time.Unix(sec, 0).In(time.FixedZone("", 8*3600))}
 }
 
-func hashOf(t *testing.T, s string) plumbing.Hash {
+func hashOf(t testing.TB, s string) plumbing.Hash {
 	t.Helper()
 	h, ok := parseHex(strings.TrimSpace(s))
 	if !ok {
@@ -140,7 +142,7 @@ func hashOf(t *testing.T, s string) plumbing.Hash {
 }
 
 // commitAll stages everything and commits with git, returning the commit id.
-func commitAll(t *testing.T, dir, msg string) plumbing.Hash {
+func commitAll(t testing.TB, dir, msg string) plumbing.Hash {
 	t.Helper()
 	gitCmd(t, dir, "add", "-A")
 	gitCmd(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
