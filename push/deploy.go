@@ -53,7 +53,8 @@ type deployer struct {
 	commit string
 	// repoMu serialises object reads: go-git storage is not documented as
 	// safe for concurrent use.
-	repoMu sync.Mutex
+	repoMu   sync.Mutex
+	progress func(done, total int)
 }
 
 // run executes the plan, functions in parallel up to jobs, and returns one
@@ -64,11 +65,21 @@ func (d *deployer) run(ctx context.Context, plan *Plan, jobs int) []deployed {
 		jobs = 16
 	}
 	out := make([]deployed, len(plan.Actions))
-	var g errgroup.Group
+	var (
+		g    errgroup.Group
+		mu   sync.Mutex
+		done int
+	)
 	g.SetLimit(jobs)
 	for i, a := range plan.Actions {
 		g.Go(func() error {
 			out[i] = d.deployOne(ctx, a)
+			if d.progress != nil {
+				mu.Lock()
+				done++
+				d.progress(done, len(plan.Actions))
+				mu.Unlock()
+			}
 			return nil
 		})
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	// Confirm, when set, is asked whether to overwrite drift (a terminal
 	// prompt); it is never called when Force is set.
 	Confirm func(drift []Drift) bool
+	// Progress, when set, is called after each function is deployed.
+	Progress func(done, total int)
 }
 
 // BranchInfo names the online branch and the managed directory.
@@ -190,7 +192,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if err := repo.UpdateRef(DeployingRef, head.Hash, deployingCommit, "fcgit push: deploying"); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		d := &deployer{client: client, repo: repo, commit: head.Hash.String()}
+		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress}
 		outcomes := d.run(ctx, plan, opts.Jobs)
 		partial := &PartialError{Failed: map[string]error{}}
 		for _, o := range outcomes {

@@ -83,6 +83,9 @@ func TestDriftPromptOnTerminal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("accepted prompt: exit %d\n%s", code, out)
 	}
+	if !strings.Contains(out, "Deploying: 1/1") {
+		t.Errorf("no progress on the terminal:\n%s", out)
+	}
 	f, err := w.client.GetFunction(t.Context(), "hello")
 	if err != nil {
 		t.Fatal(err)

@@ -63,6 +63,14 @@ EXAMPLES:
 				Branch: w.branch(), Fetch: w.fetchOptions(c), Force: c.Bool("force"), Prune: c.Bool("prune"),
 				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"),
 			}
+			if env.terminal() && !globalBool(c, "quiet") {
+				opts.Progress = func(done, total int) {
+					fmt.Fprintf(env.Stderr, "\rDeploying: %d/%d", done, total)
+					if done == total {
+						fmt.Fprintln(env.Stderr)
+					}
+				}
+			}
 			if env.terminal() && !c.Bool("json") {
 				opts.Confirm = func(drift []push.Drift) bool {
 					fmt.Fprintln(env.Stdout, (&push.DriftError{Drift: drift}).Error())
