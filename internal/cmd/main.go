@@ -81,8 +81,9 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 
 func newApp(env Env, unknownCommand *error) *cli.App {
 	app := &cli.App{
-		Name:  "fcgit",
-		Usage: "keep Function Compute functions in git; drift becomes a git merge",
+		Name:    "fcgit",
+		Usage:   "keep Function Compute functions in git; drift becomes a git merge",
+		Version: version(),
 		Description: `fcgit keeps Alibaba Cloud Function Compute (FC 3.0) functions in a git
 repository. Online state is the branch fcgit/online: "fcgit pull" brings
 console edits in as a merge, "fcgit push" deploys and refuses when online
@@ -145,7 +146,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "C", Usage: "run as if fcgit was started in `DIR`"},
 		&cli.StringFlag{Name: "endpoint", Usage: "FC API endpoint `URL` (emulator, private endpoint); default from fcgit.toml, then https://fcv3.<region>.aliyuncs.com", EnvVars: []string{"FCGIT_ENDPOINT"}},
 		&cli.StringFlag{Name: "region", Usage: "FC `REGION`, overriding fcgit.toml", EnvVars: []string{"FCGIT_REGION"}},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more: each request phase, error details"},
+		&cli.BoolFlag{Name: "verbose", Usage: "say more: each request phase, error details"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and results"},
 	}
 }
@@ -219,9 +220,18 @@ func globalBool(c *cli.Context, name string) bool {
 // parsed (or when parsing itself failed).
 func verboseArg(args []string) bool {
 	for _, a := range args {
-		if a == "--verbose" || a == "-v" || a == "-verbose" {
+		if a == "--verbose" || a == "-verbose" {
 			return true
 		}
 	}
 	return false
+}
+
+// version is the module version fcgit was built at (go install …@v1.2.3),
+// "devel" for a build from a checkout.
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
 }
