@@ -323,18 +323,7 @@ func (d *docWorld) replace(rel, old, new string) {
 // the world's emulator in its environment (FCGIT_ENDPOINT is in the process
 // environment, where flag parsing reads it: see runConsoleBlock).
 func (d *docWorld) fcgit(args []string) (int, string) {
-	var out bytes.Buffer
-	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(k string) string {
-		switch k {
-		case "ALIBABA_CLOUD_ACCESS_KEY_ID":
-			return testAK
-		case "ALIBABA_CLOUD_ACCESS_KEY_SECRET":
-			return testSK
-		}
-		return ""
-	}}
-	code := Main(context.Background(), append([]string{"fcgit", "-C", d.cwd}, args...), env)
-	return code, out.String()
+	return runIn(d.cwd, args...)
 }
 
 // shell runs a line under sh -c in the current directory.

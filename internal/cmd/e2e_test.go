@@ -56,6 +56,12 @@ func newWorld(t testing.TB, opts emulator.Options) *world {
 // run runs fcgit in-process in the repository.
 func (w *world) run(args ...string) (int, string) {
 	w.t.Helper()
+	return runIn(w.dir, args...)
+}
+
+// runIn runs fcgit in-process in dir with the test key pair as its
+// credentials, and returns its exit code and combined output.
+func runIn(dir string, args ...string) (int, string) {
 	var out bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(k string) string {
 		switch k {
@@ -66,7 +72,7 @@ func (w *world) run(args ...string) (int, string) {
 		}
 		return ""
 	}}
-	code := Main(context.Background(), append([]string{"fcgit", "-C", w.dir}, args...), env)
+	code := Main(context.Background(), append([]string{"fcgit", "-C", dir}, args...), env)
 	return code, out.String()
 }
 
