@@ -311,7 +311,49 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
 	}
+	if err := fillChecksums(repo, tip, fns); err != nil {
+		return nil, err
+	}
 	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns}, nil
+}
+
+// fillChecksums completes a tip's note where it has no code checksum for a
+// function (a tip rebuilt from stamps in a fresh clone has no note at all):
+// push uploads deterministic zips, so when the zip of the tip's code tree has
+// the checksum FC reports, that tree is what runs online and fetch can reuse
+// it instead of downloading the package. Zipping is local and far cheaper
+// than a download.
+func fillChecksums(repo *gitstate.Repo, tip *Tip, fns []fc.Function) error {
+	if tip.Tree.IsZero() {
+		return nil
+	}
+	for _, f := range fns {
+		name, sum := f.Name(), f.CodeChecksum()
+		if sum == "" || tip.Note.Functions[name].CodeChecksum != "" {
+			continue
+		}
+		e, ok, err := repo.TreeEntryAt(tip.Tree, path.Join(name, "code"))
+		if err != nil {
+			return err
+		}
+		if !ok || e.Mode != filemode.Dir {
+			continue
+		}
+		files, err := CodeFiles(repo, e.Hash)
+		if err != nil {
+			return err
+		}
+		h := fc.NewChecksum()
+		if err := snapshot.WriteZip(h, files); err != nil {
+			return err
+		}
+		if fmt.Sprint(h.Sum64()) == sum {
+			meta := tip.Note.Functions[name]
+			meta.CodeChecksum = sum
+			tip.Note.Functions[name] = meta
+		}
+	}
+	return nil
 }
 
 // Read reads the listed functions with the resolved tip as the base.

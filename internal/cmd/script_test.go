@@ -144,6 +144,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc exists NAME                       fail unless it exists (negate with !)
 //	fc writes N                          assert N write requests since the last reset
 //	fc edit-on OP NAME key=JSON ...     console edit right before the emulator handles OP for NAME
+//	fc requests OP N                     assert N requests of OP since the last reset
 //	fc reset-stats
 //	fc tag NAME KEY                      print a tag's value
 //	fc add-tag NAME KEY VALUE            tag a function, as in the console
@@ -253,6 +254,13 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 				})
 			}
 		})
+	case "requests":
+		// fc requests OP N: the emulator saw N requests of OP since the last reset.
+		want, err := strconv.Atoi(args[2])
+		check(err)
+		if got := em.srv.Stats().Requests[args[1]]; got != want {
+			ts.Fatalf("emulator saw %d %s requests, want %d", got, args[1], want)
+		}
 	case "reset-stats":
 		em.srv.ResetStats()
 	case "add-tag":
