@@ -59,19 +59,22 @@ func (w *world) run(args ...string) (int, string) {
 	return runIn(w.dir, args...)
 }
 
+// testCredentials is the environment of in-process runs: the test key pair.
+func testCredentials(k string) string {
+	switch k {
+	case "ALIBABA_CLOUD_ACCESS_KEY_ID":
+		return testAK
+	case "ALIBABA_CLOUD_ACCESS_KEY_SECRET":
+		return testSK
+	}
+	return ""
+}
+
 // runIn runs fcgit in-process in dir with the test key pair as its
 // credentials, and returns its exit code and combined output.
 func runIn(dir string, args ...string) (int, string) {
 	var out bytes.Buffer
-	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(k string) string {
-		switch k {
-		case "ALIBABA_CLOUD_ACCESS_KEY_ID":
-			return testAK
-		case "ALIBABA_CLOUD_ACCESS_KEY_SECRET":
-			return testSK
-		}
-		return ""
-	}}
+	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: testCredentials}
 	code := Main(context.Background(), append([]string{"fcgit", "-C", dir}, args...), env)
 	return code, out.String()
 }

@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fcgit/fcgit/emulator"
@@ -124,5 +127,41 @@ func TestFetchFailureChangesNothing(t *testing.T) {
 	w.mustRun("fetch")
 	if after := w.git("for-each-ref"); after == before {
 		t.Fatal("fetch after recovery recorded nothing")
+	}
+}
+
+// TestFetchCancelledChangesNothing: Ctrl-C part-way (the context cancelled
+// while functions are being read) leaves the branch and notes as they were.
+func TestFetchCancelledChangesNothing(t *testing.T) {
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 40)
+	w.mustRun("fetch")
+	for i := range 40 {
+		if _, err := w.client.UpdateFunction(t.Context(), fmt.Sprintf("fn-%03d", i), map[string]any{"timeout": 61}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := w.git("for-each-ref")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	seen := 0
+	w.srv.SetBefore(func(op, fn string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == "ListTriggers" {
+			if seen++; seen == 10 {
+				cancel()
+			}
+		}
+	})
+	var out bytes.Buffer
+	code := Main(ctx, []string{"fcgit", "-C", w.dir, "fetch"}, Env{Stdout: &out, Stderr: &out, Getenv: testCredentials})
+	w.srv.SetBefore(nil)
+	if code != exitError || !strings.Contains(out.String(), "interrupted") {
+		t.Fatalf("cancelled fetch: exit %d\n%s", code, out.String())
+	}
+	if after := w.git("for-each-ref"); after != before {
+		t.Fatalf("a cancelled fetch moved refs:\nbefore %s\nafter %s", before, after)
 	}
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -153,5 +154,35 @@ func TestInterruptedPush(t *testing.T) {
 				t.Errorf("fetch after the finished deploy: %s", out)
 			}
 		})
+	}
+}
+
+// TestCancelledPush: Ctrl-C during a deploy stops it cleanly (exit 1, saying
+// what was and was not deployed), and the next push finishes it.
+func TestCancelledPush(t *testing.T) {
+	w := interruptWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	w.srv.SetBefore(func(op, fn string) {
+		if op == "UpdateTrigger" {
+			once.Do(cancel)
+		}
+	})
+	var out bytes.Buffer
+	code := Main(ctx, []string{"fcgit", "-C", w.dir, "push", "--jobs", "1"}, Env{Stdout: &out, Stderr: &out, Getenv: testCredentials})
+	w.srv.SetBefore(nil)
+	if code != exitError || !strings.Contains(out.String(), "deploy incomplete") || !strings.Contains(out.String(), "not attempted") {
+		t.Fatalf("cancelled push: exit %d\n%s", code, out.String())
+	}
+	if refs := w.git("for-each-ref", "refs/fcgit/"); !strings.Contains(refs, "refs/fcgit/deploying") {
+		t.Fatalf("the deploy in progress is not recorded: %q", refs)
+	}
+	out2 := w.mustRun("push")
+	if !strings.Contains(out2, "Finished an interrupted deploy") || strings.Contains(out2, "changed online") {
+		t.Fatalf("push after the cancel:\n%s", out2)
+	}
+	if st := w.mustRun("status"); strings.Count(st, "in sync:") != 3 {
+		t.Fatalf("status after finishing:\n%s", st)
 	}
 }
