@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/fcgit/fcgit/emulator"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // variedFunction returns a CreateFunction input with a seeded mix of the
@@ -120,4 +122,87 @@ func TestPullThenPushWritesNothing(t *testing.T) {
 	if st := w.git("status", "--porcelain"); st != "" {
 		t.Errorf("work tree not clean: %s", st)
 	}
+}
+
+// TestPushThenFetchChangesNothing is the other direction: functions written
+// as files (with triggers of several types), pushed, then fetched: FC's
+// filled-in defaults must not show up as changes, so no commit and no byte
+// differs between HEAD and the online branch.
+func TestPushThenFetchChangesNothing(t *testing.T) {
+	w := newWorld(t, emulator.Options{})
+	r := rand.New(rand.NewPCG(11, 12))
+	triggers := []map[string]any{
+		{"triggerName": "http", "triggerType": "http", "triggerConfig": map[string]any{"authType": "anonymous", "methods": []any{"GET", "POST"}}},
+		{"triggerName": "cron", "triggerType": "timer", "description": "nightly", "triggerConfig": map[string]any{"cronExpression": "0 0 2 * * *", "enable": true, "payload": "{}"}},
+		{"triggerName": "uploads", "triggerType": "oss", "sourceArn": "acs:oss:cn-hangzhou:1234567890123456:bucket", "invocationRole": "acs:ram::1234567890123456:role/fc-oss",
+			"triggerConfig": map[string]any{"events": []any{"oss:ObjectCreated:*"}, "filter": map[string]any{"key": map[string]any{"prefix": "in/", "suffix": ".csv"}}}},
+	}
+	for i := range 30 {
+		in := variedFunction(t, r, i)
+		name := in["functionName"].(string)
+		delete(in, "code")
+		cfg := map[string]any{}
+		for k, v := range in {
+			if k != "functionName" {
+				cfg[k] = normalizeTestValue(v)
+			}
+		}
+		st := &snapshot.State{Name: name, Config: cfg, Triggers: map[string]map[string]any{}}
+		for _, tr := range triggers[:i%4] {
+			fields := map[string]any{}
+			for k, v := range tr {
+				switch k {
+				case "triggerName":
+				case "triggerConfig":
+					fields["config"] = normalizeTestValue(v)
+				default:
+					fields[k] = v
+				}
+			}
+			st.Triggers[tr["triggerName"].(string)] = fields
+		}
+		data, err := snapshot.Encode(st, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.write("functions/"+name+"/function.toml", string(data))
+		w.write("functions/"+name+"/code/index.py", fmt.Sprintf("# %s\n", name))
+	}
+	w.commitAll("thirty functions")
+	w.mustRun("push")
+	if out := w.mustRun("fetch"); !strings.Contains(out, "up to date") {
+		t.Fatalf("fetch after push recorded a change:\n%s", out)
+	}
+	if diff := w.git("diff", "HEAD", "fcgit/online", "--", "functions"); diff != "" {
+		t.Fatalf("online branch differs from HEAD:\n%s", diff)
+	}
+	w.srv.ResetStats()
+	if out := w.mustRun("push"); !strings.Contains(out, "Everything up to date") {
+		t.Fatalf("second push: %s", out)
+	}
+	if st := w.srv.Stats(); st.Writes != 0 {
+		t.Fatalf("second push wrote %d times", st.Writes)
+	}
+}
+
+// normalizeTestValue turns Go test literals into the JSON-like values a
+// snapshot.State holds (json.Number for numbers).
+func normalizeTestValue(v any) any {
+	switch x := v.(type) {
+	case int:
+		return json.Number(fmt.Sprint(x))
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = normalizeTestValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeTestValue(e)
+		}
+		return out
+	}
+	return v
 }
