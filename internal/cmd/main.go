@@ -103,10 +103,17 @@ EXAMPLES:
 		UseShortOptionHandling: false,
 		Suggest:                true,
 		ExitErrHandler:         func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			if hint := flagHint(err, c.App.Flags); hint != "" {
+				return usagef("%v (did you mean %s?)", err, hint)
+			}
 			return usageError{err}
 		},
-		CommandNotFound: func(_ *cli.Context, name string) {
+		CommandNotFound: func(c *cli.Context, name string) {
+			if hint := closest(name, commandNames(c.App)); hint != "" {
+				*unknownCommand = usagef("unknown command %q (did you mean %q?)", name, hint)
+				return
+			}
 			*unknownCommand = usagef("unknown command %q", name)
 		},
 		Flags: globalFlags(),
@@ -122,7 +129,12 @@ EXAMPLES:
 	}
 	for _, c := range app.Commands {
 		c.Flags = append(c.Flags, commandGlobalFlags(c.Flags)...)
-		c.OnUsageError = app.OnUsageError
+		c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error {
+			if hint := flagHint(err, ctx.Command.Flags); hint != "" {
+				return usagef("%v (did you mean %s?)", err, hint)
+			}
+			return usageError{err}
+		}
 		c.CustomHelpTemplate = commandHelpTemplate
 	}
 	return app
