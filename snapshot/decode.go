@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/typo"
 )
 
 // DecodeError is one problem in a function.toml, located by line.
@@ -357,30 +358,9 @@ func nearestKey(key string, known fieldSet) (string, bool) {
 	best, bestDist := "", 3
 	lk := strings.ToLower(key)
 	for _, k := range sortedKeys(known) {
-		if dist := editDistance(lk, strings.ToLower(k)); dist < bestDist {
+		if dist := typo.Distance(lk, strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
 	return best, best != ""
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

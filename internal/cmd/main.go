@@ -14,6 +14,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"github.com/fcgit/fcgit/internal/typo"
 )
 
 // Env is what a run of fcgit may touch outside its arguments. Tests build one
@@ -110,7 +112,7 @@ EXAMPLES:
 			return usageError{err}
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			if hint := closest(name, commandNames(c.App)); hint != "" {
+			if hint := typo.Nearest(name, commandNames(c.App)); hint != "" {
 				*unknownCommand = usagef("unknown command %q (did you mean %q?)", name, hint)
 				return
 			}

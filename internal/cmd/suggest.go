@@ -4,39 +4,9 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/fcgit/fcgit/internal/typo"
 )
-
-// closest returns the candidate nearest to s by edit distance, or "" when
-// none is near enough to be a plausible typo.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // commandNames lists the app's command names and aliases.
 func commandNames(app *cli.App) []string {
@@ -60,7 +30,7 @@ func flagHint(err error, flags []cli.Flag) string {
 	for _, f := range flags {
 		names = append(names, f.Names()...)
 	}
-	if c := closest(given, names); c != "" {
+	if c := typo.Nearest(given, names); c != "" {
 		if len(c) == 1 {
 			return "-" + c
 		}

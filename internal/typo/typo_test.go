@@ -1,28 +1,28 @@
-package cmd
+package typo
 
 import "testing"
 
-func TestClosest(t *testing.T) {
+func TestNearest(t *testing.T) {
 	cands := []string{"init", "fetch", "pull", "status", "push", "emulator", "demo"}
 	tests := map[string]string{
 		"pul": "pull", "psuh": "push", "statsu": "status", "fecth": "fetch",
 		"deom": "demo", "frobnicate": "", "": "", "emulater": "emulator",
 	}
 	for in, want := range tests {
-		if got := closest(in, cands); got != want {
-			t.Errorf("closest(%q) = %q, want %q", in, got, want)
+		if got := Nearest(in, cands); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
-func TestEditDistance(t *testing.T) {
+func TestDistance(t *testing.T) {
 	tests := []struct {
 		a, b string
 		want int
 	}{{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"push", "pull", 2}, {"same", "same", 0}}
 	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		if got := Distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

@@ -1,0 +1,36 @@
+// Package typo finds what a mistyped word was probably meant to be, for
+// "did you mean" hints in error messages.
+package typo
+
+// Distance is the Levenshtein distance between a and b, in bytes.
+func Distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Nearest returns the candidate closest to s within distance 2 (the first
+// of equally close ones), or "" when none is that close.
+func Nearest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := Distance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
