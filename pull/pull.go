@@ -275,11 +275,17 @@ func conflictsTrailer(cs []merge.Conflict) string {
 	return b.String()
 }
 
+// baseLabel is what git merge prints after ||||||| in diff3 style: the
+// merge base's short id, "merged common ancestors" when there are several,
+// "empty tree" for unrelated histories.
 func baseLabel(bases []plumbing.Hash) string {
-	if len(bases) == 0 {
+	switch len(bases) {
+	case 0:
 		return "empty tree"
+	case 1:
+		return bases[0].String()[:7]
 	}
-	return bases[0].String()[:7]
+	return "merged common ancestors"
 }
 
 func conflictStyle(repo *gitstate.Repo) (textmerge.Style, error) {
