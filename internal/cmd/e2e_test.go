@@ -49,6 +49,8 @@ func newWorld(t testing.TB, opts emulator.Options) *world {
 	w.git("init", "-q", "-b", "main")
 	w.git("config", "user.name", "Dev")
 	w.git("config", "user.email", "dev@example.com")
+	// No detached background gc racing the removal of the test directory.
+	w.git("config", "gc.auto", "0")
 	w.mustRun("init", "--region", "cn-hangzhou", "--endpoint", ts.URL)
 	return w
 }
