@@ -384,3 +384,38 @@ func TestStoreCommitMatchesGit(t *testing.T) {
 	}
 	fsck(t, dir)
 }
+
+// TestChangedPathsAgreesWithGit compares ChangedPaths with git diff-tree.
+func TestChangedPathsAgreesWithGit(t *testing.T) {
+	r := newRepo(t)
+	dir := r.WorkDir()
+	writeFile(t, dir, "a.txt", "a\n", 0o644)
+	writeFile(t, dir, "functions/x/function.toml", "x\n", 0o644)
+	writeFile(t, dir, "functions/x/code/run.sh", "#!/bin/sh\n", 0o755)
+	writeFile(t, dir, "functions/y/function.toml", "y\n", 0o644)
+	first := commitAll(t, dir, "one")
+	writeFile(t, dir, "functions/x/function.toml", "x2\n", 0o644)
+	gitCmd(t, dir, "update-index", "--chmod=-x", "functions/x/code/run.sh")
+	gitCmd(t, dir, "rm", "-q", "-r", "functions/y")
+	writeFile(t, dir, "functions/z/code/new.py", "z\n", 0o644)
+	second := commitAll(t, dir, "two")
+	c1, err := r.ReadCommit(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := r.ReadCommit(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.ChangedPaths(c1.TreeHash, c2.TreeHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gitCmd(t, dir, "diff-tree", "-r", "--name-only", "--no-renames", first.String(), second.String())
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("ChangedPaths = %q\ngit diff-tree = %q", got, want)
+	}
+	if got, _ := r.ChangedPaths(c1.TreeHash, c1.TreeHash); len(got) != 0 {
+		t.Fatalf("identical trees: %v", got)
+	}
+}

@@ -92,3 +92,17 @@ func (r *Repo) diffDir(a, b plumbing.Hash, prefix string, out *[]treeChange) err
 	}
 	return nil
 }
+
+// ChangedPaths lists the file paths (blobs, symlinks, gitlinks) whose entry
+// differs between trees a and b (zero = empty), sorted.
+func (r *Repo) ChangedPaths(a, b plumbing.Hash) ([]string, error) {
+	changes, err := r.diffTrees(a, b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = c.path
+	}
+	return out, nil
+}

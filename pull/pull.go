@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/fcgit/fcgit/gitstate"
 	"github.com/fcgit/fcgit/merge"
@@ -220,12 +219,12 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 // incoming names the functions the online branch changed since the merge
 // base, for the merge commit's message.
 func incoming(repo *gitstate.Repo, dir string, base, theirs plumbing.Hash) (string, error) {
-	changed, err := changedPaths(repo, base, theirs)
+	changed, err := repo.ChangedPaths(base, theirs)
 	if err != nil {
 		return "", err
 	}
 	fns := map[string]bool{}
-	for p := range changed {
+	for _, p := range changed {
 		if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
 			name, _, _ := strings.Cut(rest, "/")
 			fns[name] = true
@@ -307,12 +306,16 @@ func conflictStyle(repo *gitstate.Repo) (textmerge.Style, error) {
 // checkLocalChanges refuses when a path the merge rewrites has uncommitted
 // changes, naming them, as git does.
 func checkLocalChanges(repo *gitstate.Repo, from, to plumbing.Hash) error {
-	changed, err := changedPaths(repo, from, to)
+	paths, err := repo.ChangedPaths(from, to)
 	if err != nil {
 		return err
 	}
-	if len(changed) == 0 {
+	if len(paths) == 0 {
 		return nil
+	}
+	changed := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		changed[p] = true
 	}
 	local, err := repo.LocalChanges("")
 	if err != nil {
@@ -338,68 +341,4 @@ func underChanged(changed map[string]bool, p string) bool {
 		}
 	}
 	return false
-}
-
-// changedPaths lists the file paths that differ between two trees, skipping
-// sub-trees both sides share.
-func changedPaths(repo *gitstate.Repo, a, b plumbing.Hash) (map[string]bool, error) {
-	changed := map[string]bool{}
-	var walk func(dir string, a, b plumbing.Hash) error
-	read := func(h plumbing.Hash) (map[string]gitstate.TreeEntry, error) {
-		out := map[string]gitstate.TreeEntry{}
-		if h.IsZero() {
-			return out, nil
-		}
-		entries, err := repo.ReadTree(h)
-		for _, e := range entries {
-			out[e.Name] = e
-		}
-		return out, err
-	}
-	walk = func(dir string, a, b plumbing.Hash) error {
-		if a == b {
-			return nil
-		}
-		ea, err := read(a)
-		if err != nil {
-			return err
-		}
-		eb, err := read(b)
-		if err != nil {
-			return err
-		}
-		names := map[string]bool{}
-		for n := range ea {
-			names[n] = true
-		}
-		for n := range eb {
-			names[n] = true
-		}
-		for n := range names {
-			x, xok := ea[n]
-			y, yok := eb[n]
-			if xok && yok && x == y {
-				continue
-			}
-			p := path.Join(dir, n)
-			var sa, sb plumbing.Hash
-			if xok && x.Mode == filemode.Dir {
-				sa = x.Hash
-			} else if xok {
-				changed[p] = true
-			}
-			if yok && y.Mode == filemode.Dir {
-				sb = y.Hash
-			} else if yok {
-				changed[p] = true
-			}
-			if !sa.IsZero() || !sb.IsZero() {
-				if err := walk(p, sa, sb); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	return changed, walk("", a, b)
 }
