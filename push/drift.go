@@ -1,8 +1,6 @@
 package push
 
 import (
-	"strings"
-
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/fcgit/fcgit/fetch"
@@ -53,8 +51,8 @@ func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drif
 	d := Drift{Function: name, Kind: "changed online", Code: t.CodeTree != o.CodeTree}
 	seen := map[string]bool{}
 	for _, p := range snapshot.Diff(t.State, o.State) {
-		if rest, ok := strings.CutPrefix(p, "triggers."); ok {
-			if n := triggerName(rest); !seen[n] {
+		if n := snapshot.TriggerOf(p); n != "" {
+			if !seen[n] {
 				seen[n] = true
 				d.Triggers = append(d.Triggers, n)
 			}

@@ -2,7 +2,6 @@ package push
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/snapshot"
@@ -74,8 +73,8 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 		a := Action{Function: name, Op: "update", Code: l.CodeTree != o.CodeTree, local: l, online: o}
 		changedTriggers := map[string]bool{}
 		for _, d := range snapshot.Diff(o.State, l.State) {
-			if rest, ok := strings.CutPrefix(d, "triggers."); ok {
-				changedTriggers[triggerName(rest)] = true
+			if n := snapshot.TriggerOf(d); n != "" {
+				changedTriggers[n] = true
 				continue
 			}
 			a.Config = append(a.Config, d)
@@ -113,15 +112,6 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 		p.Actions = append(p.Actions, a)
 	}
 	return p, refused
-}
-
-// triggerName takes the trigger name from a Diff path below "triggers.":
-// "http.config.methods" or "timer (added)".
-func triggerName(rest string) string {
-	if i := strings.IndexAny(rest, ". "); i >= 0 {
-		return rest[:i]
-	}
-	return rest
 }
 
 func snapshotValueEqual(a, b any) bool {

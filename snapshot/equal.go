@@ -1,5 +1,7 @@
 package snapshot
 
+import "strings"
+
 // Equal reports whether two states are the same desired state: same name,
 // and no difference reported by Diff. Absent keys and FC's default or
 // empty-shape values are equal both ways, recursively in nested tables; for
@@ -71,4 +73,19 @@ func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
 		}
 		*out = append(*out, path)
 	}
+}
+
+// TriggerOf returns the name of the trigger a Diff path is about
+// ("triggers.web.config.methods", "triggers.cron (added)"), or "" for a
+// path about the function's own configuration.
+func TriggerOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "triggers.")
+	if !ok {
+		return ""
+	}
+	// Trigger names are [A-Za-z0-9_-]: the name ends at the first '.' or ' '.
+	if i := strings.IndexAny(rest, ". "); i >= 0 {
+		return rest[:i]
+	}
+	return rest
 }
