@@ -41,6 +41,21 @@ const (
 	codeResourceThrottled     = "ResourceThrottled"     // 429
 	codeInternalServerError   = "InternalServerError"   // 500
 	codeServiceUnavailable    = "ServiceUnavailable"    // 503
+
+	// Codes of versions, aliases, per-function settings and custom domains.
+	// The not-found codes are the ones devsapp/fc3 and the alicloud
+	// Terraform provider match on; statuses follow the 404/409 convention.
+	codeVersionNotFound      = "VersionNotFound"         // 404
+	codeAliasNotFound        = "AliasNotFound"           // 404
+	codeAliasAlreadyExists   = "AliasAlreadyExists"      // 409
+	codeAsyncConfigNotExists = "AsyncConfigNotExists"    // 404
+	codeConcurrencyNotFound  = "OnDemandConfigNotFound"  // 404; the code FC uses for a missing concurrency config
+	codeProvisionConfigExist = "ProvisionConfigExist"    // 412, status inferred; DeleteFunction with provisioned instances
+	codeDomainNameNotFound   = "DomainNameNotFound"      // 404
+	codeDomainNameExists     = "DomainNameAlreadyExists" // 409, inferred name
+	codeVpcBindingNotFound   = "VpcBindingNotFound"      // 404, inferred name
+	codeVpcBindingExists     = "VpcBindingAlreadyExists" // 409, inferred name
+	codeSignatureNonceUsed   = "SignatureNonceUsed"      // 400, Alibaba Cloud's gateway code; inferred for FC
 )
 
 func invalidArgument(format string, args ...any) *apiError {
@@ -74,4 +89,12 @@ func writeAPIError(w http.ResponseWriter, requestID string, e *apiError) {
 		body = []byte(`{}`)
 	}
 	writeJSON(w, e.Status, body)
+}
+
+func versionNotFound(fn, id string) *apiError {
+	return errorf(http.StatusNotFound, codeVersionNotFound, "version '%s' of function '%s' does not exist", id, fn)
+}
+
+func aliasNotFound(fn, name string) *apiError {
+	return errorf(http.StatusNotFound, codeAliasNotFound, "alias '%s' of function '%s' does not exist", name, fn)
 }

@@ -77,16 +77,25 @@ func (s *Server) signCodeObject(secret, object string, expires int64) string {
 
 // getFunctionCode answers {"url","checksum"} with a URL on this same server,
 // built from the request's Host so it works behind any listen address.
+// With qualifier=<versionId|alias> the URL is that of the version's package.
 func (s *Server) getFunctionCode(req *apiRequest) (int, []byte, *apiError) {
 	s.mu.Lock()
 	f, ok := s.st.Functions[req.Function]
 	var id, sum, secret string
+	var e *apiError
 	if ok {
 		id, sum, secret = f.FunctionID, f.CodeChecksum, s.st.URLSecret
+		var v *versionRecord
+		if v, e = resolveQualifierLocked(req.Function, f, req.http.URL.Query().Get("qualifier")); v != nil {
+			sum = v.CodeChecksum
+		}
 	}
 	s.mu.Unlock()
 	if !ok {
 		return 0, nil, functionNotFound(req.Function)
+	}
+	if e != nil {
+		return 0, nil, e
 	}
 	if sum == "" {
 		return 0, nil, invalidArgument("function '%s' has no code package (runtime custom-container)", req.Function)
@@ -156,8 +165,16 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, requestID
 	secret := s.st.URLSecret
 	var code []byte
 	for _, f := range s.st.Functions {
-		if f.FunctionID == id && f.CodeChecksum == sum {
+		if f.FunctionID != id {
+			continue
+		}
+		if f.CodeChecksum == sum {
 			code = f.code
+		}
+		for _, v := range f.Versions {
+			if code == nil && v.CodeChecksum == sum {
+				code = v.code
+			}
 		}
 	}
 	s.mu.Unlock()

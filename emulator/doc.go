@@ -6,6 +6,13 @@
 // server-set fields, FC's defaults and empty shapes, and code downloads
 // through presigned URLs that expire.
 //
+// Besides functions, triggers and tags it serves versions and aliases
+// (versions.go, aliases.go), the per-function settings: async invoke,
+// concurrency, provision and scaling configs (settings.go), VPC bindings and
+// the invocation switch (vpc_invocation.go), and custom domains
+// (custom_domains.go). ACS3 nonces are remembered for the skew window so a
+// captured request cannot be replayed (nonce.go).
+//
 // It is deliberately an independent reading of the API: it shares no types
 // with fcgit's client, so a field the client misreads cannot hide in shared
 // code. Tests, the demo and users' CI dry runs talk to it over HTTP.

@@ -38,17 +38,22 @@ func (s *Server) listFunctions(req *apiRequest) (int, []byte, *apiError) {
 	return http.StatusOK, out, e
 }
 
+// getFunction answers the function, or with qualifier=<versionId|alias>
+// the snapshot that version holds.
 func (s *Server) getFunction(req *apiRequest) (int, []byte, *apiError) {
-	// Only the unpublished version exists in the emulator (inferred: versions
-	// and aliases are out of scope), so any other qualifier is not found.
-	if q := req.http.URL.Query().Get("qualifier"); q != "" && q != "LATEST" {
-		return 0, nil, errorf(http.StatusNotFound, "VersionNotFound", "version or alias '%s' of function '%s' does not exist", q, req.Function)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f, ok := s.st.Functions[req.Function]
 	if !ok {
 		return 0, nil, functionNotFound(req.Function)
+	}
+	v, e := resolveQualifierLocked(req.Function, f, req.http.URL.Query().Get("qualifier"))
+	if e != nil {
+		return 0, nil, e
+	}
+	if v != nil {
+		out, e := marshal(s.versionFunctionView(req.Function, f, v, req.now))
+		return http.StatusOK, out, e
 	}
 	out, e := marshal(s.functionView(req.Function, f, true, req.now))
 	return http.StatusOK, out, e
@@ -207,7 +212,7 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
-	if s.opts.DataDir != "" && f.CodeChecksum != "" && f.CodeChecksum != updated.CodeChecksum {
+	if s.opts.DataDir != "" && f.CodeChecksum != "" && !updated.codeReferenced(f.CodeChecksum) {
 		_ = os.Remove(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum)) // no longer referenced
 	}
 	s.stats.write()
@@ -221,6 +226,14 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 // doc is silent, so the emulator keeps the stricter, documented behaviour: a
 // client that deletes triggers first works either way. Status and code are
 // inferred.
+//
+// For the same reason it refuses while aliases or versions exist (inferred;
+// devsapp/fc3 deletes aliases, then versions, then the function), and while
+// a provision config holds instances, which FC answers with
+// ProvisionConfigExist (devsapp/fc3 retries on that code; its status here is
+// inferred). The other per-function settings (async invoke configs,
+// concurrency, scaling configs, VPC bindings, the invocation switch) belong
+// to the function and go with it (inferred).
 func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -232,6 +245,23 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
 			"function '%s' still has triggers [%s]; delete them before deleting the function",
 			req.Function, strings.Join(sortedKeys(f.Triggers), ", "))
+	}
+	if len(f.Aliases) > 0 {
+		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
+			"function '%s' still has aliases [%s]; delete them before deleting the function",
+			req.Function, strings.Join(sortedKeys(f.Aliases), ", "))
+	}
+	if len(f.Versions) > 0 {
+		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
+			"function '%s' still has versions [%s]; delete them before deleting the function",
+			req.Function, strings.Join(f.sortedVersionIDs(), ", "))
+	}
+	provisioned := f.settings(provisionConfigKind.key, false)
+	for _, q := range sortedKeys(provisioned) {
+		if provisionTarget(provisioned[q].Config) > 0 {
+			return 0, nil, errorf(http.StatusPreconditionFailed, codeProvisionConfigExist,
+				"function '%s' still has provisioned instances (qualifier '%s'); delete its provision config first", req.Function, q)
+		}
 	}
 	delete(s.st.Functions, req.Function)
 	if e := s.commitLocked(); e != nil {

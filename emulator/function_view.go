@@ -37,6 +37,15 @@ func (s *Server) functionView(name string, f *functionRecord, withState bool, no
 	if len(f.Tags) > 0 {
 		v["tags"] = tagList(f.Tags)
 	}
+	// Absent until invocation was first disabled or enabled (inferred: the
+	// SDK's FunctionRestriction fields are all optional).
+	if r := f.Restriction; r != nil {
+		restriction := map[string]any{"disable": r.Disable, "lastModifiedTime": formatFCTime(r.LastModified)}
+		if r.Reason != "" {
+			restriction["reason"] = r.Reason
+		}
+		v["invocationRestriction"] = restriction
+	}
 	if withState {
 		for k, val := range functionState(f, now) {
 			v[k] = val

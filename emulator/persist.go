@@ -36,18 +36,38 @@ func loadState(dir string) (*state, error) {
 	if st.Functions == nil {
 		st.Functions = map[string]*functionRecord{}
 	}
+	if st.CustomDomains == nil {
+		st.CustomDomains = map[string]*customDomainRecord{}
+	}
 	for name, f := range st.Functions {
 		if f.Triggers == nil {
 			f.Triggers = map[string]*triggerRecord{}
 		}
-		if f.CodeChecksum == "" {
-			continue // custom-container: no package
+		// Versions usually share packages with the function or each other;
+		// read each file once and share the bytes.
+		packages := map[string][]byte{}
+		load := func(checksum, what string) ([]byte, error) {
+			if checksum == "" {
+				return nil, nil // custom-container: no package
+			}
+			if code, ok := packages[checksum]; ok {
+				return code, nil
+			}
+			code, err := os.ReadFile(codeFilePath(dir, f.FunctionID, checksum))
+			if err != nil {
+				return nil, fmt.Errorf("read code of %s: %w", what, err)
+			}
+			packages[checksum] = code
+			return code, nil
 		}
-		code, err := os.ReadFile(codeFilePath(dir, f.FunctionID, f.CodeChecksum))
-		if err != nil {
-			return nil, fmt.Errorf("read code of function %s: %w", name, err)
+		if f.code, err = load(f.CodeChecksum, "function "+name); err != nil {
+			return nil, err
 		}
-		f.code = code
+		for id, v := range f.Versions {
+			if v.code, err = load(v.CodeChecksum, "version "+id+" of function "+name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return st, nil
 }

@@ -23,6 +23,7 @@ type Server struct {
 
 	faults faultInjector
 	stats  statsCounter
+	nonces *nonceCache // ACS3 nonces seen within the skew window
 	before atomic.Pointer[func(op, functionName string)]
 }
 
@@ -38,7 +39,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{opts: o, st: st}
+	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces)}
 	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
 	s.stats.reset()
 	return s, nil
@@ -134,11 +135,50 @@ var handlers = map[string]apiHandler{
 	"TagResources":     (*Server).tagResources,
 	"UntagResources":   (*Server).untagResources,
 	"ListTagResources": (*Server).listTagResources,
+
+	"GetAsyncInvokeConfig":    asyncInvokeConfigKind.get,
+	"PutAsyncInvokeConfig":    asyncInvokeConfigKind.put,
+	"DeleteAsyncInvokeConfig": asyncInvokeConfigKind.delete,
+	"ListAsyncInvokeConfigs":  asyncInvokeConfigKind.list,
+	"GetConcurrencyConfig":    concurrencyConfigKind.get,
+	"PutConcurrencyConfig":    concurrencyConfigKind.put,
+	"DeleteConcurrencyConfig": concurrencyConfigKind.delete,
+	"ListConcurrencyConfigs":  concurrencyConfigKind.list,
+	"GetProvisionConfig":      provisionConfigKind.get,
+	"PutProvisionConfig":      provisionConfigKind.put,
+	"DeleteProvisionConfig":   provisionConfigKind.delete,
+	"ListProvisionConfigs":    provisionConfigKind.list,
+	"GetScalingConfig":        scalingConfigKind.get,
+	"PutScalingConfig":        scalingConfigKind.put,
+	"DeleteScalingConfig":     scalingConfigKind.delete,
+	"ListScalingConfigs":      scalingConfigKind.list,
+
+	"CreateVpcBinding":          (*Server).createVpcBinding,
+	"DeleteVpcBinding":          (*Server).deleteVpcBinding,
+	"ListVpcBindings":           (*Server).listVpcBindings,
+	"DisableFunctionInvocation": (*Server).disableFunctionInvocation,
+	"EnableFunctionInvocation":  (*Server).enableFunctionInvocation,
+
+	"PublishFunctionVersion": (*Server).publishFunctionVersion,
+	"ListFunctionVersions":   (*Server).listFunctionVersions,
+	"DeleteFunctionVersion":  (*Server).deleteFunctionVersion,
+	"CreateAlias":            (*Server).createAlias,
+	"GetAlias":               (*Server).getAlias,
+	"UpdateAlias":            (*Server).updateAlias,
+	"DeleteAlias":            (*Server).deleteAlias,
+	"ListAliases":            (*Server).listAliases,
+
+	"CreateCustomDomain": (*Server).createCustomDomain,
+	"GetCustomDomain":    (*Server).getCustomDomain,
+	"UpdateCustomDomain": (*Server).updateCustomDomain,
+	"DeleteCustomDomain": (*Server).deleteCustomDomain,
+	"ListCustomDomains":  (*Server).listCustomDomains,
 }
 
 // ServeHTTP serves the API and the code download URLs. The order of steps
 // follows a cloud gateway: count, delay, inject faults (before doing
-// anything), authenticate, then route and execute.
+// anything), check the signature headers, read the bounded body, verify the
+// signature, then route and execute.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newUUID()
 	w.Header().Set("x-acs-request-id", requestID)
@@ -155,12 +195,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, requestID, e)
 		return
 	}
-	body, e := s.readBody(r)
+	// Headers first: a request that cannot be authentic is refused before a
+	// byte of its body is read, so it cannot make the server buffer one.
+	auth, e := s.checkAuthHeaders(r)
+	if e != nil {
+		s.stats.rejected()
+		writeAPIError(w, requestID, e)
+		return
+	}
+	body, e := s.readBody(w, r)
 	if e != nil {
 		writeAPIError(w, requestID, e)
 		return
 	}
-	if e := s.authenticate(r, body); e != nil {
+	if e := s.verifySignature(r, body, auth); e != nil {
 		s.stats.rejected()
 		writeAPIError(w, requestID, e)
 		return
@@ -184,20 +232,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, out)
 }
 
+// maxBodySize bounds request bodies: room for the base64 (4/3) of the
+// largest accepted code package plus the JSON around it.
+func (s *Server) maxBodySize() int64 {
+	return (s.opts.MaxCodeSize+2)/3*4 + 4<<20
+}
+
 // readBody reads the request body, bounded so that an oversized upload is
-// refused instead of exhausting memory. The bound leaves room for base64
-// (4/3) and the JSON around the largest accepted code package.
-func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
-	if r.Body == nil {
+// refused instead of exhausting memory: a declared Content-Length over the
+// bound is refused unread, and a chunked body is cut off at the bound.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	limit := s.opts.MaxCodeSize/3*4 + 4<<20
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	limit := s.maxBodySize()
+	tooLarge := errorf(http.StatusBadRequest, codeEntityTooLarge, "payload size exceeds maximum allowed size (%d bytes)", limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, tooLarge
+	}
 	if err != nil {
 		return nil, invalidArgument("read request body: %v", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, errorf(http.StatusBadRequest, codeEntityTooLarge, "payload size exceeds maximum allowed size (%d bytes)", limit)
 	}
 	return body, nil
 }

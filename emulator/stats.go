@@ -5,7 +5,7 @@ import "sync"
 // Stats counts what the server saw since it started or was last reset.
 type Stats struct {
 	Requests map[string]int // by FC operation name, plus "DownloadCode"; every attempt, failed ones too
-	Writes   int            // successful create/update/delete of functions and triggers, and tag writes
+	Writes   int            // successful writes of any resource: functions, triggers, tags, versions, aliases, settings, VPC bindings, the invocation switch, custom domains
 	Rejected int            // requests refused for authentication
 }
 
