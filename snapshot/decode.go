@@ -41,13 +41,17 @@ func (e *DecodeError) Error() string {
 // (functionArn, customContainerConfig.resolvedImageUri, triggerId, ...);
 // code and tags; functionName or triggerName differing from the directory or
 // table name; a trigger without triggerType; triggerConfig written as a JSON
-// string; dates and times (no JSON equivalent).
+// string; dates and times (no JSON equivalent); tables and arrays nested
+// more than MaxDepth levels deep, found before the TOML parser runs.
 //
 // Unknown keys that are not near a known one are accepted and kept: they are
 // the fields FC adds after this list was written, which fetch writes into
 // function.toml and push must send back. (If FC ever adds a field within
 // distance 2 of a known one, add it to schema.go.)
 func Decode(path string, data []byte, name string) (*State, error) {
+	if line, deep := tomlTooDeep(string(data), MaxDepth); deep {
+		return nil, &DecodeError{Path: path, Line: line, Msg: depthMessage}
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
@@ -58,6 +62,11 @@ func Decode(path string, data []byte, name string) (*State, error) {
 		return nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
 	}
 	d := &decoder{path: path, lines: locateKeys(string(data))}
+	for _, k := range sortedKeys(raw) {
+		if p, deep := deeper(raw[k], 0, MaxDepth, []string{k}); deep {
+			return nil, &DecodeError{Path: path, Line: d.lines.line(p), Msg: depthMessage}
+		}
+	}
 	if !validFunctionName(name) {
 		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -)", name)
 	}
@@ -345,11 +354,7 @@ func fromTOML(v any) (any, error) {
 // validFunctionName applies FC's rule: 1-64 of [A-Za-z0-9_-], not starting
 // with a digit or '-'.
 func validFunctionName(name string) bool {
-	if name == "" || len(name) > 64 || !isBareKey(name) {
-		return false
-	}
-	c := name[0]
-	return !(c >= '0' && c <= '9' || c == '-')
+	return ValidFunctionName(name) == nil
 }
 
 // nearestKey returns the known key that key is probably a typo of: equal

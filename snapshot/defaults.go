@@ -37,31 +37,8 @@ func elemTable(f *field) *field {
 // table described by parent, is FC's default or empty shape: the same as the
 // key being absent.
 func isDefault(parent, f *field, v any) bool {
-	if f != nil {
-		if f.readOnly {
-			return false
-		}
-		if f.def != nil && valuesEqual(v, f.def) {
-			return true
-		}
-		if f.fcChosen {
-			return false
-		}
-		switch f.kind {
-		case kindStruct:
-			m, ok := v.(map[string]any)
-			return ok && len(normalizeTable(f, m)) == 0
-		case kindStringMap, kindStringList, kindStructList:
-			return isEmptyShape(v)
-		}
-	}
-	if parent != nil && !parent.explicitDefaults {
-		if m, ok := v.(map[string]any); ok {
-			return len(normalizeTable(tableFor(parent, f), m)) == 0
-		}
-		return isEmptyShape(v)
-	}
-	return false
+	_, unset := normalizeMember(parent, f, v)
+	return unset
 }
 
 // normalizeTable returns m without its "not set" members, recursively: the
@@ -69,13 +46,45 @@ func isDefault(parent, f *field, v any) bool {
 func normalizeTable(f *field, m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		cf := f.fields.lookup(k)
-		if isDefault(f, cf, v) {
-			continue
+		if nv, unset := normalizeMember(f, f.fields.lookup(k), v); !unset {
+			out[k] = nv
 		}
-		out[k] = normalizeValue(f, cf, v)
 	}
 	return out
+}
+
+// normalizeMember returns v normalised and whether it is "not set" (see
+// isDefault). Whether a table is "not set" depends on its normalised form,
+// so both come from one pass over v: deciding first and normalising after
+// would walk every subtree once per level above it.
+func normalizeMember(parent, f *field, v any) (any, bool) {
+	if f != nil {
+		if f.readOnly {
+			return normalizeValue(parent, f, v), false
+		}
+		if f.def != nil && valuesEqual(v, f.def) {
+			return v, true
+		}
+		if f.fcChosen {
+			return normalizeValue(parent, f, v), false
+		}
+		switch f.kind {
+		case kindStruct:
+			nv := normalizeValue(parent, f, v)
+			m, ok := nv.(map[string]any)
+			return nv, ok && len(m) == 0
+		case kindStringMap, kindStringList, kindStructList:
+			return normalizeValue(parent, f, v), isEmptyShape(v)
+		}
+	}
+	nv := normalizeValue(parent, f, v)
+	if parent != nil && !parent.explicitDefaults {
+		if m, ok := nv.(map[string]any); ok {
+			return nv, len(m) == 0
+		}
+		return nv, isEmptyShape(v)
+	}
+	return nv, false
 }
 
 func normalizeValue(parent, f *field, v any) any {

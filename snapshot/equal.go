@@ -51,7 +51,13 @@ func unionKeys[V any](a, b map[string]V) map[string]bool {
 // diffTables appends the paths of the members of a and b that differ once
 // "not set" members are removed.
 func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
-	na, nb := normalizeTable(f, a), normalizeTable(f, b)
+	diffNormalized(prefix, f, normalizeTable(f, a), normalizeTable(f, b), out)
+}
+
+// diffNormalized is diffTables for tables already normalised by f. It must
+// not normalise again: a nested table is compared at every level above it,
+// and re-normalising there makes a diff quadratic in the nesting depth.
+func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]string) {
 	for _, k := range sortedKeys(unionKeys(na, nb)) {
 		cf := f.fields.lookup(k)
 		va, oka := na[k]
@@ -64,7 +70,7 @@ func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
 			ma, isMapA := va.(map[string]any)
 			mb, isMapB := vb.(map[string]any)
 			if isMapA && isMapB {
-				diffTables(path, tableFor(f, cf), ma, mb, out)
+				diffNormalized(path, tableFor(f, cf), ma, mb, out)
 				continue
 			}
 			if valuesEqual(va, vb) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 // FuzzDecode: Decode never panics, and whatever it accepts re-encodes
@@ -30,6 +32,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDepthScan(t, string(data))
 		st, err := Decode("f.toml", data, "api")
 		if err != nil {
 			return
@@ -53,4 +56,23 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = fmt.Sprint(st.FunctionInput())
 	})
+}
+
+// checkDepthScan: on text the TOML decoder accepts, the scan that guards it
+// never counts fewer levels than the decoder builds.
+func checkDepthScan(t *testing.T, text string) {
+	if _, deep := tomlTooDeep(text, MaxDepth); deep {
+		return
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(text, &raw); err != nil {
+		return
+	}
+	d := 0
+	for _, v := range raw {
+		d = max(d, depthOf(v))
+	}
+	if _, deep := tomlTooDeep(text, d-1); d > 0 && !deep {
+		t.Fatalf("scan counts fewer than the %d levels the decoder builds:\n%s", d, text)
+	}
 }

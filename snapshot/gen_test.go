@@ -205,7 +205,8 @@ func (g *gen) trigger(fnName string, i int) fc.Trigger {
 	kind := g.pick("http", "timer", "oss", "eventbridge")
 	name := fmt.Sprintf("%s-%d", kind, i)
 	if g.chance(0.2) {
-		name = fmt.Sprintf("%s.trigger_%d", kind, i) // needs quoting in TOML
+		// FC's rule for trigger names leaves nothing TOML must quote.
+		name = fmt.Sprintf("_%s_Trigger-%d", kind, i)
 	}
 	var cfg map[string]any
 	t := fc.Trigger{

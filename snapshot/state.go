@@ -28,10 +28,20 @@ const triggerConfigKey = "config"
 // ListTriggers' documents. Read-only and volatile fields, functionName, code
 // and tags are dropped, layers become ARN strings, JSON nulls are dropped and
 // each triggerConfig JSON string is decoded into the trigger's "config".
+//
+// It refuses what fcgit will not import, naming the function and the
+// field: a name FC would not accept (ValidFunctionName, ValidTriggerName),
+// values nested more than MaxDepth levels deep, strings or keys over
+// MaxStringLen, a function or trigger document over MaxDocumentSize, and
+// numbers function.toml cannot hold exactly. Nesting is checked before
+// anything recursive reads the document.
 func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 	name := fn.Name()
 	if name == "" {
 		return nil, fmt.Errorf("function document has no functionName")
+	}
+	if err := ValidFunctionName(name); err != nil {
+		return nil, fmt.Errorf("function document: %w", err)
 	}
 	in := fn.Input()
 	for k := range notInFile {
@@ -45,6 +55,12 @@ func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 		}
 		in["tags"] = m
 	}
+	if _, ok := in["triggers"]; ok {
+		return nil, fmt.Errorf("function %s: field triggers: function.toml keeps this name for the [triggers.<name>] tables", name)
+	}
+	if err := new(docCheck).members(in, 0); err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
 	cfg, err := normalizeObject("", in)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)
@@ -54,6 +70,9 @@ func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 		tname := t.Name()
 		if tname == "" {
 			return nil, fmt.Errorf("function %s: trigger document has no triggerName", name)
+		}
+		if err := ValidTriggerName(tname); err != nil {
+			return nil, fmt.Errorf("function %s: %w", name, err)
 		}
 		if _, dup := st.Triggers[tname]; dup {
 			return nil, fmt.Errorf("function %s: trigger %s listed twice", name, tname)
@@ -73,6 +92,12 @@ func triggerFromAPI(t fc.Trigger) (map[string]any, error) {
 	delete(in, "triggerName")
 	raw, hasConfig := in["triggerConfig"]
 	delete(in, "triggerConfig")
+	// A trigger's fields sit two tables deep in function.toml, under
+	// [triggers.<name>].
+	check := &docCheck{}
+	if err := check.members(in, 2); err != nil {
+		return nil, err
+	}
 	fields, err := normalizeObject("", in)
 	if err != nil {
 		return nil, err
@@ -83,8 +108,15 @@ func triggerFromAPI(t fc.Trigger) (map[string]any, error) {
 	var cfg any
 	switch x := raw.(type) {
 	case string:
+		check.path = append(check.path[:0], "triggerConfig")
+		if err := check.str(x); err != nil {
+			return nil, err
+		}
 		if strings.TrimSpace(x) == "" {
 			return fields, nil
+		}
+		if jsonTooDeep(x, MaxDepth-2) {
+			return nil, check.fail("%s", depthMessage)
 		}
 		d := json.NewDecoder(strings.NewReader(x))
 		d.UseNumber()
@@ -102,6 +134,10 @@ func triggerFromAPI(t fc.Trigger) (map[string]any, error) {
 	m, ok := cfg.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("triggerConfig: want a JSON object, got %s", describe(cfg))
+	}
+	check.path = append(check.path[:0], "triggerConfig")
+	if err := check.value(m, 2); err != nil {
+		return nil, err
 	}
 	cm, err := normalizeObject(triggerConfigKey, m)
 	if err != nil {

@@ -18,12 +18,12 @@ import (
 func normalizeJSON(path string, v any) (any, error) {
 	switch x := v.(type) {
 	case nil:
-		return nil, fmt.Errorf("%s: null is not representable in function.toml", path)
+		return nil, fmt.Errorf("%s: null is not representable in function.toml", Printable(path))
 	case string, bool, json.Number:
 		return x, nil
 	case float64:
 		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return nil, fmt.Errorf("%s: %v is not a JSON number", path, x)
+			return nil, fmt.Errorf("%s: %v is not a JSON number", Printable(path), x)
 		}
 		return json.Number(formatFloat(x)), nil
 	case float32:
@@ -59,7 +59,7 @@ func normalizeJSON(path string, v any) (any, error) {
 	case map[string]any:
 		return normalizeObject(path, x)
 	default:
-		return nil, fmt.Errorf("%s: unsupported value type %T", path, v)
+		return nil, fmt.Errorf("%s: unsupported value type %T", Printable(path), v)
 	}
 }
 

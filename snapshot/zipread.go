@@ -25,9 +25,12 @@ type zipEntry struct {
 // the limits (declared sizes are checked up front, actual sizes while
 // reading, so a zip bomb never exhausts memory), encrypted entries,
 // compression methods other than store and deflate, and entry types other
-// than files, directories and symlinks. Backslashes in names (zips made on
-// Windows) are read as separators. Content is streamed: Open reads straight
-// from r.
+// than files, directories and symlinks, and paths git refuses in a tree
+// (see checkGitPath: ".git" in any spelling a file system reads as such, a
+// symbolic link or directory read as .gitmodules, ...). Backslashes in names
+// (zips made on Windows) are read as separators, and "." and empty
+// components are dropped, before those checks. Content is streamed: Open
+// reads straight from r.
 func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) error) error {
 	limits = limits.withDefaults()
 	zr, err := zip.NewReader(r, size)
@@ -91,10 +94,18 @@ func checkZipEntry(f *zip.File, limits ZipLimits) (zipEntry, bool, error) {
 	}
 	mode := f.Mode()
 	if isDir || mode.IsDir() {
+		if p != "." {
+			if err := checkGitPath(p, fs.ModeDir); err != nil {
+				return zipEntry{}, false, err
+			}
+		}
 		return zipEntry{path: p}, true, nil
 	}
 	gm, err := gitMode(mode)
 	if err != nil {
+		return zipEntry{}, false, err
+	}
+	if err := checkGitPath(p, gm); err != nil {
 		return zipEntry{}, false, err
 	}
 	if f.Flags&0x1 != 0 {
@@ -196,15 +207,22 @@ type limitedEntry struct {
 }
 
 func (l *limitedEntry) Read(p []byte) (int, error) {
+	// Ask for one byte more than may be handed out: enough to notice an
+	// entry that runs over, without ever passing the excess on.
+	allowed := min(l.left, l.budget.left)
+	if int64(len(p)) > allowed+1 {
+		p = p[:allowed+1]
+	}
 	n, err := l.rc.Read(p)
+	if int64(n) > allowed {
+		n = int(allowed)
+		err = fmt.Errorf("%s: content is larger than declared or allowed", l.name)
+		if l.budget.left < l.left {
+			err = fmt.Errorf("%s: code zip content is over the total size limit", l.name)
+		}
+	}
 	l.left -= int64(n)
 	l.budget.left -= int64(n)
-	if l.left < 0 {
-		return n, fmt.Errorf("%s: content is larger than declared or allowed", l.name)
-	}
-	if l.budget.left < 0 {
-		return n, fmt.Errorf("%s: code zip content is over the total size limit", l.name)
-	}
 	return n, err
 }
 

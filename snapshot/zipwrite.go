@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 )
 
 // dosDate1980 is 1980-01-01 in MS-DOS date format, the earliest a zip can
@@ -21,7 +22,9 @@ const deflateLevel = 6
 // timestamp fields, Unix modes in the external attributes (0644, 0755, and
 // symlinks as S_IFLNK|0777 with the target as stored content, as Info-ZIP and
 // FC's unzip expect), files deflated at level 6. Same files -> same bytes, so
-// an unchanged tree gives FC the same codeChecksum.
+// an unchanged tree gives FC the same codeChecksum. Paths ReadZip would not
+// read back as they are (unclean, with a backslash, or refused by git, see
+// checkGitPath) are refused.
 func WriteZip(w io.Writer, files []CodeFile) error {
 	sorted := append([]CodeFile(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
@@ -29,6 +32,16 @@ func WriteZip(w io.Writer, files []CodeFile) error {
 	for i, f := range sorted {
 		if err := cleanTreePath(f.Path); err != nil {
 			return fmt.Errorf("write code zip: %w", err)
+		}
+		// ReadZip would refuse these, or read the backslash as a
+		// separator: the next fetch must read back what push sent.
+		if strings.Contains(f.Path, `\`) {
+			return fmt.Errorf("write code zip: %q: a backslash in a path reads back from a zip as a directory separator", f.Path)
+		}
+		if gm, err := gitMode(f.Mode); err == nil {
+			if err := checkGitPath(f.Path, gm); err != nil {
+				return fmt.Errorf("write code zip: %q: %w", f.Path, err)
+			}
 		}
 		paths[i] = f.Path
 	}
