@@ -229,7 +229,7 @@ func TestResolveTipFromStamps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, st, err := ResolveTip(f.repo, f.branch, tip, fns)
+	got, st, err := ResolveTip(f.repo, f.branch, tip, fns, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestResolveTipFromStamps(t *testing.T) {
 	stamp("a", later)
 	stamp("b", plumbing.NewHash(strings.Repeat("ab", 20)))
 	fns, _ = List(ctx, f.client, Options{})
-	got, st, err = ResolveTip(f.repo, f.branch, tip, fns)
+	got, st, err = ResolveTip(f.repo, f.branch, tip, fns, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestResolveTipFromStamps(t *testing.T) {
 	// with an unknown one: the rebuilt state holds a alone, in a commit whose
 	// parent is the stamped commit.
 	fresh := &Tip{Note: &Note{Functions: map[string]FunctionMeta{}}}
-	got, st, err = ResolveTip(f.repo, f.branch, fresh, fns)
+	got, st, err = ResolveTip(f.repo, f.branch, fresh, fns, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,16 +277,17 @@ func TestResolveTipFromStamps(t *testing.T) {
 func TestStampOf(t *testing.T) {
 	tests := []struct {
 		tags any
-		want string
+		want Stamp
 	}{
-		{nil, ""},
-		{[]any{map[string]any{"Key": "team", "Value": "x"}}, ""},
-		{[]any{map[string]any{"Key": StampTag, "Value": "abc"}}, "abc"},
-		{[]any{map[string]any{"key": StampTag, "value": "def"}}, "def"},
+		{nil, Stamp{}},
+		{[]any{map[string]any{"Key": "team", "Value": "x"}}, Stamp{}},
+		{[]any{map[string]any{"Key": StampTag, "Value": "abc"}}, Stamp{Commit: "abc"}},
+		{[]any{map[string]any{"key": StampTag, "value": "def"}}, Stamp{Commit: "def"}},
+		{[]any{map[string]any{"Key": StampTag, "Value": "abc"}, map[string]any{"Key": ContentTag, "Value": "0123"}}, Stamp{Commit: "abc", Content: "0123"}},
 	}
 	for _, tt := range tests {
 		if got := StampOf(fc.Function{"tags": tt.tags}); got != tt.want {
-			t.Errorf("StampOf(%v) = %q, want %q", tt.tags, got, tt.want)
+			t.Errorf("StampOf(%v) = %+v, want %+v", tt.tags, got, tt.want)
 		}
 	}
 }

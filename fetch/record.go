@@ -208,18 +208,11 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
 	}
-	author, committer, err := repo.DefaultSignature()
-	if err != nil {
-		return plumbing.ZeroHash, false, err
-	}
 	var parents []plumbing.Hash
 	if !tip.Commit.IsZero() {
 		parents = []plumbing.Hash{tip.Commit}
 	}
-	commit, err := repo.StoreCommit(gitstate.CommitSpec{
-		Tree: newRoot, Parents: parents, Message: Message(b.Region, changes),
-		Author: author, Committer: committer,
-	})
+	commit, err := storeRecord(repo, newRoot, parents, Message(b.Region, changes))
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("store commit: %w", err)
 	}

@@ -15,24 +15,41 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// StampTag is the FC tag naming the commit a function was deployed from.
-// push writes it after a function's config, code and triggers, so a stamp
-// never claims a deploy that did not finish.
-const StampTag = snapshot.StampTag
+// StampTag is the FC tag naming the commit a function was deployed from, and
+// ContentTag the one naming the deployed state by content (ContentOf). push
+// writes them after a function's config, code and triggers, so a stamp never
+// claims a deploy that did not finish.
+const (
+	StampTag   = snapshot.StampTag
+	ContentTag = snapshot.ContentTag
+)
 
-// StampOf returns the commit id a function was deployed from, "" if none.
-// FC returns tags as [{"Key":…,"Value":…}]; other casings are accepted.
-func StampOf(f fc.Function) string {
+// Stamp is what push recorded on a deployed function.
+type Stamp struct {
+	Commit  string // the commit deployed (fcgit-commit)
+	Content string // the deployed state's content id (fcgit-content); "" in stamps written before content ids
+}
+
+// IsZero reports whether the function carries no stamp at all.
+func (s Stamp) IsZero() bool { return s.Commit == "" && s.Content == "" }
+
+// StampOf returns what a function's tags say about its last deploy. FC
+// returns tags as [{"Key":…,"Value":…}]; other casings are accepted.
+func StampOf(f fc.Function) Stamp {
+	var s Stamp
 	list, _ := f["tags"].([]any)
 	for _, t := range list {
 		m, _ := t.(map[string]any)
 		k, _ := firstString(m, "Key", "key")
-		if k == StampTag {
-			v, _ := firstString(m, "Value", "value")
-			return v
+		v, _ := firstString(m, "Value", "value")
+		switch k {
+		case StampTag:
+			s.Commit = v
+		case ContentTag:
+			s.Content = v
 		}
 	}
-	return ""
+	return s
 }
 
 func firstString(m map[string]any, keys ...string) (string, bool) {
@@ -47,181 +64,411 @@ func firstString(m map[string]any, keys ...string) (string, bool) {
 // Stamps is what the deployed-from stamps of the online functions say.
 type Stamps struct {
 	// Rebuilt is set when the online branch did not know some deploy the
-	// stamps name: Tip is then a commit built from the stamps, not yet on
-	// the branch (CommitTip moves the branch there).
+	// stamps name: Tip is then a commit built from them, not yet on the
+	// branch (Commit moves the branch there).
 	Rebuilt bool
-	// Unknown maps functions to stamps naming commits this repository lacks.
+	// Unknown maps functions to the commit of a deploy this repository does
+	// not hold: neither that commit nor its content is in HEAD's history.
 	Unknown map[string]string
-	// Sources are the commits a rebuilt tip was assembled from (the stamped
-	// commits and the old tip): a HEAD containing them all contains every
-	// deploy the rebuilt tip records.
-	Sources []plumbing.Hash
+	// Shallow is set in a shallow clone: history ends at a boundary, so a
+	// deploy not found may lie beyond it.
+	Shallow bool
+	// Unverified maps functions of a shallow clone whose online state is
+	// exactly what was deployed (by content) to the commit deployed, which
+	// lies beyond the boundary: nothing online would be lost, but whether
+	// HEAD descends from that deploy cannot be checked.
+	Unverified map[string]string
+
+	stamps   map[string]Stamp
+	resolver *resolver
 }
+
+// StampOf returns the stamp a listed function carries.
+func (s *Stamps) StampOf(function string) Stamp { return s.stamps[function] }
 
 // Explain says what an unknown stamp means and how to proceed.
 func (s *Stamps) Explain(function string) string {
-	c := s.Unknown[function]
-	if len(c) > 7 {
-		c = c[:7]
+	c := shortID(s.Unknown[function])
+	if s.Shallow {
+		return fmt.Sprintf("deployed from commit %s, which is not in this shallow clone's history: fetch full history (git fetch --unshallow; actions/checkout fetch-depth: 0) to compare", c)
 	}
 	return fmt.Sprintf("deployed from commit %s, which this repository does not have: fetch it from your git remote, or pull to import the online state", c)
 }
 
+// ExplainChanged describes an unknown deploy whose online state no longer
+// matches what was deployed: changed online, but what changed cannot be
+// shown without the deployed commit.
+func (s *Stamps) ExplainChanged(function string) string {
+	c := shortID(s.Unknown[function])
+	if s.Shallow {
+		return fmt.Sprintf("changed online since its deploy from commit %s, which is not in this shallow clone's history (git fetch --unshallow; actions/checkout fetch-depth: 0 shows what changed)", c)
+	}
+	return fmt.Sprintf("changed online since its deploy from commit %s, which this repository does not have (fetch it from your git remote to see what changed)", c)
+}
+
+func shortID(s string) string {
+	if len(s) > 7 {
+		return s[:7]
+	}
+	return s
+}
+
+// resolver answers, for one run, where the state each stamp names can be
+// found: in the online branch, in HEAD's history, or in the stamped commit.
+type resolver struct {
+	repo     *gitstate.Repo
+	b        Branch
+	old      *Tip
+	head     plumbing.Hash
+	contents *contents
+	hist     *history // HEAD's history, started on first use
+}
+
+func (r *resolver) headHistory() (*history, error) {
+	if r.hist == nil {
+		h, err := newHistory(r.repo, r.b.Dir, r.contents, r.head)
+		if err != nil {
+			return nil, err
+		}
+		r.hist = h
+	}
+	return r.hist, nil
+}
+
+// commitExists reports whether a stamp's commit is a commit this repository has.
+func (r *resolver) commitExists(s string) (plumbing.Hash, bool) {
+	h, ok := parseCommitID(s)
+	if !ok {
+		return plumbing.ZeroHash, false
+	}
+	if _, err := r.repo.ReadCommit(h); err != nil {
+		return plumbing.ZeroHash, false
+	}
+	return h, true
+}
+
+func parseCommitID(s string) (plumbing.Hash, bool) {
+	h := plumbing.NewHash(s)
+	return h, len(s) == 40 && h.String() == strings.ToLower(s)
+}
+
+// known reports whether the online branch already records the deploy a stamp
+// names, or something newer: the tip holds the stamped content, or the
+// stamped commit is in the branch's history (later records, such as a
+// console edit fetched after the deploy, then take precedence).
+func (r *resolver) known(name string, s Stamp) (bool, error) {
+	if r.old.Commit.IsZero() {
+		return false, nil
+	}
+	t, ok, err := functionTree(r.repo, r.old.Tree, name)
+	if err != nil || !ok {
+		// A tip without the function never saw this deploy: it predates
+		// it, or was rebuilt when the deploy could not be placed.
+		return false, err
+	}
+	if s.Content != "" {
+		if has, err := r.contents.has(name, t, s.Content); err != nil || has {
+			return has, err
+		}
+	}
+	if c, ok := r.commitExists(s.Commit); ok {
+		return r.repo.IsAncestor(c, r.old.Commit)
+	}
+	return false, nil
+}
+
+// locate finds the deployed version of a function: the newest commit of
+// HEAD's history holding the stamped content (a squash merge, rebase or
+// cherry-pick holds it under another commit id), else the stamped commit
+// itself. A holder the online branch already had is not taken: the branch
+// recorded a different state after it, so this deploy came later, from
+// commits this repository lacks.
+func (r *resolver) locate(name string, s Stamp) (version, bool, error) {
+	if s.Content != "" && !r.head.IsZero() {
+		h, err := r.headHistory()
+		if err != nil {
+			return version{}, false, err
+		}
+		v, ok, err := h.find(name, s.Content, func(v version) (bool, error) {
+			if r.old.Commit.IsZero() {
+				return true, nil
+			}
+			older, err := r.repo.IsAncestor(v.Commit, r.old.Commit)
+			return !older, err
+		})
+		if err != nil || ok {
+			return v, ok, err
+		}
+	}
+	c, ok := r.commitExists(s.Commit)
+	if !ok {
+		return version{}, false, nil
+	}
+	t, ok, err := commitFunctionTree(r.repo, c, r.b.Dir, name)
+	if err != nil || !ok {
+		// Deployed from a commit that does not hold it under this
+		// directory (moved since): nothing to compare with.
+		return version{}, false, err
+	}
+	if s.Content != "" {
+		if has, err := r.contents.has(name, t, s.Content); err != nil || !has {
+			return version{}, false, err
+		}
+	}
+	return version{Commit: c, Tree: t}, true, nil
+}
+
 // ResolveTip returns the state to compare online functions with. Normally
 // that is the online branch's tip. A fresh clone (CI) has no online branch,
-// and a colleague's deploys move functions past it: when stamps name commits
-// this repository has but the branch does not contain, the recorded state of
-// each such function is its version in the stamped commit. The returned tip
-// then holds a commit with that tree (stored, but the branch is not moved):
-// its parent is the oldest of the stamped commits and the old tip (the one
-// all others descend from, else their merge base), so that merging it into
-// HEAD takes the last deploy as the merge base. When every function comes
-// from one stamped commit, the tip is that commit itself.
-func ResolveTip(repo *gitstate.Repo, b Branch, tip *Tip, fns []fc.Function) (*Tip, *Stamps, error) {
-	st := &Stamps{Unknown: map[string]string{}}
-	stale := map[plumbing.Hash]bool{}
-	from := map[string]plumbing.Hash{}
-	for _, f := range fns {
-		s := StampOf(f)
-		if s == "" {
-			continue
-		}
-		h := plumbing.NewHash(s)
-		if len(s) != 40 || h.String() != strings.ToLower(s) {
-			st.Unknown[f.Name()] = s
-			continue
-		}
-		if _, err := repo.ReadCommit(h); err != nil {
-			st.Unknown[f.Name()] = s
-			continue
-		}
-		if !tip.Commit.IsZero() {
-			known, err := repo.IsAncestor(h, tip.Commit)
-			if err != nil {
-				return nil, nil, err
-			}
-			if known {
-				continue
-			}
-		}
-		from[f.Name()] = h
-		stale[h] = true
-	}
-	if len(stale) == 0 {
-		return tip, st, nil
-	}
-	candidates := make([]plumbing.Hash, 0, len(stale)+1)
-	for h := range stale {
-		candidates = append(candidates, h)
-	}
-	sort.Slice(candidates, func(i, j int) bool { return candidates[i].String() < candidates[j].String() })
-	if !tip.Commit.IsZero() {
-		candidates = append(candidates, tip.Commit)
-	}
-	st.Sources = candidates
-	parent, err := oldest(repo, candidates)
+// and deploys from other clones move functions past it: each stamp names
+// what was deployed, by commit and by content, and the state recorded for
+// such a function becomes that deployed version, looked up by content in
+// HEAD's history first (so squash merges, rebases and cherry-picks, which
+// hold it under other commit ids, are found), else in the stamped commit.
+//
+// The returned tip is then a commit holding the rebuilt state (stored, the
+// branch not moved): a commit that already holds exactly that state when
+// there is one (joined with the old tip when it does not descend from it, so
+// no recorded state leaves the branch's history), else a new commit whose
+// parent is the old tip (or, in a fresh clone, the oldest commit the state
+// came from), so that merging it into HEAD takes the last deploy as base.
+func ResolveTip(repo *gitstate.Repo, b Branch, old *Tip, fns []fc.Function, head plumbing.Hash) (*Tip, *Stamps, error) {
+	st := &Stamps{Unknown: map[string]string{}, Unverified: map[string]string{}, stamps: map[string]Stamp{}}
+	shallow, err := repo.IsShallow()
 	if err != nil {
 		return nil, nil, err
 	}
-
-	// The rebuilt managed directory: stamped functions from their commits,
-	// the rest as the old tip had them.
-	entries := map[string]gitstate.TreeEntry{}
-	if !tip.Tree.IsZero() {
-		old, err := repo.ReadTree(tip.Tree)
+	st.Shallow = shallow
+	r := &resolver{repo: repo, b: b, old: old, head: head, contents: newContents(repo)}
+	st.resolver = r
+	stale := map[string]version{}
+	for _, f := range fns {
+		s := StampOf(f)
+		if s.IsZero() {
+			continue
+		}
+		name := f.Name()
+		st.stamps[name] = s
+		known, err := r.known(name, s)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, e := range old {
-			entries[e.Name] = e
+		if known {
+			continue
 		}
-	}
-	for name, h := range from {
-		c, err := repo.ReadCommit(h)
+		v, ok, err := r.locate(name, s)
 		if err != nil {
 			return nil, nil, err
 		}
-		e, ok, err := repo.TreeEntryAt(c.TreeHash, path.Join(b.Dir, name))
-		if err != nil {
-			return nil, nil, err
+		if ok {
+			stale[name] = v
+			continue
 		}
-		if ok && e.Mode == filemode.Dir {
-			entries[name] = gitstate.TreeEntry{Name: name, Mode: filemode.Dir, Hash: e.Hash}
-		} else {
-			// Deployed from a commit that does not hold it under this
-			// directory (renamed since): nothing to compare with.
-			delete(entries, name)
+		id := s.Commit
+		if id == "" {
+			id = s.Content
 		}
+		st.Unknown[name] = id
 	}
-	list := make([]gitstate.TreeEntry, 0, len(entries))
-	for _, e := range entries {
-		list = append(list, e)
+	if len(stale) == 0 {
+		return old, st, nil
 	}
-	managed, err := repo.StoreTree(list)
+	tip, err := rebuild(repo, b, old, stale)
 	if err != nil {
 		return nil, nil, err
 	}
 	st.Rebuilt = true
-	out := &Tip{Tree: managed, Note: &Note{Functions: map[string]FunctionMeta{}}}
-	// When a commit already holds exactly the rebuilt state, it is the tip:
-	// the newest candidate (usually a fast-forward of the branch), else the
-	// oldest. Only a true mix of deploys needs a commit of its own.
-	newest, err := newest(repo, candidates)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, c := range []plumbing.Hash{newest, parent} {
-		if c.IsZero() {
-			continue
+	return tip, st, nil
+}
+
+// rebuild makes the tip holding the old tip's state with the stale functions
+// at their deployed versions.
+func rebuild(repo *gitstate.Repo, b Branch, old *Tip, stale map[string]version) (*Tip, error) {
+	var sources []plumbing.Hash
+	seen := map[plumbing.Hash]bool{}
+	names := make([]string, 0, len(stale))
+	for n, v := range stale {
+		names = append(names, n)
+		if !seen[v.Commit] {
+			seen[v.Commit] = true
+			sources = append(sources, v.Commit)
 		}
-		cc, err := repo.ReadCommit(c)
+	}
+	sort.Strings(names)
+	sort.Slice(sources, func(i, j int) bool { return sources[i].String() < sources[j].String() })
+
+	// The functions as the rebuilt tip holds them.
+	want := map[string]plumbing.Hash{}
+	if !old.Tree.IsZero() {
+		entries, err := repo.ReadTree(old.Tree)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if e, ok, err := repo.TreeEntryAt(cc.TreeHash, b.Dir); err != nil {
-			return nil, nil, err
-		} else if ok && e.Hash == managed {
-			out.Commit, out.Root = c, cc.TreeHash
-			if c == tip.Commit {
-				out.Note = tip.Note
+		for _, e := range entries {
+			if e.Mode == filemode.Dir {
+				want[e.Name] = e.Hash
 			}
-			return out, st, nil
 		}
 	}
-	out.Root = gitstate.EmptyTree
+	for n, v := range stale {
+		want[n] = v.Tree
+	}
+
+	// A source that holds exactly those functions is the tip itself.
+	holders, err := holding(repo, b.Dir, sources, want)
+	if err != nil {
+		return nil, err
+	}
+	if len(holders) > 0 {
+		s, err := newest(repo, holders)
+		if err != nil {
+			return nil, err
+		}
+		if s.IsZero() {
+			s = holders[0]
+		}
+		sc, err := repo.ReadCommit(s)
+		if err != nil {
+			return nil, err
+		}
+		managed, err := managedOf(repo, sc.TreeHash, b.Dir)
+		if err != nil {
+			return nil, err
+		}
+		out := &Tip{Commit: s, Root: sc.TreeHash, Tree: managed, Note: &Note{Functions: map[string]FunctionMeta{}}}
+		after := old.Commit.IsZero()
+		if !after {
+			if after, err = repo.IsAncestor(old.Commit, s); err != nil {
+				return nil, err
+			}
+		}
+		if after {
+			return out, nil
+		}
+		// The branch never goes back: join the old tip, whose records
+		// stay in its history, with the commit holding the deployed state.
+		msg := fmt.Sprintf("Online state of %s as deployed (%s), %s\n", b.Region, shortID(s.String()), rebuiltMarker)
+		if out.Commit, err = storeRecord(repo, sc.TreeHash, []plumbing.Hash{old.Commit, s}, msg); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+
+	// A true mix of deploys: a commit of its own.
+	parent := old.Commit
+	if parent.IsZero() {
+		if parent, err = oldest(repo, sources); err != nil {
+			return nil, err
+		}
+	}
+	root := gitstate.EmptyTree
+	var kept []gitstate.TreeEntry
 	if !parent.IsZero() {
 		pc, err := repo.ReadCommit(parent)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		out.Root = pc.TreeHash
+		root = pc.TreeHash
+		// Files beside the function directories (a README) stay as the
+		// parent has them: the stamps say nothing about them.
+		pm, err := managedOf(repo, root, b.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if !pm.IsZero() {
+			entries, err := repo.ReadTree(pm)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range entries {
+				if e.Mode != filemode.Dir {
+					kept = append(kept, e)
+				}
+			}
+		}
 	}
-	if out.Root, err = repo.ReplaceSubtree(out.Root, b.Dir, managed); err != nil {
-		return nil, nil, err
+	list := kept
+	for n, h := range want {
+		list = append(list, gitstate.TreeEntry{Name: n, Mode: filemode.Dir, Hash: h})
 	}
-	author, committer, err := repo.DefaultSignature()
+	managed, err := repo.StoreTree(list)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if root, err = repo.ReplaceSubtree(root, b.Dir, managed); err != nil {
+		return nil, err
 	}
 	var parents []plumbing.Hash
 	if !parent.IsZero() {
 		parents = []plumbing.Hash{parent}
 	}
-	names := make([]string, 0, len(from))
-	for n := range from {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "Online state of %s as deployed, from deployed-from stamps\n\n", b.Region)
+	fmt.Fprintf(&msg, "Online state of %s as deployed, %s\n\n", b.Region, rebuiltMarker)
 	for _, n := range names {
-		fmt.Fprintf(&msg, "%s: deployed from %s\n", n, from[n])
+		fmt.Fprintf(&msg, "%s: deployed from %s\n", n, stale[n].Commit)
 	}
-	out.Commit, err = repo.StoreCommit(gitstate.CommitSpec{Tree: out.Root, Parents: parents, Message: msg.String(), Author: author, Committer: committer})
+	out := &Tip{Root: root, Tree: managed, Note: &Note{Functions: map[string]FunctionMeta{}}}
+	if out.Commit, err = storeRecord(repo, root, parents, msg.String()); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// storeRecord stores one of fcgit's own commits (no identity needed).
+func storeRecord(repo *gitstate.Repo, tree plumbing.Hash, parents []plumbing.Hash, msg string) (plumbing.Hash, error) {
+	author, committer, err := repo.RecordSignature()
 	if err != nil {
-		return nil, nil, err
+		return plumbing.ZeroHash, err
 	}
-	return out, st, nil
+	return repo.StoreCommit(gitstate.CommitSpec{Tree: tree, Parents: parents, Message: msg, Author: author, Committer: committer})
+}
+
+// managedOf returns the managed directory's tree in a commit tree, zero if absent.
+func managedOf(repo *gitstate.Repo, root plumbing.Hash, dir string) (plumbing.Hash, error) {
+	e, ok, err := repo.TreeEntryAt(root, dir)
+	if err != nil || !ok || e.Mode != filemode.Dir {
+		return plumbing.ZeroHash, err
+	}
+	return e.Hash, nil
+}
+
+// holding returns the commits among cs whose function directories are
+// exactly want (files beside them do not count).
+func holding(repo *gitstate.Repo, dir string, cs []plumbing.Hash, want map[string]plumbing.Hash) ([]plumbing.Hash, error) {
+	var out []plumbing.Hash
+	for _, c := range cs {
+		cc, err := repo.ReadCommit(c)
+		if err != nil {
+			return nil, err
+		}
+		m, err := managedOf(repo, cc.TreeHash, dir)
+		if err != nil {
+			return nil, err
+		}
+		got := map[string]plumbing.Hash{}
+		if !m.IsZero() {
+			entries, err := repo.ReadTree(m)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range entries {
+				if e.Mode == filemode.Dir {
+					got[e.Name] = e.Hash
+				}
+			}
+		}
+		same := len(got) == len(want)
+		for n, h := range want {
+			if got[n] != h {
+				same = false
+				break
+			}
+		}
+		if same {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // oldest returns the commit among cs that all others descend from, or else
@@ -288,18 +535,25 @@ func CommitTip(repo *gitstate.Repo, b Branch, old, rebuilt *Tip) error {
 }
 
 // Prepared is the start of every command that compares with online state:
-// the listed functions and the tip to compare them with.
+// the listed functions, the tip to compare them with and, once read, the
+// online state itself.
 type Prepared struct {
 	Old    *Tip // the online branch as it is
 	Tip    *Tip // Old, or rebuilt from stamps (see ResolveTip)
 	Stamps *Stamps
 	Listed []fc.Function
+	Head   plumbing.Hash
 }
 
 // Prepare lists the in-scope functions and resolves the tip from the online
-// branch and the functions' deployed-from stamps. It writes objects only.
+// branch, HEAD's history and the functions' deployed-from stamps. It writes
+// objects only.
 func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, opts Options) (*Prepared, error) {
 	old, err := LoadTip(repo, b)
+	if err != nil {
+		return nil, err
+	}
+	head, err := repo.Head()
 	if err != nil {
 		return nil, err
 	}
@@ -307,14 +561,14 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
-	tip, st, err := ResolveTip(repo, b, old, fns)
+	tip, st, err := ResolveTip(repo, b, old, fns, head.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
 	}
 	if err := fillChecksums(repo, tip, fns); err != nil {
 		return nil, err
 	}
-	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns}, nil
+	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head.Hash}, nil
 }
 
 // fillChecksums completes a tip's note where it has no code checksum for a
@@ -356,9 +610,40 @@ func fillChecksums(repo *gitstate.Repo, tip *Tip, fns []fc.Function) error {
 	return nil
 }
 
-// Read reads the listed functions with the resolved tip as the base.
+// Read reads the listed functions with the resolved tip as the base, then
+// settles what the stamps could not: in a shallow clone, a function whose
+// deploy lies beyond the boundary but whose online state is exactly the
+// stamped content is unverified, not unknown.
 func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Online, error) {
-	return ReadListed(ctx, client, repo, p.Tip.Base(), p.Listed, opts)
+	on, err := ReadListed(ctx, client, repo, p.Tip.Base(), p.Listed, opts)
+	if err != nil {
+		return nil, err
+	}
+	if p.Stamps.Shallow {
+		for name, commit := range p.Stamps.Unknown {
+			if MatchesStamp(on.Functions[name], p.Stamps.stamps[name].Content) {
+				p.Stamps.Unverified[name] = commit
+				delete(p.Stamps.Unknown, name)
+			}
+		}
+	}
+	return on, nil
+}
+
+// TipFunctions loads the functions the tip records, with the unverified
+// functions of a shallow clone taken as recorded at their online state
+// (which is exactly what was deployed).
+func (p *Prepared) TipFunctions(repo *gitstate.Repo, b Branch, on *Online) (map[string]*Function, error) {
+	fns, err := LoadFunctions(repo, b.Dir, p.Tip.Tree)
+	if err != nil {
+		return nil, err
+	}
+	for name := range p.Stamps.Unverified {
+		if o := on.Functions[name]; o != nil {
+			fns[name] = o
+		}
+	}
+	return fns, nil
 }
 
 // Commit moves the online branch to a rebuilt tip; nothing when not rebuilt.

@@ -29,7 +29,14 @@ func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
 // walkAncestors visits every commit reachable from starts (breadth first)
 // once. visit returning false stops the whole walk; stop(h) true means "do
 // not descend into h's parents".
+//
+// In a shallow clone the walk ends at the boundary, as git's own does: the
+// missing parents are not looked for.
 func (r *Repo) walkAncestors(starts []plumbing.Hash, stop func(plumbing.Hash) bool, visit func(plumbing.Hash) bool) error {
+	shallow, err := r.shallowCommits()
+	if err != nil {
+		return err
+	}
 	seen := make(map[plumbing.Hash]bool, len(starts))
 	queue := append([]plumbing.Hash(nil), starts...)
 	for _, s := range starts {
@@ -44,7 +51,7 @@ func (r *Repo) walkAncestors(starts []plumbing.Hash, stop func(plumbing.Hash) bo
 		if stop != nil && stop(h) {
 			continue
 		}
-		parents, err := r.commitParents(h)
+		parents, _, err := r.parentsWithin(h, shallow)
 		if err != nil {
 			return err
 		}

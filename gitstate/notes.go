@@ -184,7 +184,8 @@ func (r *Repo) writeNoteOnce(ref string, commit plumbing.Hash, data []byte, msg 
 			return err
 		}
 	}
-	author, committer, err := r.DefaultSignature()
+	// Notes are fcgit's records: they never need the user's identity.
+	author, committer, err := r.RecordSignature()
 	if err != nil {
 		return err
 	}

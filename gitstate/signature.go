@@ -122,3 +122,45 @@ func parseTZ(tz string) (*time.Location, error) {
 	}
 	return time.FixedZone("", off), nil
 }
+
+// BotName and BotEmail identify fcgit's own records (online-branch commits,
+// notes) when git has no identity: CI runners often have none, and a record
+// of what is online is the tool's, not a person's.
+const (
+	BotName  = "fcgit"
+	BotEmail = "fcgit@localhost"
+)
+
+// RecordSignature returns the identity for fcgit's own records: the one git
+// would use (GIT_* variables and config win), or the fixed bot identity for a
+// role git cannot name. Dates follow GIT_*_DATE as for DefaultSignature.
+func (r *Repo) RecordSignature() (author, committer Signature, err error) {
+	cs, err := r.loadConfig()
+	if err != nil {
+		return Signature{}, Signature{}, err
+	}
+	now := time.Now()
+	pick := func(role string) (Signature, error) {
+		s, err := identityFor(role, cs, now)
+		if errors.Is(err, ErrIdentityUnknown) {
+			s = Signature{Name: BotName, Email: BotEmail, When: now}
+			env := "GIT_" + strings.ToUpper(role) + "_DATE"
+			if d, ok := os.LookupEnv(env); ok && d != "" {
+				t, err := parseGitDate(d)
+				if err != nil {
+					return Signature{}, fmt.Errorf("%s: %w", env, err)
+				}
+				s.When = t
+			}
+			return s, nil
+		}
+		return s, err
+	}
+	if author, err = pick("author"); err != nil {
+		return Signature{}, Signature{}, err
+	}
+	if committer, err = pick("committer"); err != nil {
+		return Signature{}, Signature{}, err
+	}
+	return author, committer, nil
+}

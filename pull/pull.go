@@ -169,6 +169,13 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 	if err := checkLocalChanges(repo, headTree, res.Tree); err != nil {
 		return nil, err
 	}
+	if res.Clean() && !opts.NoCommit {
+		// The merge commit is the user's, not a record of fcgit's: like
+		// git, refuse before touching anything when git cannot name them.
+		if _, _, err := repo.DefaultSignature(); err != nil {
+			return nil, &RefusedError{fmt.Sprintf("merging %s needs a merge commit, which records you as its author: %v", opts.BranchName, err)}
+		}
+	}
 	entries := make([]gitstate.ConflictEntry, 0, len(res.Conflicts))
 	for _, c := range res.Conflicts {
 		entries = append(entries, conflictEntry(c))

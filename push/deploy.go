@@ -17,8 +17,12 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// StampTag is the tag push stamps deployed functions with.
-const StampTag = fetch.StampTag
+// StampTag and ContentTag are the tags push stamps deployed functions with:
+// the commit, and the deployed state by content.
+const (
+	StampTag   = fetch.StampTag
+	ContentTag = fetch.ContentTag
+)
 
 // MaxInlineCode is FC's limit for a code package sent inline (base64 in the
 // request); larger packages go through OSS, which fcgit does not do yet.
@@ -270,7 +274,7 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		}
 		meta.Triggers[t.Trigger] = fetch.TriggerMetaOf(tr)
 	}
-	if err := d.client.TagFunction(ctx, a.Function, map[string]string{StampTag: d.commit}); err != nil {
+	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.local)); err != nil {
 		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
 	}
 	var urls []string

@@ -41,7 +41,10 @@ func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDepl
 // describeDrift says how a function moved from recorded state t to online o.
 func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drift {
 	switch {
-	case t == nil && stamps != nil && stamps.Unknown[name] != "":
+	case t == nil && o != nil && stamps != nil && stamps.Unknown[name] != "":
+		if s := stamps.StampOf(name); s.Content != "" && !fetch.MatchesStamp(o, s.Content) {
+			return Drift{Function: name, Kind: stamps.ExplainChanged(name)}
+		}
 		return Drift{Function: name, Kind: stamps.Explain(name)}
 	case t == nil:
 		return Drift{Function: name, Kind: "exists online, not deployed from this repository"}

@@ -1,8 +1,12 @@
 package push
 
 import (
+	"errors"
 	"fmt"
+	"path"
 	"strings"
+
+	"github.com/fcgit/fcgit/fc"
 )
 
 // Drift is one function whose online state moved away from what fcgit last
@@ -36,15 +40,18 @@ func (d Drift) Describe() string {
 // DriftError refuses a push because online state is not what the repository
 // last saw. Exit code 3.
 type DriftError struct {
-	Unmerged bool // the online branch has commits HEAD does not contain
-	Branch   string
-	Drift    []Drift
-	Deleted  []string // functions deleted locally, refused without --prune
+	Unmerged  bool     // the online branch records state HEAD does not hold
+	Functions []string // with Unmerged: the functions whose recorded state HEAD lacks
+	Branch    string
+	Drift     []Drift
+	Deleted   []string // functions deleted locally, refused without --prune
 }
 
 func (e *DriftError) Error() string {
 	var b strings.Builder
 	switch {
+	case e.Unmerged && len(e.Functions) > 0:
+		fmt.Fprintf(&b, "online changes not merged: %s records online state of %s that HEAD does not hold; run fcgit pull", e.Branch, strings.Join(e.Functions, ", "))
 	case e.Unmerged:
 		fmt.Fprintf(&b, "online changes not merged: %s has commits that HEAD does not contain; run fcgit pull", e.Branch)
 	case len(e.Drift) > 0:
@@ -66,6 +73,7 @@ func (e *DriftError) ExitCode() int { return 3 }
 // deployed, some were not. The deploy stays recorded (refs/fcgit/deploying),
 // so the next push finishes it.
 type PartialError struct {
+	Dir      string // the managed directory, to name the files to fix
 	Deployed []string
 	Failed   map[string]error
 	Skipped  []string
@@ -83,8 +91,37 @@ func (e *PartialError) Error() string {
 	if len(e.Skipped) > 0 {
 		fmt.Fprintf(&b, "\n  not attempted: %s", strings.Join(e.Skipped, ", "))
 	}
-	b.WriteString("\nrun fcgit push again to finish: it recognises this deploy as its own")
+	rejected := e.Rejected()
+	if len(rejected) > 0 {
+		fmt.Fprintf(&b, "\nFC refused the configuration of %s: fix it (%s) and commit, then run fcgit push; running it again unchanged cannot help",
+			strings.Join(rejected, ", "), strings.Join(e.files(rejected), ", "))
+	}
+	if len(rejected) < len(e.Failed)+len(e.Skipped) {
+		b.WriteString("\nrun fcgit push again to finish the rest: it recognises this deploy as its own")
+	}
 	return b.String()
+}
+
+// Rejected lists the failed functions whose failure was FC refusing the
+// request itself (an invalid value, a quota): only a new commit can fix
+// those, unlike an interrupted or network-failed deploy.
+func (e *PartialError) Rejected() []string {
+	var out []string
+	for _, name := range sortedKeys(e.Failed) {
+		var fe *fc.Error
+		if errors.As(e.Failed[name], &fe) && fe.Kind == fc.KindInvalidArgument {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (e *PartialError) files(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = path.Join(e.Dir, n, "function.toml")
+	}
+	return out
 }
 
 // ExitCode is 3 when every failure was a function changed online between the

@@ -49,6 +49,9 @@ type Result struct {
 	URLs     map[string][]string
 	Resumed  bool // an interrupted deploy was found and finished
 	NewTip   plumbing.Hash
+	// Unverified names functions of a shallow clone whose deploy lies
+	// beyond the clone's history (fetch.Stamps.Unverified).
+	Unverified map[string]string
 }
 
 // Push deploys HEAD.
@@ -85,6 +88,12 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
+	// 3 (first half). Read online state: what stamps could not place is
+	// settled against it.
+	on, err := prep.Read(ctx, client, repo, opts.Fetch)
+	if err != nil {
+		return nil, fmt.Errorf("read online state: %w", err)
+	}
 	if !opts.DryRun {
 		// A fresh clone learns the last deploy from the stamps: record it
 		// as the online branch, as fetch would.
@@ -93,25 +102,21 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 	tip := prep.Tip
-	res := &Result{Head: head.Hash, URLs: map[string][]string{}}
+	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified}
 
-	// 2. HEAD must contain the online tip (or at least its managed state).
+	// 2. HEAD must hold what the online branch records.
 	if !tip.Commit.IsZero() && !opts.Force {
-		contains, err := containsAll(repo, head.Hash, tip, b.Dir, prep.Stamps)
+		contains, missing, err := prep.Contains(head.Hash)
 		if err != nil {
 			return nil, err
 		}
-		if !contains && tip.Tree != headTree {
-			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/")}
+		if !contains {
+			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/"), Functions: missing}
 		}
 	}
 
-	// 3. Read online state again and compare with the tip.
-	on, err := prep.Read(ctx, client, repo, opts.Fetch)
-	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
-	}
-	tipFns, err := fetch.LoadFunctions(repo, b.Dir, tip.Tree)
+	// 3. Compare online state with what the tip records.
+	tipFns, err := prep.TipFunctions(repo, b, on)
 	if err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
 	}
@@ -194,7 +199,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress}
 		outcomes := d.run(ctx, plan, opts.Jobs)
-		partial := &PartialError{Failed: map[string]error{}}
+		partial := &PartialError{Dir: b.Dir, Failed: map[string]error{}}
 		for _, o := range outcomes {
 			name := o.action.Function
 			switch {
@@ -229,7 +234,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	// A resumed deploy may have been cut off between a function's last
 	// write and its stamp: stamp what this push found already deployed.
 	if hasDeploying {
-		if err := restamp(ctx, client, local, on, res.Deployed, head.Hash.String()); err != nil {
+		if err := restamp(ctx, client, local, on, res.Deployed, head.Hash.String(), prep.Stamps); err != nil {
 			return res, err
 		}
 	}
@@ -245,10 +250,9 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if err != nil {
 			return nil, err
 		}
-		if !contains && prep.Stamps.Rebuilt && tip.Commit == prep.Tip.Commit {
-			// A tip rebuilt from stamps holds nothing HEAD's history
-			// lacks when HEAD contains every commit it was built from.
-			if contains, err = sourcesContained(repo, head.Hash, prep.Stamps); err != nil {
+		if !contains && tip.Commit == prep.Tip.Commit {
+			// A tip rebuilt from stamps records only deploys HEAD holds.
+			if contains, err = prep.Superseded(head.Hash); err != nil {
 				return nil, err
 			}
 		}
@@ -257,14 +261,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		case plan.Empty() && len(drift) == 0 && tip.Tree == headTree:
 			newTip = tip.Commit
 		default:
-			author, committer, err := repo.DefaultSignature()
-			if err != nil {
-				return nil, err
-			}
-			newTip, err = repo.StoreCommit(gitstate.CommitSpec{
-				Tree: headCommit.TreeHash, Parents: []plumbing.Hash{tip.Commit, head.Hash},
-				Message: joinMessage(b.Region, head.Hash, drift), Author: author, Committer: committer,
-			})
+			newTip, err = storeRecord(repo, headCommit.TreeHash, []plumbing.Hash{tip.Commit, head.Hash}, joinMessage(b.Region, head.Hash, drift))
 			if err != nil {
 				return nil, err
 			}
@@ -344,69 +341,40 @@ func checkClean(repo *gitstate.Repo, dir string) error {
 	return nil
 }
 
-// containsAll reports whether head contains the online tip: the tip itself;
-// or a commit push made to join the branch with a deployed commit (its tree
-// is that parent's, which head contains: the other parent holds online state
-// that was deliberately overwritten); or, for a tip rebuilt from stamps,
-// every commit it was assembled from.
-func containsAll(repo *gitstate.Repo, head plumbing.Hash, tip *fetch.Tip, dir string, st *fetch.Stamps) (bool, error) {
-	if ok, err := repo.IsAncestor(tip.Commit, head); err != nil || ok {
-		return ok, err
-	}
-	if st.Rebuilt {
-		return sourcesContained(repo, head, st)
-	}
-	c, err := repo.ReadCommit(tip.Commit)
-	if err != nil {
-		return false, err
-	}
-	for _, p := range c.ParentHashes {
-		ok, err := repo.IsAncestor(p, head)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			continue
-		}
-		pc, err := repo.ReadCommit(p)
-		if err != nil {
-			return false, err
-		}
-		if pt, err := managedTree(repo, pc.TreeHash, dir); err != nil {
-			return false, err
-		} else if pt == tip.Tree {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // restamp stamps functions whose online state already equals HEAD's but whose
-// stamp names another commit.
-func restamp(ctx context.Context, client Client, local map[string]*fetch.Function, on *fetch.Online, deployed []string, head string) error {
+// stamp names another commit or content.
+func restamp(ctx context.Context, client Client, local map[string]*fetch.Function, on *fetch.Online, deployed []string, head string, st *fetch.Stamps) error {
 	done := map[string]bool{}
 	for _, n := range deployed {
 		done[n] = true
 	}
 	for _, name := range sortedKeys(local) {
 		o := on.Functions[name]
-		if done[name] || o == nil || !fetch.Same(local[name], o) || fetch.StampOf(o.Raw) == head {
+		if done[name] || o == nil || !fetch.Same(local[name], o) {
 			continue
 		}
-		if err := client.TagFunction(ctx, name, map[string]string{StampTag: head}); err != nil {
+		want := stampTags(head, local[name])
+		if s := st.StampOf(name); s.Commit == want[StampTag] && s.Content == want[ContentTag] {
+			continue
+		}
+		if err := client.TagFunction(ctx, name, want); err != nil {
 			return fmt.Errorf("stamp %s with commit: %w", name, err)
 		}
 	}
 	return nil
 }
 
-// sourcesContained reports whether head contains every commit a rebuilt tip
-// was assembled from.
-func sourcesContained(repo *gitstate.Repo, head plumbing.Hash, st *fetch.Stamps) (bool, error) {
-	for _, s := range st.Sources {
-		if ok, err := repo.IsAncestor(s, head); err != nil || !ok {
-			return false, err
-		}
+// stampTags are the tags recording that fn was deployed from commit.
+func stampTags(commit string, fn *fetch.Function) map[string]string {
+	return map[string]string{StampTag: commit, ContentTag: fetch.ContentOf(fn)}
+}
+
+// storeRecord stores one of fcgit's own commits on the online branch: no
+// user identity is needed (CI runners often have none).
+func storeRecord(repo *gitstate.Repo, tree plumbing.Hash, parents []plumbing.Hash, msg string) (plumbing.Hash, error) {
+	author, committer, err := repo.RecordSignature()
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
-	return true, nil
+	return repo.StoreCommit(gitstate.CommitSpec{Tree: tree, Parents: parents, Message: msg, Author: author, Committer: committer})
 }

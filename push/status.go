@@ -30,12 +30,18 @@ type FunctionStatus struct {
 
 // StatusReport is what fcgit status prints.
 type StatusReport struct {
-	Branch    string           `json:"branch"`
-	Head      string           `json:"head"`
-	Tip       string           `json:"onlineTip,omitempty"`
-	Unmerged  bool             `json:"unmergedOnlineCommits"`
-	Deploying string           `json:"deployInProgress,omitempty"`
-	Functions []FunctionStatus `json:"functions"`
+	Branch   string `json:"branch"`
+	Head     string `json:"head"`
+	Tip      string `json:"onlineTip,omitempty"`
+	Unmerged bool   `json:"unmergedOnlineCommits"`
+	// UnmergedFunctions names the functions whose recorded online state
+	// HEAD does not hold (when Unmerged).
+	UnmergedFunctions []string `json:"unmergedFunctions,omitempty"`
+	// Unverified names functions of a shallow clone whose online state is
+	// exactly what was deployed from a commit beyond the clone's history.
+	Unverified []string         `json:"unverifiedShallow,omitempty"`
+	Deploying  string           `json:"deployInProgress,omitempty"`
+	Functions  []FunctionStatus `json:"functions"`
 }
 
 // HasDrift reports whether anything changed online since the last fetch or
@@ -76,15 +82,20 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
+	on, err := prep.Read(ctx, client, repo, fopts)
+	if err != nil {
+		return nil, fmt.Errorf("read online state: %w", err)
+	}
 	tip := prep.Tip
 	if !tip.Commit.IsZero() {
 		rep.Tip = tip.Commit.String()
 		if !head.Hash.IsZero() {
-			ok, err := repo.IsAncestor(tip.Commit, head.Hash)
+			ok, missing, err := prep.Contains(head.Hash)
 			if err != nil {
 				return nil, err
 			}
 			rep.Unmerged = !ok
+			rep.UnmergedFunctions = missing
 		}
 	}
 	if d, ok, err := repo.ResolveRef(DeployingRef); err != nil {
@@ -92,13 +103,12 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 	} else if ok {
 		rep.Deploying = d.String()
 	}
-	tipFns, err := fetch.LoadFunctions(repo, b.Dir, tip.Tree)
+	for _, n := range sortedKeys(prep.Stamps.Unverified) {
+		rep.Unverified = append(rep.Unverified, n)
+	}
+	tipFns, err := prep.TipFunctions(repo, b, on)
 	if err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
-	}
-	on, err := prep.Read(ctx, client, repo, fopts)
-	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
 	}
 	names := map[string]bool{}
 	for _, m := range []map[string]*fetch.Function{local, tipFns, on.Functions} {

@@ -95,8 +95,14 @@ func Decode(path string, data []byte, name string) (*State, error) {
 			}
 			if k == "tags" {
 				if m, ok := v.(map[string]any); ok {
-					if _, stamp := m[StampTag]; stamp {
-						d.fail([]string{k, StampTag}, "tags.%s: fcgit records the deployed commit in this tag itself; remove this line", StampTag)
+					bad := false
+					for _, tk := range sortedKeys(m) {
+						if IsReservedTag(tk) {
+							d.fail([]string{k, tk}, "tags.%s: tags named %s* are fcgit's deploy records, written by push itself; remove this line", tk, ReservedTagPrefix)
+							bad = true
+						}
+					}
+					if bad {
 						continue
 					}
 				}

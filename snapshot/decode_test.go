@@ -25,7 +25,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"functionName differs", "functionName = \"other\"\n", []string{path + `:1: functionName: string "other" differs from the directory name "api"`}},
 		{"code", "code = \"x\"\n", []string{path + ":1: code: not allowed", "code/ directory"}},
 		{"tags not a table", "tags = []\n", []string{path + ":1: tags: want a table of strings"}},
-		{"stamp tag", "[tags]\nteam = \"a\"\nfcgit-commit = \"x\"\n", []string{path + ":3: tags.fcgit-commit: fcgit records the deployed commit"}},
+		{"stamp tag", "[tags]\nteam = \"a\"\nfcgit-commit = \"x\"\n", []string{path + ":3: tags.fcgit-commit: tags named fcgit-* are fcgit's deploy records"}},
 		{"nested type", "[vpcConfig]\nvpcId = \"v\"\nvSwitchIds = \"vsw-1\"\n", []string{path + ":3: vpcConfig.vSwitchIds: want an array of strings"}},
 		{"env value not string", "[environmentVariables]\nA = \"1\"\nPORT = 8080\n", []string{path + ":3: environmentVariables.PORT: want a string, got integer 8080", "quote it"}},
 		{"nested typo", "[vpcConfig]\nvpcID = \"v\"\n", []string{path + `:2: vpcConfig.vpcID: unknown key; did you mean "vpcId"?`}},

@@ -162,9 +162,18 @@ func (s *State) FunctionInput() map[string]any {
 }
 
 // StampTag is the FC tag in which push records the commit a function was
-// deployed from. It is metadata, never desired state: FromAPI leaves it out
-// of the tags in function.toml, and Decode refuses it there.
-const StampTag = "fcgit-commit"
+// deployed from, and ContentTag the one holding the deployed state's
+// ContentID. They are metadata, never desired state: FromAPI leaves every
+// tag named ReservedTagPrefix* out of function.toml, and Decode refuses them
+// there.
+const (
+	StampTag          = "fcgit-commit"
+	ContentTag        = "fcgit-content"
+	ReservedTagPrefix = "fcgit-"
+)
+
+// IsReservedTag reports whether an FC tag key is one of fcgit's records.
+func IsReservedTag(key string) bool { return strings.HasPrefix(key, ReservedTagPrefix) }
 
 // Tags returns the user tags of the state ([tags] in function.toml).
 func (s *State) Tags() map[string]string {
@@ -202,7 +211,7 @@ func UserTags(fn fc.Function) map[string]string {
 		m, _ := t.(map[string]any)
 		k, _ := stringField(m, "Key", "key")
 		v, _ := stringField(m, "Value", "value")
-		if k != "" && k != StampTag {
+		if k != "" && !IsReservedTag(k) {
 			out[k] = v
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -81,6 +82,9 @@ EXAMPLES:
 				}
 			}
 			res, err := push.Push(c.Context, w.client, w.repo, opts)
+			if res != nil {
+				warnUnverified(env, res.Unverified)
+			}
 			var partial *push.PartialError
 			if errors.As(err, &partial) && res != nil {
 				printDeployed(env, res)
@@ -169,5 +173,18 @@ func printDeployed(env Env, res *push.Result) {
 		for _, u := range res.URLs[a.Function] {
 			fmt.Fprintf(env.Stdout, "  %s\n", u)
 		}
+	}
+}
+
+// warnUnverified says, for a shallow clone, which deploys it could not place
+// in history and how to let fcgit check them.
+func warnUnverified(env Env, unverified map[string]string) {
+	names := make([]string, 0, len(unverified))
+	for n := range unverified {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(env.Stderr, "warning: %s: deployed from commit %s, beyond this shallow clone's history: online is exactly that deploy, but whether HEAD descends from it is not checked (git fetch --unshallow; actions/checkout fetch-depth: 0)\n", n, short(unverified[n]))
 	}
 }

@@ -148,6 +148,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc reset-stats
 //	fc tag NAME KEY                      print a tag's value
 //	fc add-tag NAME KEY VALUE            tag a function, as in the console
+//	fc untag NAME KEY...                 remove tags from a function
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fc <subcommand> ...")
@@ -265,6 +266,8 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 		em.srv.ResetStats()
 	case "add-tag":
 		check(c.TagFunction(ctx, args[1], map[string]string{args[2]: args[3]}))
+	case "untag":
+		check(c.UntagFunction(ctx, args[1], args[2:]))
 	case "tag":
 		tags, err := c.FunctionTags(ctx, args[1])
 		check(err)

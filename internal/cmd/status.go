@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -63,11 +64,19 @@ func printStatus(env Env, branch string, rep *push.StatusReport) {
 		fmt.Fprintf(env.Stdout, "A deploy of %s was interrupted; fcgit push finishes it.\n", short(rep.Deploying))
 	}
 	if rep.Unmerged {
-		fmt.Fprintf(env.Stdout, "%s has online changes HEAD does not contain: run fcgit pull.\n", branch)
+		if len(rep.UnmergedFunctions) > 0 {
+			fmt.Fprintf(env.Stdout, "%s records online state HEAD does not hold (%s): run fcgit pull.\n", branch, strings.Join(rep.UnmergedFunctions, ", "))
+		} else {
+			fmt.Fprintf(env.Stdout, "%s has online changes HEAD does not contain: run fcgit pull.\n", branch)
+		}
 	}
 	if len(rep.Functions) == 0 {
 		fmt.Fprintln(env.Stdout, "No functions, locally or online.")
 		return
+	}
+	unverified := map[string]bool{}
+	for _, n := range rep.Unverified {
+		unverified[n] = true
 	}
 	for _, f := range rep.Functions {
 		line := fmt.Sprintf("  %-26s %s", f.State+":", f.Function)
@@ -75,6 +84,9 @@ func printStatus(env Env, branch string, rep *push.StatusReport) {
 			if d := f.Drift.Describe(); d != "" {
 				line += "  [" + d + "]"
 			}
+		}
+		if unverified[f.Function] {
+			line += "  [deployed from beyond this shallow clone's history: online is exactly that deploy; git fetch --unshallow to check it is in HEAD's history]"
 		}
 		fmt.Fprintln(env.Stdout, line)
 	}
