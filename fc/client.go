@@ -77,8 +77,10 @@ func credentialsFor(cfg Config) (credentials.CredentialsProvider, error) {
 	switch {
 	case cfg.AccessKeyID == "" && cfg.AccessKeySecret == "" && cfg.SecurityToken == "":
 		return &lockedProvider{inner: credentials.NewDefaultCredentialsProvider()}, nil
-	case cfg.AccessKeyID == "" || cfg.AccessKeySecret == "":
-		return nil, fmt.Errorf("access key id and secret must be given together")
+	case cfg.AccessKeyID == "":
+		return nil, fmt.Errorf("an access key secret was given (ALIBABA_CLOUD_ACCESS_KEY_SECRET) but no access key id: set ALIBABA_CLOUD_ACCESS_KEY_ID too, or unset both to use the default credential chain")
+	case cfg.AccessKeySecret == "":
+		return nil, fmt.Errorf("an access key id was given (ALIBABA_CLOUD_ACCESS_KEY_ID) but no secret: set ALIBABA_CLOUD_ACCESS_KEY_SECRET too, or unset both to use the default credential chain")
 	case cfg.SecurityToken != "":
 		return credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken), nil
 	default:

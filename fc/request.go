@@ -68,6 +68,13 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
 		if ctx.Err() != nil {
 			return nil, out, cancelled(c.op, c.subject, ctx.Err())
 		}
+		if err.Kind == KindNetwork && hostNotFound(err) {
+			// The name does not exist (NXDOMAIN): retrying cannot help, and
+			// the usual cause is a mistyped region.
+			err.Code = ""
+			err.Message = fmt.Sprintf("cannot resolve %s (no such host): check the region %q (fcgit.toml region, --region) and the endpoint", cl.endpoint.Host, cl.region)
+			return nil, out, err
+		}
 		if err.Kind == KindServer || (err.Kind == KindNetwork && !neverSent(err.Err)) {
 			out.mayHaveApplied = true
 		}
@@ -105,6 +112,22 @@ func neverSent(err error) bool {
 	}
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr)
+}
+
+// hostNotFound reports whether a network failure is a name that does not
+// resolve at all (as opposed to a temporary DNS failure).
+func hostNotFound(e *Error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(e.Err, &dnsErr) {
+		return dnsErr.IsNotFound
+	}
+	var clientErr *sdkerrors.ClientError
+	if errors.As(e.Err, &clientErr) {
+		if errors.As(clientErr.OriginError(), &dnsErr) {
+			return dnsErr.IsNotFound
+		}
+	}
+	return strings.Contains(e.Error(), "no such host")
 }
 
 // sdkResult carries ProcessCommonRequest's results out of its goroutine.

@@ -24,7 +24,13 @@ const rebuiltMarker = "from deployed-from stamps"
 // beyond the boundary); and a function the tip records as absent but head
 // has was never recorded online, or its disappearance is in head's history
 // (merged), or was only inferred from stamps.
-func (p *Prepared) Contains(head plumbing.Hash) (bool, []string, error) {
+//
+// only, when not nil, limits the check to the functions it accepts (a push
+// of some functions).
+func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, []string, error) {
+	if only == nil {
+		only = func(string) bool { return true }
+	}
 	if p.Tip.Commit.IsZero() {
 		return true, nil, nil
 	}
@@ -53,7 +59,7 @@ func (p *Prepared) Contains(head plumbing.Hash) (bool, []string, error) {
 	}
 	var missing []string
 	for _, name := range sortedNames(tipFns) {
-		if _, ok := p.Stamps.Unverified[name]; ok {
+		if _, ok := p.Stamps.Unverified[name]; ok || !only(name) {
 			continue
 		}
 		tree := tipFns[name]
@@ -92,7 +98,7 @@ func (p *Prepared) Contains(head plumbing.Hash) (bool, []string, error) {
 		return false, nil, err
 	}
 	for _, name := range sortedNames(headFns) {
-		if _, ok := tipFns[name]; ok {
+		if _, ok := tipFns[name]; ok || !only(name) {
 			continue
 		}
 		merged, err := p.absenceMerged(name, head)
@@ -216,6 +222,6 @@ func (p *Prepared) Superseded(head plumbing.Hash) (bool, error) {
 			return false, err
 		}
 	}
-	ok, _, err := p.Contains(head)
+	ok, _, err := p.Contains(head, nil)
 	return ok, err
 }

@@ -153,7 +153,7 @@ func TestContainsByContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, missing, err := prep.Contains(rebased); err != nil || !ok {
+	if ok, missing, err := prep.Contains(rebased, nil); err != nil || !ok {
 		t.Fatalf("rebased copy: contains=%v missing=%v err=%v", ok, missing, err)
 	}
 
@@ -166,7 +166,7 @@ func TestContainsByContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, missing, err := prep.Contains(rebased)
+	ok, missing, err := prep.Contains(rebased, nil)
 	if err != nil || ok || len(missing) != 1 || missing[0] != "b" {
 		t.Fatalf("unmerged deletion: contains=%v missing=%v err=%v", ok, missing, err)
 	}
@@ -180,7 +180,7 @@ func TestContainsByContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := f.commitOn(t, noB, "take the deletion", 1700000300, rebased)
-	if ok, missing, err := prep.Contains(later); err != nil || !ok {
+	if ok, missing, err := prep.Contains(later, nil); err != nil || !ok {
 		t.Fatalf("deletion taken in, c new: contains=%v missing=%v err=%v", ok, missing, err)
 	}
 }

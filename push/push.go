@@ -26,6 +26,9 @@ const DeployingRef = "refs/fcgit/deploying"
 type Options struct {
 	Branch BranchInfo
 	Fetch  fetch.Options
+	// Only, when set, names the functions to push (pathspecs): the drift
+	// guard, the plan and --prune apply to them alone.
+	Only   []string
 	Force  bool // --force / --use-local: overwrite drift, after recording it
 	Prune  bool // delete functions online that HEAD no longer has
 	DryRun bool
@@ -57,7 +60,8 @@ type Result struct {
 // Push deploys HEAD.
 func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Result, error) {
 	b := opts.Branch
-	if err := checkClean(repo, b.Dir); err != nil {
+	sel := newSelection(opts.Only)
+	if err := checkClean(repo, b.Dir, opts.Only); err != nil {
 		return nil, err
 	}
 	head, err := repo.Head()
@@ -75,13 +79,14 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	local, err := fetch.LoadFunctions(repo, b.Dir, headTree)
+	headFns, err := fetch.LoadFunctions(repo, b.Dir, headTree)
 	if err != nil {
 		return nil, err
 	}
+	local := sel.filter(headFns)
 	for name := range local {
 		if !inScope(opts.Fetch, name) {
-			return nil, fmt.Errorf("%s/%s: outside the scope set in fcgit.toml ([scope]); fcgit would never read it back", b.Dir, name)
+			return nil, &ScopeError{Dir: b.Dir, Function: name}
 		}
 	}
 	prep, err := fetch.Prepare(ctx, client, repo, b, opts.Fetch)
@@ -103,10 +108,17 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 	tip := prep.Tip
 	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified}
+	allTip, err := prep.TipFunctions(repo, b, on)
+	if err != nil {
+		return nil, fmt.Errorf("online branch: %w", err)
+	}
+	if err := sel.check(b.Dir, headFns, allTip, on.Functions); err != nil {
+		return nil, err
+	}
 
 	// 2. HEAD must hold what the online branch records.
 	if !tip.Commit.IsZero() && !opts.Force {
-		contains, missing, err := prep.Contains(head.Hash)
+		contains, missing, err := prep.Contains(head.Hash, sel.has)
 		if err != nil {
 			return nil, err
 		}
@@ -116,10 +128,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 
 	// 3. Compare online state with what the tip records.
-	tipFns, err := prep.TipFunctions(repo, b, on)
-	if err != nil {
-		return nil, fmt.Errorf("online branch: %w", err)
-	}
+	tipFns, online := sel.filter(allTip), sel.filter(on.Functions)
 	deployingCommit, hasDeploying, err := repo.ResolveRef(DeployingRef)
 	if err != nil {
 		return nil, err
@@ -139,7 +148,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 		res.Resumed = true
 	}
-	drift := findDrift(tipFns, on.Functions, local, deployingFns, hasDeploying, prep.Stamps)
+	drift := findDrift(tipFns, online, local, deployingFns, hasDeploying, prep.Stamps)
 	if len(drift) > 0 && !opts.Force {
 		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
 			return nil, &DriftError{Drift: drift}
@@ -151,7 +160,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 
 	// 4. Plan the difference between what is online and HEAD.
-	plan, refused := makePlan(on.Functions, local, opts.Prune)
+	plan, refused := makePlan(online, local, opts.Prune)
 	res.Plan = plan
 	if len(refused) > 0 {
 		// Without --prune, functions online that HEAD does not have stay.
@@ -245,7 +254,13 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	// HEAD's tree, so that no recorded online state leaves the branch's
 	// history; or nothing at all when nothing was deployed.
 	newTip := head.Hash
-	if !tip.Commit.IsZero() {
+	if sel != nil {
+		// Only some functions were deployed: the online branch records
+		// exactly those at HEAD's version, the rest as they were.
+		if newTip, err = partialTip(repo, b, tip, headTree, plan, head.Hash); err != nil {
+			return nil, err
+		}
+	} else if !tip.Commit.IsZero() {
 		contains, err := repo.IsAncestor(tip.Commit, head.Hash)
 		if err != nil {
 			return nil, err
@@ -320,7 +335,7 @@ func managedTree(repo *gitstate.Repo, root plumbing.Hash, dir string) (plumbing.
 }
 
 // checkClean refuses to deploy anything but a committed state.
-func checkClean(repo *gitstate.Repo, dir string) error {
+func checkClean(repo *gitstate.Repo, dir string, only []string) error {
 	if in, err := repo.MergeInProgress(); err != nil {
 		return err
 	} else if in {
@@ -334,6 +349,19 @@ func checkClean(repo *gitstate.Repo, dir string) error {
 	changes, err := repo.LocalChanges(dir + "/")
 	if err != nil {
 		return err
+	}
+	if len(only) > 0 {
+		// With pathspecs, edits to other functions are not in the way.
+		var named []string
+		for _, c := range changes {
+			for _, n := range only {
+				if strings.HasPrefix(c, dir+"/"+n+"/") {
+					named = append(named, c)
+					break
+				}
+			}
+		}
+		changes = named
 	}
 	if len(changes) > 0 {
 		return fmt.Errorf("uncommitted changes under %s/ (push deploys commits only):\n\t%s\ncommit them (git add, git commit) or stash them first", dir, strings.Join(changes, "\n\t"))
@@ -377,4 +405,113 @@ func storeRecord(repo *gitstate.Repo, tree plumbing.Hash, parents []plumbing.Has
 		return plumbing.ZeroHash, err
 	}
 	return repo.StoreCommit(gitstate.CommitSpec{Tree: tree, Parents: parents, Message: msg, Author: author, Committer: committer})
+}
+
+// selection is the set of functions pathspecs name; nil means all.
+type selection map[string]bool
+
+func newSelection(only []string) selection {
+	if len(only) == 0 {
+		return nil
+	}
+	s := selection{}
+	for _, n := range only {
+		s[n] = true
+	}
+	return s
+}
+
+func (s selection) has(name string) bool { return s == nil || s[name] }
+
+func (s selection) filter(m map[string]*fetch.Function) map[string]*fetch.Function {
+	if s == nil {
+		return m
+	}
+	out := map[string]*fetch.Function{}
+	for n, f := range m {
+		if s[n] {
+			out[n] = f
+		}
+	}
+	return out
+}
+
+// check refuses a pathspec naming a function that is nowhere: not in HEAD,
+// not recorded, not online (git's "did not match any file").
+func (s selection) check(dir string, maps ...map[string]*fetch.Function) error {
+	for _, n := range sortedKeys(s) {
+		found := false
+		for _, m := range maps {
+			if m[n] != nil {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("pathspec %s/%s did not match any function (not in HEAD, not online)", dir, n)
+		}
+	}
+	return nil
+}
+
+// ScopeError: HEAD holds a function that fcgit.toml's [scope] excludes.
+type ScopeError struct{ Dir, Function string }
+
+func (e *ScopeError) Error() string {
+	return fmt.Sprintf("%s/%s: outside the scope set in fcgit.toml ([scope]): fcgit neither reads nor deploys it; widen the scope or move it out of %s/", e.Dir, e.Function, e.Dir)
+}
+
+// partialTip is the online branch after a push of some functions: the tip
+// with those functions at HEAD's version (or removed, when pruned), in a
+// commit of its own, since HEAD's other functions were not deployed.
+func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headTree plumbing.Hash, plan *Plan, head plumbing.Hash) (plumbing.Hash, error) {
+	if plan.Empty() {
+		return tip.Commit, nil
+	}
+	entries := map[string]gitstate.TreeEntry{}
+	if !tip.Tree.IsZero() {
+		list, err := repo.ReadTree(tip.Tree)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		for _, e := range list {
+			entries[e.Name] = e
+		}
+	}
+	var names []string
+	for _, a := range plan.Actions {
+		names = append(names, a.Function)
+		if a.Op == "delete" {
+			delete(entries, a.Function)
+			continue
+		}
+		e, ok, err := repo.TreeEntryAt(headTree, a.Function)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if !ok {
+			return plumbing.ZeroHash, fmt.Errorf("HEAD lost %s while pushing it", a.Function)
+		}
+		entries[a.Function] = e
+	}
+	list := make([]gitstate.TreeEntry, 0, len(entries))
+	for _, e := range entries {
+		list = append(list, e)
+	}
+	managed, err := repo.StoreTree(list)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	root := tip.Root
+	if root.IsZero() {
+		root = gitstate.EmptyTree
+	}
+	if root, err = repo.ReplaceSubtree(root, b.Dir, managed); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var parents []plumbing.Hash
+	if !tip.Commit.IsZero() {
+		parents = []plumbing.Hash{tip.Commit}
+	}
+	msg := fmt.Sprintf("Deploy %s of %s to %s\n", strings.Join(names, ", "), head.String()[:12], b.Region)
+	return storeRecord(repo, root, parents, msg)
 }

@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
@@ -18,6 +19,7 @@ const (
 	OnlineOnly    = "exists online only"
 	DeletedOnline = "deleted online"
 	DeletedLocal  = "deleted locally"
+	OutOfScope    = "outside the scope of fcgit.toml"
 )
 
 // FunctionStatus is one function's state across HEAD, the online branch and
@@ -42,6 +44,12 @@ type StatusReport struct {
 	Unverified []string         `json:"unverifiedShallow,omitempty"`
 	Deploying  string           `json:"deployInProgress,omitempty"`
 	Functions  []FunctionStatus `json:"functions"`
+	// MergeInProgress: a pull stopped with conflicts (or --no-commit) and
+	// the merge is not committed yet.
+	MergeInProgress bool `json:"mergeInProgress,omitempty"`
+	// Uncommitted lists paths under the managed directory that differ from
+	// HEAD: push deploys commits only.
+	Uncommitted []string `json:"uncommitted,omitempty"`
 }
 
 // HasDrift reports whether anything changed online since the last fetch or
@@ -57,11 +65,26 @@ func (r *StatusReport) HasDrift() bool {
 
 // Status compares HEAD, the online branch and online state. It changes
 // nothing.
-func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fetch.Branch, fopts fetch.Options) (*StatusReport, error) {
+//
+// only, when set, limits the report to the named functions (pathspecs).
+func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fetch.Branch, fopts fetch.Options, only []string) (*StatusReport, error) {
 	rep := &StatusReport{Branch: b.Ref}
+	sel := newSelection(only)
 	head, err := repo.Head()
 	if err != nil {
 		return nil, err
+	}
+	if rep.MergeInProgress, err = repo.MergeInProgress(); err != nil {
+		return nil, err
+	}
+	changes, err := repo.LocalChanges(b.Dir + "/")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if rest, ok := strings.CutPrefix(c, b.Dir+"/"); ok && sel.has(strings.SplitN(rest, "/", 2)[0]) {
+			rep.Uncommitted = append(rep.Uncommitted, c)
+		}
 	}
 	local := map[string]*fetch.Function{}
 	if !head.Hash.IsZero() {
@@ -90,7 +113,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 	if !tip.Commit.IsZero() {
 		rep.Tip = tip.Commit.String()
 		if !head.Hash.IsZero() {
-			ok, missing, err := prep.Contains(head.Hash)
+			ok, missing, err := prep.Contains(head.Hash, sel.has)
 			if err != nil {
 				return nil, err
 			}
@@ -110,15 +133,26 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 	if err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
 	}
+	if err := sel.check(b.Dir, local, tipFns, on.Functions); err != nil {
+		return nil, err
+	}
 	names := map[string]bool{}
 	for _, m := range []map[string]*fetch.Function{local, tipFns, on.Functions} {
 		for n := range m {
-			names[n] = true
+			if sel.has(n) {
+				names[n] = true
+			}
 		}
 	}
 	for _, name := range sortedKeys(names) {
 		l, t, o := local[name], tipFns[name], on.Functions[name]
 		fs := FunctionStatus{Function: name}
+		if l != nil && !inScope(fopts, name) {
+			// fcgit neither reads nor deploys it: push refuses it too.
+			fs.State = OutOfScope
+			rep.Functions = append(rep.Functions, fs)
+			continue
+		}
 		drifted := !fetch.Same(t, o)
 		if drifted {
 			d := describeDrift(name, t, o, prep.Stamps)

@@ -70,6 +70,7 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 	if _, err := exec.LookPath("git"); err != nil {
 		return errors.New("the demo runs git commands: install git and put it on PATH")
 	}
+	kept := keep || dir != ""
 	if dir == "" {
 		d, err := os.MkdirTemp("", "fcgit-demo-")
 		if err != nil {
@@ -131,10 +132,14 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 	if err := d.story(url); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "\nThe demo behaved as narrated. Explore the result:\n")
-	if keep || dir != "" {
-		fmt.Fprintf(env.Stdout, "   cd %s\n", filepath.Join(dir, "shop-ci"))
+	if !kept {
+		// The repositories are removed on return: point at the flag that
+		// keeps them instead of at a directory that will be gone.
+		fmt.Fprintf(env.Stdout, "\nThe demo behaved as narrated. Its repositories are removed now; run fcgit demo --keep (or --dir DIR) to explore them afterwards.\n")
+		return nil
 	}
+	fmt.Fprintf(env.Stdout, "\nThe demo behaved as narrated. Explore the result:\n")
+	fmt.Fprintf(env.Stdout, "   cd %s\n", filepath.Join(dir, "shop-ci"))
 	fmt.Fprintf(env.Stdout, "   git log --graph --oneline --all\n   git log -p fcgit/online\n   git notes --ref fcgit show fcgit/online\n")
 	return nil
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -28,8 +29,8 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "`ADDR` to listen on (port 0 picks a free one)"},
-			&cli.StringFlag{Name: "access-key-id", Usage: "accepted AccessKey `ID`", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_ID"}, Required: true},
-			&cli.StringFlag{Name: "access-key-secret", Usage: "its `SECRET`", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET"}, Required: true},
+			&cli.StringFlag{Name: "access-key-id", Usage: "accepted AccessKey `ID` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_ID"}},
+			&cli.StringFlag{Name: "access-key-secret", Usage: "its `SECRET` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET"}},
 			&cli.StringFlag{Name: "data", Usage: "persist state in `DIR` (default: in memory)"},
 			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every request"},
 			&cli.Float64Flag{Name: "error-rate", Usage: "answer this `FRACTION` of requests with a 5xx error"},
@@ -42,6 +43,15 @@ EXAMPLES:
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
+			}
+			var missing []string
+			for _, k := range []string{"access-key-id", "access-key-secret"} {
+				if c.String(k) == "" {
+					missing = append(missing, "--"+k)
+				}
+			}
+			if len(missing) > 0 {
+				return usagef("emulator: %s required: the key pair requests must be signed with (or ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET)", strings.Join(missing, " and "))
 			}
 			for _, r := range []string{"error-rate", "throttle-rate"} {
 				if v := c.Float64(r); v < 0 || v > 1 {

@@ -42,6 +42,24 @@ type silentError struct{ code int }
 func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 func (e silentError) ExitCode() int { return e.code }
 
+// exitCodeOf maps an error to the exit code report would return for it.
+func exitCodeOf(err error) int {
+	var s silentError
+	var u usageError
+	var c coded
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &s):
+		return s.code
+	case errors.As(err, &u):
+		return exitUsage
+	case errors.As(err, &c):
+		return c.ExitCode()
+	}
+	return exitError
+}
+
 // report prints err (one line unless verbose) and returns the exit code.
 func report(err error, stderr io.Writer) int {
 	if err == nil {
@@ -51,15 +69,9 @@ func report(err error, stderr io.Writer) int {
 	if errors.As(err, &s) {
 		return s.code
 	}
-	code := exitError
-	var u usageError
-	var c coded
+	code := exitCodeOf(err)
 	switch {
-	case errors.As(err, &u):
-		code = exitUsage
-	case errors.As(err, &c):
-		code = c.ExitCode()
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) && code == exitError:
 		fmt.Fprintln(stderr, "fcgit: interrupted; nothing was left half-done")
 		return exitError
 	}

@@ -14,8 +14,9 @@ import (
 
 func initCommand(env Env) *cli.Command {
 	return &cli.Command{
-		Name:  "init",
-		Usage: "write fcgit.toml (and run git init when there is no repository)",
+		Name:      "init",
+		Usage:     "write fcgit.toml (and run git init when there is no repository)",
+		UsageText: "fcgit init --region REGION [options]   (--region is required)",
 		Description: `Writes a commented fcgit.toml at the root of the work tree. Every key is
 documented in docs/configuration.md. Commit the file; then "fcgit pull"
 imports the functions that exist online.
@@ -52,8 +53,16 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			// Only an endpoint typed on the command line goes into the file:
+			// FCGIT_ENDPOINT is often left over from an emulator session.
+			endpoint := ""
+			if flagOnCommandLine(c, "endpoint") {
+				endpoint = globalString(c, "endpoint")
+			} else if e := env.getenv("FCGIT_ENDPOINT"); e != "" {
+				fmt.Fprintf(env.Stderr, "note: FCGIT_ENDPOINT=%s is set; fcgit.toml is written without it (pass --endpoint to record an endpoint in the file)\n", e)
+			}
 			cfg := &config.Config{
-				Region: globalString(c, "region"), Endpoint: globalString(c, "endpoint"), Dir: c.String("dir"),
+				Region: globalString(c, "region"), Endpoint: endpoint, Dir: c.String("dir"),
 				Branch: c.String("branch"), Scope: config.Scope{Prefix: c.String("prefix")},
 			}
 			data := config.Render(cfg)

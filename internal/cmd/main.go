@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -74,6 +75,7 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 	}()
 	var unknownCommand error
 	app := newApp(env, &unknownCommand)
+	app.Metadata = map[string]any{"args": args}
 	err := app.RunContext(ctx, args)
 	if err == nil && unknownCommand != nil {
 		err = unknownCommand
@@ -83,9 +85,24 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 
 func newApp(env Env, unknownCommand *error) *cli.App {
 	app := &cli.App{
-		Name:    "fcgit",
-		Usage:   "keep Function Compute functions in git; drift becomes a git merge",
-		Version: version(),
+		Name:  "fcgit",
+		Usage: "keep Function Compute functions in git; drift becomes a git merge",
+		// --version is fcgit's own flag (long only: -v is --verbose, as
+		// in most tools), accepted before or after a command name.
+		HideVersion: true,
+		Action: func(c *cli.Context) error {
+			if name := c.Args().First(); name != "" {
+				if hint := typo.Nearest(name, commandNames(c.App)); hint != "" {
+					return usagef("unknown command %q (did you mean %q?)", name, hint)
+				}
+				return usagef("unknown command %q", name)
+			}
+			if globalBool(c, "version") {
+				printVersion(env)
+				return nil
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Description: `fcgit keeps Alibaba Cloud Function Compute (FC 3.0) functions in a git
 repository. Online state is the branch fcgit/online: "fcgit pull" brings
 console edits in as a merge, "fcgit push" deploys and refuses when online
@@ -101,7 +118,7 @@ EXAMPLES:
 		Reader:                 env.Stdin,
 		Writer:                 env.Stdout,
 		ErrWriter:              env.Stderr,
-		HideHelpCommand:        true,
+		HideHelpCommand:        false,
 		UseShortOptionHandling: false,
 		Suggest:                true,
 		ExitErrHandler:         func(*cli.Context, error) {},
@@ -130,6 +147,18 @@ EXAMPLES:
 		},
 	}
 	for _, c := range app.Commands {
+		if action := c.Action; action != nil {
+			c.Action = func(ctx *cli.Context) error {
+				if globalBool(ctx, "version") {
+					printVersion(env)
+					return nil
+				}
+				if f := ctx.Command.Flags; hasFlag(f, "jobs") && ctx.Int("jobs") < 1 {
+					return usagef("--jobs %d: want at least 1", ctx.Int("jobs"))
+				}
+				return action(ctx)
+			}
+		}
 		c.Flags = append(c.Flags, commandGlobalFlags(c.Flags)...)
 		c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error {
 			if hint := flagHint(err, ctx.Command.Flags); hint != "" {
@@ -160,7 +189,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "C", Usage: "run as if fcgit was started in `DIR`"},
 		&cli.StringFlag{Name: "endpoint", Usage: "FC API endpoint `URL` (emulator, private endpoint); default from fcgit.toml, then https://fcv3.<region>.aliyuncs.com", EnvVars: []string{"FCGIT_ENDPOINT"}},
 		&cli.StringFlag{Name: "region", Usage: "FC `REGION`, overriding fcgit.toml", EnvVars: []string{"FCGIT_REGION"}},
-		&cli.BoolFlag{Name: "verbose", Usage: "say more: how many code packages were downloaded, the details of an internal error"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more: how many code packages were downloaded, the details of an internal error"},
+		&cli.BoolFlag{Name: "version", Usage: "print fcgit's version and exit"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and results"},
 	}
 }
@@ -218,6 +248,22 @@ func globalString(c *cli.Context, name string) string {
 	return lineage[len(lineage)-1].String(name)
 }
 
+// flagOnCommandLine reports whether --name (or -name, or --name=…) was
+// typed, as opposed to taken from an environment variable.
+func flagOnCommandLine(c *cli.Context, name string) bool {
+	args, _ := c.App.Metadata["args"].([]string)
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
 func globalBool(c *cli.Context, name string) bool {
 	lineage := c.Lineage()
 	for _, x := range lineage {
@@ -230,11 +276,26 @@ func globalBool(c *cli.Context, name string) bool {
 	return lineage[len(lineage)-1].Bool(name)
 }
 
+func printVersion(env Env) {
+	fmt.Fprintf(env.Stdout, "fcgit version %s\n", version())
+}
+
+func hasFlag(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // verboseArg reports whether --verbose was given, for use before flags are
 // parsed (or when parsing itself failed).
 func verboseArg(args []string) bool {
 	for _, a := range args {
-		if a == "--verbose" || a == "-verbose" {
+		if a == "--verbose" || a == "-verbose" || a == "-v" {
 			return true
 		}
 	}

@@ -34,7 +34,7 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			jobsFlag(),
-			&cli.StringFlag{Name: "strategy-option", Aliases: []string{"X"}, Usage: "`ours` or `theirs`: resolve conflicts to that side, as git merge -X does"},
+			&cli.StringFlag{Name: "strategy-option", Aliases: []string{"X"}, Usage: "resolve conflicts to `SIDE`, ours or theirs, as git merge -X does"},
 			&cli.BoolFlag{Name: "no-commit", Usage: "merge but stop before committing, as git merge --no-commit"},
 		},
 		Action: func(c *cli.Context) error {

@@ -40,6 +40,7 @@ EXAMPLES:
    fcgit push
    fcgit push --use-local        # CI: deploy local state even over console edits
    fcgit push --prune            # also delete functions removed from the repository
+   fcgit push functions/api      # only api: drift elsewhere does not block it
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
@@ -49,20 +50,23 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan; change nothing"},
 			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the plan as JSON"},
 		},
+		ArgsUsage: "[PATHSPEC...]",
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
 			if c.Bool("json") && !c.Bool("dry-run") {
 				return usagef("push: --json goes with --dry-run")
 			}
+			asJSON := c.Bool("json")
 			w, err := openWorkspace(c, env)
 			if err != nil {
-				return err
+				return jsonFailure(env, asJSON, err)
+			}
+			only, err := w.pathspecFunctions(c)
+			if err != nil {
+				return jsonFailure(env, asJSON, err)
 			}
 			opts := push.Options{
 				Branch: w.branch(), Fetch: w.fetchOptions(c), Force: c.Bool("force"), Prune: c.Bool("prune"),
-				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"),
+				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"), Only: only,
 			}
 			if env.terminal() && !globalBool(c, "quiet") {
 				opts.Progress = func(done, total int) {
@@ -90,10 +94,10 @@ EXAMPLES:
 				printDeployed(env, res)
 			}
 			if err != nil {
-				return err
+				return jsonFailure(env, asJSON, err)
 			}
 			if opts.DryRun {
-				if c.Bool("json") {
+				if asJSON {
 					enc := json.NewEncoder(env.Stdout)
 					enc.SetIndent("", "  ")
 					return enc.Encode(dryRunJSON{Plan: res.Plan, Drift: res.Drift, Writes: res.Plan.Writes()})
@@ -187,4 +191,46 @@ func warnUnverified(env Env, unverified map[string]string) {
 	for _, n := range names {
 		fmt.Fprintf(env.Stderr, "warning: %s: deployed from commit %s, beyond this shallow clone's history: online is exactly that deploy, but whether HEAD descends from it is not checked (git fetch --unshallow; actions/checkout fetch-depth: 0)\n", n, short(unverified[n]))
 	}
+}
+
+// jsonFailure keeps --json's promise that stdout holds one JSON document,
+// refusals and errors included: it prints the error as JSON (the message
+// still goes to stderr) and returns err for its exit code.
+func jsonFailure(env Env, asJSON bool, err error) error {
+	if !asJSON || err == nil {
+		return err
+	}
+	doc := jsonErrorDoc{Error: jsonError{Message: err.Error(), ExitCode: exitCodeOf(err), Kind: "error"}}
+	var de *push.DriftError
+	switch {
+	case errors.As(err, &de) && de.Unmerged:
+		doc.Error.Kind, doc.Error.Functions = "unmerged", de.Functions
+	case errors.As(err, &de) && len(de.Drift) > 0:
+		doc.Error.Kind, doc.Error.Drift = "drift", de.Drift
+	case errors.As(err, &de):
+		doc.Error.Kind, doc.Error.Functions = "deletion-needs-prune", de.Deleted
+	}
+	if doc.Error.ExitCode == exitUsage {
+		doc.Error.Kind = "usage"
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	if werr := enc.Encode(doc); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// jsonErrorDoc is the JSON document of a refused or failed command
+// (docs/commands.md).
+type jsonErrorDoc struct {
+	Error jsonError `json:"error"`
+}
+
+type jsonError struct {
+	Kind      string       `json:"kind"` // "drift", "unmerged", "deletion-needs-prune", "usage", "error"
+	Message   string       `json:"message"`
+	ExitCode  int          `json:"exitCode"`
+	Drift     []push.Drift `json:"drift,omitempty"`
+	Functions []string     `json:"functions,omitempty"`
 }

@@ -23,6 +23,7 @@ EXAMPLES:
    fcgit status
    fcgit status --json
    fcgit status --exit-code     # exit 3 when anything drifted online
+   fcgit status functions/api   # only the function api
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
@@ -30,17 +31,19 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (docs/commands.md documents the shape)"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when there is drift"},
 		},
+		ArgsUsage: "[PATHSPEC...]",
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
 			w, err := openWorkspace(c, env)
 			if err != nil {
-				return err
+				return jsonFailure(env, c.Bool("json"), err)
 			}
-			rep, err := push.Status(c.Context, w.client, w.repo, w.branch(), w.fetchOptions(c))
+			only, err := w.pathspecFunctions(c)
 			if err != nil {
-				return err
+				return jsonFailure(env, c.Bool("json"), err)
+			}
+			rep, err := push.Status(c.Context, w.client, w.repo, w.branch(), w.fetchOptions(c), only)
+			if err != nil {
+				return jsonFailure(env, c.Bool("json"), err)
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(env.Stdout)
@@ -63,11 +66,21 @@ func printStatus(env Env, branch string, rep *push.StatusReport) {
 	if rep.Deploying != "" {
 		fmt.Fprintf(env.Stdout, "A deploy of %s was interrupted; fcgit push finishes it.\n", short(rep.Deploying))
 	}
-	if rep.Unmerged {
+	switch {
+	case rep.MergeInProgress:
+		// pull would refuse now: the next step is finishing the merge.
+		fmt.Fprintf(env.Stdout, "A merge of %s is in progress: resolve any conflicts (git status), git add and git commit, or git merge --abort; then fcgit push.\n", branch)
+	case rep.Unmerged:
 		if len(rep.UnmergedFunctions) > 0 {
 			fmt.Fprintf(env.Stdout, "%s records online state HEAD does not hold (%s): run fcgit pull.\n", branch, strings.Join(rep.UnmergedFunctions, ", "))
 		} else {
 			fmt.Fprintf(env.Stdout, "%s has online changes HEAD does not contain: run fcgit pull.\n", branch)
+		}
+	}
+	if len(rep.Uncommitted) > 0 && !rep.MergeInProgress {
+		fmt.Fprintf(env.Stdout, "Uncommitted changes (push deploys commits only: git add, git commit):\n")
+		for _, p := range rep.Uncommitted {
+			fmt.Fprintf(env.Stdout, "\t%s\n", p)
 		}
 	}
 	if len(rep.Functions) == 0 {

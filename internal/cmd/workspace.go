@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -86,4 +87,45 @@ func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 		}
 	}
 	return opts
+}
+
+// pathspecFunctions turns a command's arguments, paths of function
+// directories or of files in them relative to where fcgit runs (as git takes
+// pathspecs), into function names; nil means every function (no arguments,
+// or the managed directory itself).
+func (w *workspace) pathspecFunctions(c *cli.Context) ([]string, error) {
+	if !c.Args().Present() {
+		return nil, nil
+	}
+	cwd, err := startDir(c)
+	if err != nil {
+		return nil, err
+	}
+	root := w.repo.WorkDir()
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range c.Args().Slice() {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		rel, err := filepath.Rel(root, filepath.Clean(p))
+		if err != nil {
+			return nil, usagef("%s: outside the repository", a)
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == w.cfg.Dir {
+			return nil, nil
+		}
+		rest, ok := strings.CutPrefix(rel, w.cfg.Dir+"/")
+		if !ok {
+			return nil, usagef("%s: not a function: pathspecs name function directories, %s/<name>", a, w.cfg.Dir)
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ func TestNearest(t *testing.T) {
 	tests := map[string]string{
 		"pul": "pull", "psuh": "push", "statsu": "status", "fecth": "fetch",
 		"deom": "demo", "frobnicate": "", "": "", "emulater": "emulator",
+		"puhs": "push",
 	}
 	for in, want := range tests {
 		if got := Nearest(in, cands); got != want {
@@ -19,7 +20,8 @@ func TestDistance(t *testing.T) {
 	tests := []struct {
 		a, b string
 		want int
-	}{{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"push", "pull", 2}, {"same", "same", 0}}
+	}{{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"push", "pull", 2}, {"same", "same", 0},
+		{"puhs", "push", 1}, {"puhs", "pull", 2}, {"ab", "ba", 1}, {"abc", "ca", 3}}
 	for _, tt := range tests {
 		if got := Distance(tt.a, tt.b); got != tt.want {
 			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
