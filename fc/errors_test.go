@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -125,5 +126,37 @@ func TestClassifySDKErrors(t *testing.T) {
 	}
 	if e = classify("GetFunction", "x", errors.New("weird")); e.Kind != KindOther {
 		t.Fatalf("unknown error mapped to %+v", e)
+	}
+}
+
+// nxdomain answers every request as a resolver does for a name that does not
+// exist.
+type nxdomain struct{ calls int }
+
+func (n *nxdomain) RoundTrip(r *http.Request) (*http.Response, error) {
+	n.calls++
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: r.URL.Hostname(), IsNotFound: true}}
+}
+
+// TestUnknownHostIsNotRetried: a host that does not exist (a mistyped
+// region) fails at once, naming the host and the region, instead of after
+// every retry.
+func TestUnknownHostIsNotRetried(t *testing.T) {
+	rt := &nxdomain{}
+	c, err := New(Config{Region: "cn-hanzhou", AccessKeyID: "ak", AccessKeySecret: "sk", Transport: rt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListFunctions(t.Context(), "")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if rt.calls != 1 {
+		t.Errorf("%d attempts, want 1", rt.calls)
+	}
+	for _, want := range []string{"cannot resolve fcv3.cn-hanzhou.aliyuncs.com", `check the region "cn-hanzhou"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
 	}
 }

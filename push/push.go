@@ -117,14 +117,16 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 
 	// 2. HEAD must hold what the online branch records.
-	if !tip.Commit.IsZero() && !opts.Force {
+	var unmerged []string
+	if !tip.Commit.IsZero() {
 		contains, missing, err := prep.Contains(head.Hash, sel.has)
 		if err != nil {
 			return nil, err
 		}
-		if !contains {
+		if !contains && !opts.Force {
 			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/"), Functions: missing}
 		}
+		unmerged = missing
 	}
 
 	// 3. Compare online state with what the tip records.
@@ -157,11 +159,21 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	}
 	if opts.Force {
 		res.Drift = drift
+		// --force also overwrites what the online branch recorded that HEAD
+		// never merged: say so, as for drift.
+		for _, n := range unmerged {
+			if !hasDrift(drift, n) {
+				res.Drift = append(res.Drift, Drift{Function: n, Kind: "recorded on the online branch, not merged into HEAD"})
+			}
+		}
 	}
 
 	// 4. Plan the difference between what is online and HEAD.
 	plan, refused := makePlan(online, local, opts.Prune)
 	res.Plan = plan
+	if err := checkDeployable(b.Dir, plan); err != nil {
+		return nil, err
+	}
 	if len(refused) > 0 {
 		// Without --prune, functions online that HEAD does not have stay.
 		// Those the online branch had were deleted locally: refuse, since
@@ -514,4 +526,13 @@ func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headTree plum
 	}
 	msg := fmt.Sprintf("Deploy %s of %s to %s\n", strings.Join(names, ", "), head.String()[:12], b.Region)
 	return storeRecord(repo, root, parents, msg)
+}
+
+func hasDrift(ds []Drift, fn string) bool {
+	for _, d := range ds {
+		if d.Function == fn {
+			return true
+		}
+	}
+	return false
 }

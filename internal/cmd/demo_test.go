@@ -33,3 +33,20 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoTempDirHint: a demo in a temporary directory removes it, so its
+// last words point at --keep, not at a directory about to be gone.
+func TestDemoTempDirHint(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not on PATH")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	var out bytes.Buffer
+	if code := Main(context.Background(), []string{"fcgit", "demo"}, Env{Stdout: &out, Stderr: &out}); code != 0 {
+		t.Fatalf("demo exited %d:\n%s", code, out.String())
+	}
+	tail := out.String()[strings.LastIndex(out.String(), "The demo behaved as narrated"):]
+	if strings.Contains(tail, "cd ") || !strings.Contains(tail, "fcgit demo --keep") {
+		t.Fatalf("last words of a demo in a temporary directory:\n%s", tail)
+	}
+}

@@ -135,16 +135,8 @@ EXAMPLES:
 			}
 			*unknownCommand = usagef("unknown command %q", name)
 		},
-		Flags: globalFlags(),
-		Commands: []*cli.Command{
-			initCommand(env),
-			fetchCommand(env),
-			pullCommand(env),
-			statusCommand(env),
-			pushCommand(env),
-			emulatorCommand(env),
-			demoCommand(env),
-		},
+		Flags:    globalFlags(),
+		Commands: commands(env),
 	}
 	for _, c := range app.Commands {
 		if action := c.Action; action != nil {
@@ -169,6 +161,20 @@ EXAMPLES:
 		c.CustomHelpTemplate = commandHelpTemplate
 	}
 	return app
+}
+
+// commands builds fcgit's commands with their own flags (newApp adds the
+// global ones to each).
+func commands(env Env) []*cli.Command {
+	return []*cli.Command{
+		initCommand(env),
+		fetchCommand(env),
+		pullCommand(env),
+		statusCommand(env),
+		pushCommand(env),
+		emulatorCommand(env),
+		demoCommand(env),
+	}
 }
 
 // commandHelpTemplate is urfave/cli's command help with the description

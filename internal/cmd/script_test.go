@@ -33,11 +33,12 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the end-to-end scripts under testdata/scripts: the real
+// TestScripts runs the end-to-end scripts in the repository's top-level
+// testdata/ (the behaviour specification, found first by a reader): the real
 // program, real git, and an emulator per script standing in for FC.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/scripts",
+		Dir:                 "../../testdata",
 		RequireExplicitExec: true,
 		Setup:               setupScript,
 		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits, "replace": cmdReplace},

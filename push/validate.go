@@ -1,0 +1,80 @@
+package push
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// checkDeployable refuses, before anything is written, what FC could not
+// apply as the files say:
+//   - a key that is neither a field fcgit knows nor present online: a typo
+//     too far from any known name to be caught when function.toml is read
+//     (memory for memorySize), which FC would ignore, leaving the file and
+//     FC to disagree forever. Keys FC returns that fcgit does not know yet
+//     are present online, and round-trip.
+//   - a setting removed from function.toml that FC cannot be told to
+//     remove: UpdateFunction keeps what it is not sent, and fcgit knows no
+//     value that clears it, so "updated" would leave it online.
+func checkDeployable(dir string, plan *Plan) error {
+	var errs []error
+	for _, a := range plan.Actions {
+		if a.local == nil {
+			continue
+		}
+		file := path.Join(dir, a.Function, "function.toml")
+		for _, p := range snapshot.UnknownPaths(a.local.State) {
+			if a.online != nil && snapshot.HasPath(a.online.State, p) {
+				continue
+			}
+			key := strings.Join(p, ".")
+			msg := fmt.Sprintf("%s: not a Function Compute field fcgit knows, and not set online either, so FC would not keep it", snapshot.Printable(key))
+			if near := snapshot.NearestKey(p); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			errs = append(errs, fmt.Errorf("%s: %s", at(file, a.local.TOML, p), msg))
+		}
+		if a.online == nil {
+			continue
+		}
+		for _, k := range removedKeys(a) {
+			if _, ok := snapshot.EmptyValue(k); ok {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s: %s was removed, but FC keeps a setting an update does not send and fcgit knows no value that removes %s: put the line back (fcgit pull restores it), or remove it in the console, then pull", file, snapshot.Printable(k), snapshot.Printable(k)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removedKeys lists the top-level settings online that the local file no
+// longer has, among those the plan would change.
+func removedKeys(a Action) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range a.Config {
+		k, _, _ := strings.Cut(p, ".")
+		if seen[k] || k == "tags" {
+			continue
+		}
+		seen[k] = true
+		if _, online := a.online.State.Config[k]; !online {
+			continue
+		}
+		if _, local := a.local.State.Config[k]; !local {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// at renders file:line for a key path of a function.toml text.
+func at(file string, text []byte, p []string) string {
+	if line := snapshot.KeyLine(text, p); line > 0 {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return file
+}
