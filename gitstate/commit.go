@@ -65,7 +65,7 @@ func (r *Repo) StoreCommit(c CommitSpec) (plumbing.Hash, error) {
 	if c.Message != "" && !strings.HasSuffix(c.Message, "\n") {
 		b.WriteByte('\n')
 	}
-	h, err := r.writeLooseObject(plumbing.CommitObject, bytes.NewReader(b.Bytes()), int64(b.Len()))
+	h, err := r.storeObject(plumbing.CommitObject, b.Bytes())
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("store commit: %w", err)
 	}

@@ -3,8 +3,9 @@
 // work tree and merge state.
 //
 // It uses go-git for reading objects (loose and packed) and writes everything
-// else by hand where go-git is not faithful to git: loose objects are written
-// directly, refs follow git's <ref>.lock protocol with reflogs, and the index
+// else by hand where go-git is not faithful to git: objects are written
+// directly, as loose objects or, inside a Batch, into one new pack; refs
+// follow git's <ref>.lock protocol with reflogs, and the index
 // is encoded with stages sorted the way git sorts them and real stat data, so
 // that `git status`, `git merge --abort` and `git commit` keep working next to
 // fcgit.

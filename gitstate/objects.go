@@ -8,18 +8,20 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// StoreBlob writes data as a blob and returns its id.
+// StoreBlob writes data as a blob and returns its id: into the open batch,
+// if any (see BeginBatch), else as a loose object.
 func (r *Repo) StoreBlob(data []byte) (plumbing.Hash, error) {
-	h, err := r.writeLooseObject(plumbing.BlobObject, bytes.NewReader(data), int64(len(data)))
+	h, err := r.storeObject(plumbing.BlobObject, data)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
 	}
 	return h, nil
 }
 
-// StoreBlobFrom streams exactly size bytes from rd into a blob.
+// StoreBlobFrom stores exactly size bytes from rd as a blob, like StoreBlob.
+// Large contents are streamed, never held whole in memory.
 func (r *Repo) StoreBlobFrom(rd io.Reader, size int64) (plumbing.Hash, error) {
-	h, err := r.writeLooseObject(plumbing.BlobObject, rd, size)
+	h, err := r.storeObjectFrom(plumbing.BlobObject, rd, size)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -31,6 +32,9 @@ type Repo struct {
 	// in plain maps and is not safe for concurrent use.
 	storeMu sync.Mutex
 	store   *filesystem.Storage
+
+	// batch, when set, receives every object stored (see BeginBatch).
+	batch atomic.Pointer[Batch]
 }
 
 // WorkDir returns the root of the work tree.

@@ -62,7 +62,7 @@ func (r *Repo) StoreTree(entries []TreeEntry) (plumbing.Hash, error) {
 		names[e.Name] = true
 	}
 	data := encodeTree(sorted)
-	h, err := r.writeLooseObject(plumbing.TreeObject, bytes.NewReader(data), int64(len(data)))
+	h, err := r.storeObject(plumbing.TreeObject, data)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("store tree: %w", err)
 	}

@@ -139,6 +139,14 @@ func (r *Repo) checkTarget(name string, h plumbing.Hash) error {
 	if name == "HEAD" || strings.HasPrefix(name, "refs/heads/") {
 		typ = plumbing.CommitObject
 	}
+	if b := r.batch.Load(); b != nil && b.has(h) {
+		// Until the batch is committed the object is in a temporary file
+		// only: a ref to it would dangle for every other reader, and for
+		// good after a crash.
+		if ok, err := r.hasStoredObject(h); err != nil || !ok {
+			return fmt.Errorf("cannot point %s at %s: the object is in an object batch not committed yet; commit the batch before updating refs", name, h)
+		}
+	}
 	if _, err := r.encodedObject(typ, h); err != nil {
 		return fmt.Errorf("cannot point %s at %s: %w", name, h, err)
 	}
