@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -33,6 +34,10 @@ type Client struct {
 	retry       RetryPolicy
 	userAgent   []uaToken
 	configUA    string
+	limits      Limits
+	// apiTimeout bounds one attempt of an ordinary API call (calls carrying
+	// code set their own); tests shorten it.
+	apiTimeout time.Duration
 
 	// sleep waits d or until ctx ends; jitter picks a delay in [0, max].
 	// Tests replace them to run retries without real waiting.
@@ -64,6 +69,8 @@ func New(cfg Config) (*Client, error) {
 		credentials: creds,
 		transport:   transport,
 		retry:       cfg.Retry.withDefaults(),
+		limits:      cfg.Limits.withDefaults(),
+		apiTimeout:  apiReadTimeout,
 		sleep:       sleepContext,
 		jitter:      fullJitter,
 	}
@@ -149,13 +156,40 @@ func newDefaultTransport() *http.Transport {
 // how cancellation reaches the connection. Being a distinct type (not
 // *http.Transport) also stops the SDK from rewriting the shared transport's
 // DialContext and TLS settings on every request, which would race.
+//
+// It is also where response bodies get their bound: the SDK reads a body
+// whole with io.ReadAll before returning anything, so a limit applied to
+// what ProcessCommonRequest returns would come too late.
 type contextTransport struct {
-	ctx  context.Context
-	base http.RoundTripper
+	ctx     context.Context
+	base    http.RoundTripper
+	maxBody int64
+	limit   string // the bound as messages name it
+	// status keeps the last response status, for when the SDK fails on a
+	// response without reporting it (see attempt).
+	status *atomic.Int64
 }
 
 func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.base.RoundTrip(req.WithContext(t.ctx))
+	resp, err := t.base.RoundTrip(req.WithContext(t.ctx))
+	if err != nil || resp == nil || resp.Body == nil {
+		return resp, err
+	}
+	if t.status != nil {
+		t.status.Store(int64(resp.StatusCode))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		resp.Body = newTruncatedBody(resp.Body, min(maxErrorBody, t.maxBody))
+		return resp, nil
+	}
+	if resp.ContentLength > t.maxBody {
+		// Refused before a byte of the body is read; closing an unread
+		// body also drops the connection instead of draining it.
+		resp.Body.Close()
+		return nil, &limitError{fmt.Sprintf("response body is announced as %s, larger than %s", formatSize(resp.ContentLength), t.limit)}
+	}
+	resp.Body = newLimitedBody(resp.Body, t.maxBody, &limitError{"response body is larger than " + t.limit})
+	return resp, nil
 }
 
 // sleepContext waits d, returning early with ctx's error when it ends.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +32,7 @@ func (c *Client) GetFunctionCode(ctx context.Context, name string) (CodeLocation
 		Checksum string `json:"checksum"`
 	}
 	if err := decodeJSON(body, &loc); err != nil {
-		return CodeLocation{}, &Error{Op: "GetFunctionCode", Subject: name, Kind: KindOther, Err: fmt.Errorf("decode code location: %w", err)}
+		return CodeLocation{}, decodeError("GetFunctionCode", name, "code location", err)
 	}
 	if loc.URL == "" {
 		return CodeLocation{}, &Error{Op: "GetFunctionCode", Subject: name, Kind: KindOther, Err: errors.New("response has no url")}
@@ -43,6 +44,15 @@ func (c *Client) GetFunctionCode(ctx context.Context, name string) (CodeLocation
 // plain, unsigned GET (the URL carries its own signature). Failures before
 // the response headers arrive are retried like API calls; the body is then
 // streamed to the caller, who must close it. An expired URL is KindAccessDenied.
+//
+// The package is bounded: one announced (Content-Length) as larger than
+// MaxCodePackageSize (or Config.Limits.MaxCodePackageSize) is refused at
+// once, and a stream running past the bound fails its read with
+// KindTooLarge, so the caller never receives more than the bound. A download
+// that receives nothing for DefaultDownloadIdleTimeout (or
+// Config.Limits.DownloadIdleTimeout), before or after the headers, fails
+// with KindNetwork. The reader reports both as *Error values naming the URL
+// (without its query) and the bound.
 func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -72,21 +82,49 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 }
 
 func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subject string) (io.ReadCloser, time.Duration, *Error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	// The download gets its own context so a stall can abort it: a read
+	// blocked in net/http ends only when its request's context does.
+	dctx, cancel := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, rawURL, nil)
 	if err != nil {
+		cancel()
 		return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindInvalidArgument, Err: err}
 	}
+	idle := c.limits.DownloadIdleTimeout
+	watch := newStallWatch(idle, cancel) // running: the wait for headers counts
 	resp, err := hc.Do(req)
+	watch.pause()
 	if err != nil {
-		return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork, Err: err}
+		cancel()
+		e := &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork, Err: err}
+		if watch.fired() && ctx.Err() == nil {
+			e.Message = fmt.Sprintf("no response within %v", idle)
+		}
+		return nil, 0, e
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.Body, 0, nil
+		limit := c.limits.MaxCodePackageSize
+		if resp.ContentLength > limit {
+			// Refused before reading: closing the unread body drops the
+			// connection rather than draining gigabytes to reuse it.
+			resp.Body.Close()
+			cancel()
+			return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindTooLarge,
+				Message: fmt.Sprintf("code package is announced as %s, larger than %s", formatSize(resp.ContentLength), c.limits.codeLimitText())}
+		}
+		tooLarge := &Error{Op: "DownloadCode", Subject: subject, Kind: KindTooLarge,
+			Message: "code package is larger than " + c.limits.codeLimitText()}
+		stalled := &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork,
+			Message: fmt.Sprintf("download stalled: no data for %v", idle)}
+		return &codeBody{body: newLimitedBody(resp.Body, limit, tooLarge), watch: watch, cancel: cancel, stalled: stalled}, 0, nil
 	}
+	defer cancel()
 	defer resp.Body.Close()
 	// Object stores answer with an XML error document; read a bounded
 	// amount of it for the code and message.
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	watch.resume()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	watch.pause()
 	var doc struct {
 		Code      string `xml:"Code"`
 		Message   string `xml:"Message"`
@@ -103,6 +141,58 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 	e.Kind = kindForResponse(e.Status, e.Code)
 	return nil, parseRetryAfter(resp.Header.Get("Retry-After")), e
 }
+
+// codeBody is a code package stream: bounded in size, and aborted when a
+// read waits longer than the idle timeout.
+type codeBody struct {
+	body    *limitedBody
+	watch   *stallWatch
+	cancel  context.CancelFunc
+	stalled *Error
+}
+
+func (b *codeBody) Read(p []byte) (int, error) {
+	b.watch.resume()
+	n, err := b.body.Read(p)
+	b.watch.pause()
+	if err != nil && err != io.EOF && b.watch.fired() {
+		// The abort surfaces as a context or connection error; say what
+		// happened instead.
+		return n, b.stalled
+	}
+	return n, err
+}
+
+func (b *codeBody) Close() error {
+	b.watch.pause()
+	err := b.body.Close()
+	b.cancel()
+	return err
+}
+
+// stallWatch calls abort once it has been running for idle without a pause.
+// It runs only while the client waits on the network, so a slow consumer of
+// the stream is never mistaken for a stalled server.
+type stallWatch struct {
+	idle  time.Duration
+	timer *time.Timer
+	done  atomic.Bool
+}
+
+func newStallWatch(idle time.Duration, abort func()) *stallWatch {
+	w := &stallWatch{idle: idle}
+	w.timer = time.AfterFunc(idle, func() {
+		w.done.Store(true)
+		abort()
+	})
+	return w
+}
+
+func (w *stallWatch) resume() { w.timer.Reset(w.idle) }
+func (w *stallWatch) pause()  { w.timer.Stop() }
+
+// fired reports whether the watch aborted the download.
+func (w *stallWatch) fired() bool { return w.done.Load() }
 
 // crcTable is CRC-64/ECMA-182 as FC computes codeChecksum.
 var crcTable = crc64.MakeTable(crc64.ECMA)

@@ -20,6 +20,7 @@ type Config struct {
 	Transport       http.RoundTripper // optional; default: http.DefaultTransport with bounded connect/TLS/header waits
 	Retry           RetryPolicy       // zero value = defaults
 	UserAgent       string            // appended to the SDK's
+	Limits          Limits            // bounds on what the endpoint may send; zero value = defaults
 }
 
 // RetryPolicy bounds the retries of throttled, 5xx and network failures.

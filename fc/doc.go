@@ -14,7 +14,13 @@
 //     a transport bound to the caller's context and returns as soon as it ends;
 //   - errors as *Error with a Kind callers can branch on (IsNotFound, …);
 //   - creates and deletes that stay correct when a response is lost and the
-//     retry meets the effect of the first attempt.
+//     retry meets the effect of the first attempt;
+//   - bounds on everything the endpoint sends, which is not trusted: response
+//     bodies (MaxResponseSize), code packages (MaxCodePackageSize, FC's own
+//     maximum), list length (MaxListPages), stalled downloads
+//     (DefaultDownloadIdleTimeout) and every API attempt's duration; a
+//     refusal is an *Error of KindTooLarge, never retried. Config.Limits
+//     changes them.
 //
 // The client is safe for concurrent use.
 package fc

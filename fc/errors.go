@@ -25,8 +25,15 @@ const (
 	KindThrottled
 	// KindServer: FC failed (HTTP 5xx).
 	KindServer
-	// KindNetwork: no HTTP response was received (DNS, connect, reset, timeout).
+	// KindNetwork: no HTTP response was received (DNS, connect, reset, timeout),
+	// or one did not arrive in full in time (an attempt timeout, a stalled
+	// code download).
 	KindNetwork
+	// KindTooLarge: the endpoint sent more than the client accepts (see
+	// Limits): an API response or code package over its size bound, a list
+	// page with more items than asked for, a list longer than MaxListPages.
+	// FC itself never does; retrying would only fetch the same again.
+	KindTooLarge
 )
 
 var kindNames = [...]string{
@@ -38,6 +45,7 @@ var kindNames = [...]string{
 	KindThrottled:       "throttled",
 	KindServer:          "server error",
 	KindNetwork:         "network error",
+	KindTooLarge:        "too large",
 }
 
 func (k Kind) String() string {

@@ -14,16 +14,16 @@ const pageLimit = 100
 // all), following nextToken across pages. List items lack the state fields.
 func (c *Client) ListFunctions(ctx context.Context, prefix string) ([]Function, error) {
 	var all []Function
-	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (string, error) {
+	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (int, string, error) {
 		var page struct {
 			Functions []Function `json:"functions"`
 			NextToken string     `json:"nextToken"`
 		}
 		if err := decodeJSON(body, &page); err != nil {
-			return "", err
+			return 0, "", err
 		}
 		all = append(all, page.Functions...)
-		return page.NextToken, nil
+		return len(page.Functions), page.NextToken, nil
 	})
 	if err != nil {
 		return nil, err
@@ -32,9 +32,11 @@ func (c *Client) ListFunctions(ctx context.Context, prefix string) ([]Function, 
 }
 
 // paginate runs a list operation page by page until nextToken is empty.
-// handle decodes one page body and returns its nextToken.
-func (c *Client) paginate(ctx context.Context, op, subject, path, prefix string, handle func([]byte) (string, error)) error {
-	seen := map[string]bool{}
+// handle decodes one page body and returns how many items it held and its
+// nextToken. The pages are bounded (see pageGuard): the endpoint decides
+// when the list ends, and it is not trusted to.
+func (c *Client) paginate(ctx context.Context, op, subject, path, prefix string, handle func([]byte) (int, string, error)) error {
+	guard := newPageGuard(op, subject, "nextToken", c.limits.MaxListPages)
 	token := ""
 	for {
 		query := map[string]string{"limit": strconv.Itoa(pageLimit)}
@@ -48,19 +50,16 @@ func (c *Client) paginate(ctx context.Context, op, subject, path, prefix string,
 		if err != nil {
 			return err
 		}
-		next, err := handle(body)
+		items, next, err := handle(body)
 		if err != nil {
-			return &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("decode page: %w", err)}
+			return decodeError(op, subject, "page", err)
+		}
+		if err := guard.check(items, next); err != nil {
+			return err
 		}
 		if next == "" {
 			return nil
 		}
-		// A token coming back twice would loop forever; FC never does
-		// that, so treat it as a broken response rather than spin.
-		if seen[next] {
-			return &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("nextToken %q repeated", next)}
-		}
-		seen[next] = true
 		token = next
 	}
 }
@@ -137,7 +136,7 @@ func (c *Client) DeleteFunction(ctx context.Context, name string) error {
 func decodeFunction(op, name string, body []byte) (Function, error) {
 	var f Function
 	if err := decodeJSON(body, &f); err != nil {
-		return nil, &Error{Op: op, Subject: name, Kind: KindOther, Err: fmt.Errorf("decode function: %w", err)}
+		return nil, decodeError(op, name, "function", err)
 	}
 	if f == nil {
 		return nil, &Error{Op: op, Subject: name, Kind: KindOther, Err: fmt.Errorf("empty response body")}

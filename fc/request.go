@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
@@ -136,6 +137,13 @@ type sdkResult struct {
 	err  error
 }
 
+// sdkPanic is a panic inside the SDK, caught so that it fails one call
+// instead of the process. The SDK asserts the types of fields in an error
+// body ({"Code": 1} panics), and the body comes from the endpoint.
+type sdkPanic struct{ value any }
+
+func (p *sdkPanic) Error() string { return fmt.Sprintf("alibaba-cloud-sdk-go panicked: %v", p.value) }
+
 // attempt sends c once through the SDK. It returns the body of a 2xx
 // response, or a classified error and any Retry-After the server sent.
 func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *Error) {
@@ -144,12 +152,16 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 	}
 	timeout := c.timeout
 	if timeout <= 0 {
-		timeout = apiReadTimeout
+		timeout = cl.apiTimeout
 	}
 	attemptCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel() // aborts the exchange if we return early on ctx
 
-	sdkClient, err := cl.sdkClient(attemptCtx, timeout)
+	var status atomic.Int64
+	sdkClient, err := cl.sdkClient(contextTransport{
+		ctx: attemptCtx, base: cl.transport, status: &status,
+		maxBody: cl.limits.MaxResponseSize, limit: cl.limits.responseLimitText(),
+	}, timeout)
 	if err != nil {
 		return nil, 0, &Error{Op: c.op, Subject: c.subject, Kind: KindOther, Err: err}
 	}
@@ -160,6 +172,11 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 	// connection so the goroutine ends soon after.
 	done := make(chan sdkResult, 1)
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- sdkResult{err: &sdkPanic{v}}
+			}
+		}()
 		resp, err := sdkClient.ProcessCommonRequest(req)
 		done <- sdkResult{resp, err}
 	}()
@@ -175,7 +192,21 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 	if ctx.Err() != nil {
 		return nil, 0, cancelled(c.op, c.subject, ctx.Err())
 	}
+	var p *sdkPanic
+	if errors.As(res.err, &p) {
+		st := int(status.Load())
+		return nil, 0, &Error{Op: c.op, Subject: c.subject, Status: st, Kind: kindForResponse(st, ""), Err: res.err,
+			Message: "malformed response: the SDK could not read it (" + firstLine(p.Error()) + ")"}
+	}
 	e := classify(c.op, c.subject, res.err)
+	if e.Status == 0 && e.Kind != KindTooLarge && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		// Our own per-attempt deadline cut the exchange (a server that
+		// never answers, or trickles its body): say so rather than show
+		// whichever low-level error the abort surfaced as.
+		e.Kind = KindNetwork
+		e.Code = ""
+		e.Message = fmt.Sprintf("no complete response within %v", timeout)
+	}
 	var retryAfter time.Duration
 	var serverErr *sdkerrors.ServerError
 	if errors.As(res.err, &serverErr) {
@@ -188,12 +219,12 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 // http.Client on every request, so sharing one between goroutines races;
 // building one is cheap (no I/O) and the connection pool lives in the shared
 // transport underneath.
-func (cl *Client) sdkClient(ctx context.Context, timeout time.Duration) (*sdk.Client, error) {
+func (cl *Client) sdkClient(transport contextTransport, timeout time.Duration) (*sdk.Client, error) {
 	cfg := sdk.NewConfig()
 	cfg.AutoRetry = false // retries are ours: bounded, jittered, context-aware
 	cfg.MaxRetryTime = 0
 	cfg.Scheme = strings.ToUpper(cl.endpoint.Scheme)
-	cfg.Transport = contextTransport{ctx: ctx, base: cl.transport}
+	cfg.Transport = transport
 	// Our attempt context enforces the timeout; the SDK's own timer is set
 	// later so it never fires first.
 	cfg.Timeout = timeout + time.Minute
@@ -233,6 +264,12 @@ func (cl *Client) commonRequest(c call) *requests.CommonRequest {
 
 // classify maps an SDK or transport error to an *Error.
 func classify(op, subject string, err error) *Error {
+	var limitErr *limitError
+	if errors.As(err, &limitErr) {
+		// Checked first: it reaches us wrapped in a *url.Error, which
+		// would otherwise pass for a (retryable) network failure.
+		return &Error{Op: op, Subject: subject, Kind: KindTooLarge, Message: limitErr.msg, Err: err}
+	}
 	var serverErr *sdkerrors.ServerError
 	if errors.As(err, &serverErr) {
 		e := &Error{
@@ -335,7 +372,15 @@ func encodeJSON(v any) ([]byte, error) {
 
 // decodeJSON decodes a response keeping numbers as json.Number, so values
 // pass through fcgit with their exact text.
+//
+// The body is already bounded (MaxResponseSize), but decoding into generic
+// maps multiplies it: a body of tiny values ("[{},{},…]") costs 30–40 times
+// its size in heap. Counting the values first keeps that product bounded;
+// encoding/json itself refuses nesting deeper than 10 000.
 func decodeJSON(data []byte, v any) error {
+	if n := countJSONValues(data, maxJSONValues); n > maxJSONValues {
+		return &limitError{fmt.Sprintf("response holds more than %d JSON values", maxJSONValues)}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -345,4 +390,15 @@ func decodeJSON(data []byte, v any) error {
 		return fmt.Errorf("trailing data after JSON value")
 	}
 	return nil
+}
+
+// decodeError reports a response that could not be decoded. One refused by
+// decodeJSON's bound keeps KindTooLarge, so callers see why.
+func decodeError(op, subject, what string, err error) *Error {
+	kind := KindOther
+	var limitErr *limitError
+	if errors.As(err, &limitErr) {
+		kind = KindTooLarge
+	}
+	return &Error{Op: op, Subject: subject, Kind: kind, Err: fmt.Errorf("decode %s: %w", what, err)}
 }

@@ -108,7 +108,7 @@ func (c *Client) FunctionTags(ctx context.Context, function string) (map[string]
 		return nil, fmt.Errorf("list tags of %s: %w", function, err)
 	}
 	tags := map[string]string{}
-	seen := map[string]bool{}
+	guard := newPageGuard("ListTagResources", function, "NextToken", c.limits.MaxListPages)
 	token := ""
 	for {
 		query := map[string]string{
@@ -133,20 +133,19 @@ func (c *Client) FunctionTags(ctx context.Context, function string) (map[string]
 			} `json:"TagResources"`
 		}
 		if err := decodeJSON(body, &page); err != nil {
-			return nil, &Error{Op: "ListTagResources", Subject: function, Kind: KindOther, Err: fmt.Errorf("decode page: %w", err)}
+			return nil, decodeError("ListTagResources", function, "page", err)
 		}
 		for _, tr := range page.TagResources {
 			if tr.ResourceID == "" || tr.ResourceID == arn {
 				tags[tr.TagKey] = tr.TagValue
 			}
 		}
+		if err := guard.check(len(page.TagResources), page.NextToken); err != nil {
+			return nil, err
+		}
 		if page.NextToken == "" {
 			return tags, nil
 		}
-		if seen[page.NextToken] {
-			return nil, &Error{Op: "ListTagResources", Subject: function, Kind: KindOther, Err: fmt.Errorf("NextToken %q repeated", page.NextToken)}
-		}
-		seen[page.NextToken] = true
 		token = page.NextToken
 	}
 }

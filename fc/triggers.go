@@ -12,16 +12,16 @@ func triggerSubject(function, trigger string) string { return function + "/" + t
 // ListTriggers returns every trigger of the function, following nextToken.
 func (c *Client) ListTriggers(ctx context.Context, function string) ([]Trigger, error) {
 	var all []Trigger
-	err := c.paginate(ctx, "ListTriggers", function, apiPath("functions", function, "triggers"), "", func(body []byte) (string, error) {
+	err := c.paginate(ctx, "ListTriggers", function, apiPath("functions", function, "triggers"), "", func(body []byte) (int, string, error) {
 		var page struct {
 			Triggers  []Trigger `json:"triggers"`
 			NextToken string    `json:"nextToken"`
 		}
 		if err := decodeJSON(body, &page); err != nil {
-			return "", err
+			return 0, "", err
 		}
 		all = append(all, page.Triggers...)
-		return page.NextToken, nil
+		return len(page.Triggers), page.NextToken, nil
 	})
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (c *Client) DeleteTrigger(ctx context.Context, function, trigger string) er
 func decodeTrigger(op, subject string, body []byte) (Trigger, error) {
 	var t Trigger
 	if err := decodeJSON(body, &t); err != nil {
-		return nil, &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("decode trigger: %w", err)}
+		return nil, decodeError(op, subject, "trigger", err)
 	}
 	if t == nil {
 		return nil, &Error{Op: op, Subject: subject, Kind: KindOther, Err: fmt.Errorf("empty response body")}
