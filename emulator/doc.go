@@ -13,6 +13,13 @@
 // (custom_domains.go). ACS3 nonces are remembered for the skew window so a
 // captured request cannot be replayed (nonce.go).
 //
+// A second handler, OSSHandler, is a minimal OSS endpoint (oss.go) on a
+// listener of its own: objects uploaded through it with the official OSS
+// SDK v2 (V4 or V1 signatures, simple or multipart uploads) can be named as
+// a function's code {ossBucketName, ossObjectName}, FC's way of taking
+// packages over the 100 MB inline limit, up to 500 MB. Objects and code
+// packages read from OSS live in files, never whole in the heap (files.go).
+//
 // It is deliberately an independent reading of the API: it shares no types
 // with fcgit's client, so a field the client misreads cannot hide in shared
 // code. Tests, the demo and users' CI dry runs talk to it over HTTP.

@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -113,12 +114,13 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 	}
 	var pkg codePackage
 	if c := in["code"]; c != nil {
-		if pkg, e = decodeCode(c, s.opts.MaxCodeSize); e != nil {
+		if pkg, e = s.decodeCode(c); e != nil {
 			return 0, nil, e
 		}
+		defer pkg.release()
 	}
 	cfg := functionInput(in)
-	if e := checkCodeRules(cfg, pkg.zip != nil); e != nil {
+	if e := checkCodeRules(cfg, pkg.blob != nil); e != nil {
 		return 0, nil, e
 	}
 	applyCreateDefaults(cfg)
@@ -132,13 +134,16 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 	stamp := nextStamp(time.Time{}, req.now)
 	f := &functionRecord{
 		Config: cfg, FunctionID: newUUID(), CreatedTime: stamp, LastModified: stamp,
-		CodeChecksum: pkg.checksum, CodeSize: int64(len(pkg.zip)), Tags: tags,
-		Triggers: map[string]*triggerRecord{}, code: pkg.zip,
+		CodeChecksum: pkg.checksum, Tags: tags,
+		Triggers: map[string]*triggerRecord{}, code: pkg.blob,
+	}
+	if pkg.blob != nil {
+		f.CodeSize = pkg.blob.size
 	}
 	if s.opts.SettleDelay > 0 {
 		f.SettleUntil, f.Created = req.now.Add(s.opts.SettleDelay), true
 	}
-	if e := s.storeCodeLocked(f); e != nil {
+	if e := s.storeCodeLocked(f, &pkg); e != nil {
 		return 0, nil, e
 	}
 	s.st.Functions[name] = f
@@ -165,9 +170,10 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 	}
 	var pkg codePackage
 	if c := in["code"]; c != nil {
-		if pkg, e = decodeCode(c, s.opts.MaxCodeSize); e != nil {
+		if pkg, e = s.decodeCode(c); e != nil {
 			return 0, nil, e
 		}
+		defer pkg.release()
 	}
 	changes := functionInput(in)
 
@@ -188,7 +194,7 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 	for k, v := range changes {
 		cfg[k] = v
 	}
-	hasCode := pkg.zip != nil || (f.CodeChecksum != "" && cfg["runtime"] != runtimeCustomContainer)
+	hasCode := pkg.blob != nil || (f.CodeChecksum != "" && cfg["runtime"] != runtimeCustomContainer)
 	if e := checkCodeRules(cfg, hasCode); e != nil {
 		return 0, nil, e
 	}
@@ -198,9 +204,9 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 	if cfg["runtime"] == runtimeCustomContainer {
 		updated.code, updated.CodeChecksum, updated.CodeSize = nil, "", 0
 	}
-	if pkg.zip != nil {
-		updated.code, updated.CodeChecksum, updated.CodeSize = pkg.zip, pkg.checksum, int64(len(pkg.zip))
-		if e := s.storeCodeLocked(&updated); e != nil {
+	if pkg.blob != nil {
+		updated.code, updated.CodeChecksum, updated.CodeSize = pkg.blob, pkg.checksum, pkg.blob.size
+		if e := s.storeCodeLocked(&updated, &pkg); e != nil {
 			return 0, nil, e
 		}
 	}
@@ -212,8 +218,8 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
-	if s.opts.DataDir != "" && f.CodeChecksum != "" && !updated.codeReferenced(f.CodeChecksum) {
-		_ = os.Remove(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum)) // no longer referenced
+	if !updated.codeReferenced(f.CodeChecksum) {
+		s.removeCodeFile(f.FunctionID, f.CodeChecksum)
 	}
 	s.stats.write()
 	out, e := marshal(s.functionView(req.Function, &updated, true, req.now))
@@ -268,23 +274,66 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
-	if s.opts.DataDir != "" {
-		_ = os.Remove(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum)) // state no longer references it
-	}
+	s.removeCodeFile(f.FunctionID, f.CodeChecksum) // state no longer references it
 	s.stats.write()
 	return http.StatusNoContent, nil, nil
 }
 
-// storeCodeLocked writes f's zip to disk when persisting, under a name that
-// includes the checksum: the state file still names the old package until
+// storeCodeLocked gives f's package its file: an inline zip is written
+// when persisting, a package staged from OSS is renamed into place (in the
+// DataDir, or the temporary root when not persisting). The name includes
+// the checksum: the state file still names the old package until
 // commitLocked replaces it, so a crash in between leaves a consistent pair.
 // s.mu is held.
-func (s *Server) storeCodeLocked(f *functionRecord) *apiError {
-	if s.opts.DataDir == "" || f.code == nil || s.closed {
+func (s *Server) storeCodeLocked(f *functionRecord, pkg *codePackage) *apiError {
+	if f.code == nil {
 		return nil
 	}
-	if err := writeFileAtomic(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum), f.code); err != nil {
+	fail := func(err error) *apiError {
 		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist code of %s: %v", f.FunctionID, err)
 	}
+	if pkg.staged != "" {
+		if s.opts.DataDir != "" && s.closed {
+			pkg.staged = "" // served from the staging file: nothing is persisted any more
+			return nil
+		}
+		root, err := s.files.dir()
+		if err != nil {
+			return fail(err)
+		}
+		dst := codeFilePath(root, f.FunctionID, f.CodeChecksum)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fail(err)
+		}
+		if err := os.Rename(pkg.staged, dst); err != nil {
+			return fail(err)
+		}
+		if s.opts.DataDir != "" {
+			if err := syncDir(filepath.Dir(dst)); err != nil {
+				return fail(err)
+			}
+		}
+		// The blob is shared with nobody yet, so pointing it at its final
+		// name races with no reader.
+		f.code.path, pkg.staged = dst, ""
+		return nil
+	}
+	if s.opts.DataDir == "" || s.closed || f.code.data == nil {
+		return nil
+	}
+	if err := writeFileAtomic(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum), f.code.data); err != nil {
+		return fail(err)
+	}
 	return nil
+}
+
+// removeCodeFile deletes the file of a package nothing references any more.
+// In-memory packages have none, and a missing file is no error.
+func (s *Server) removeCodeFile(functionID, checksum string) {
+	if checksum == "" {
+		return
+	}
+	if root := s.files.existing(); root != "" {
+		_ = os.Remove(codeFilePath(root, functionID, checksum))
+	}
 }

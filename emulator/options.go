@@ -3,6 +3,7 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,13 @@ type Options struct {
 	MaxDateSkew   time.Duration     // default 15 minutes
 	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
 	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
+
+	// The OSS endpoint (OSSHandler, ListenAndServeOSS) and code packages
+	// read from it by CreateFunction/UpdateFunction.
+	Buckets        []string // buckets that exist; empty: every valid bucket name exists
+	MaxObjectSize  int64    // largest object PutObject, UploadPart or CompleteMultipartUpload accepts; default 1 GiB
+	MaxOSSCodeSize int64    // largest code package read from OSS; default 500 MiB, FC's limit
+	OSSHost        string   // host name (no port) under which <bucket>.<OSSHost> is virtual-hosted style; default "localhost"
 }
 
 const (
@@ -29,6 +37,12 @@ const (
 	defaultCodeURLExpiry = 10 * time.Minute
 	defaultMaxDateSkew   = 15 * time.Minute
 	defaultMaxCodeSize   = 100 << 20
+
+	// The emulator keeps objects on local disk, so its default bound is far
+	// below OSS's 5 GiB PutObject limit; it only needs to exceed FC's.
+	defaultMaxObjectSize  = 1 << 30
+	defaultMaxOSSCodeSize = 500 << 20
+	defaultOSSHost        = "localhost"
 )
 
 // withDefaults validates o and returns a copy with defaults filled in. The
@@ -70,6 +84,24 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxCodeSize <= 0 {
 		o.MaxCodeSize = defaultMaxCodeSize
 	}
+	if o.MaxObjectSize <= 0 {
+		o.MaxObjectSize = defaultMaxObjectSize
+	}
+	if o.MaxOSSCodeSize <= 0 {
+		o.MaxOSSCodeSize = defaultMaxOSSCodeSize
+	}
+	if o.OSSHost == "" {
+		o.OSSHost = defaultOSSHost
+	}
+	o.OSSHost = strings.ToLower(o.OSSHost)
+	buckets := make([]string, 0, len(o.Buckets))
+	for _, b := range o.Buckets {
+		if !validBucketName(b) {
+			return o, fmt.Errorf("emulator: invalid OSS bucket name %q: 3-63 lower-case letters, digits and '-', not starting or ending with '-'", b)
+		}
+		buckets = append(buckets, b)
+	}
+	o.Buckets = buckets
 	return o, nil
 }
 

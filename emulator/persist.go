@@ -44,21 +44,24 @@ func loadState(dir string) (*state, error) {
 			f.Triggers = map[string]*triggerRecord{}
 		}
 		// Versions usually share packages with the function or each other;
-		// read each file once and share the bytes.
-		packages := map[string][]byte{}
-		load := func(checksum, what string) ([]byte, error) {
+		// they share one blob. Packages stay on disk and are opened when
+		// downloaded, so loading a 500 MB package costs no heap.
+		packages := map[string]*codeBlob{}
+		load := func(checksum, what string) (*codeBlob, error) {
 			if checksum == "" {
 				return nil, nil // custom-container: no package
 			}
-			if code, ok := packages[checksum]; ok {
-				return code, nil
+			if b, ok := packages[checksum]; ok {
+				return b, nil
 			}
-			code, err := os.ReadFile(codeFilePath(dir, f.FunctionID, checksum))
+			path := codeFilePath(dir, f.FunctionID, checksum)
+			fi, err := os.Stat(path)
 			if err != nil {
 				return nil, fmt.Errorf("read code of %s: %w", what, err)
 			}
-			packages[checksum] = code
-			return code, nil
+			b := &codeBlob{path: path, size: fi.Size()}
+			packages[checksum] = b
+			return b, nil
 		}
 		if f.code, err = load(f.CodeChecksum, "function "+name); err != nil {
 			return nil, err

@@ -25,6 +25,9 @@ type Server struct {
 	stats  statsCounter
 	nonces *nonceCache // ACS3 nonces seen within the skew window
 	before atomic.Pointer[func(op, functionName string)]
+
+	files *fileRoot // where OSS objects and code read from OSS live
+	oss   *ossStore
 }
 
 // New builds a Server, loading persisted state from opts.DataDir if set.
@@ -39,7 +42,12 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces)}
+	files := &fileRoot{dataDir: o.DataDir}
+	oss, err := newOSSStore(files, o.DataDir != "", o.Buckets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), files: files, oss: oss}
 	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
 	s.stats.reset()
 	return s, nil
@@ -64,7 +72,9 @@ func (s *Server) SetFaults(latency time.Duration, errorRate, throttleRate float6
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 // Close flushes persisted state. Requests served after Close still work on
-// the in-memory state but are no longer persisted.
+// the in-memory state but are no longer persisted. Without a DataDir, Close
+// also removes the temporary directory holding OSS objects and the code
+// packages read from them: those are gone afterwards.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,8 +82,9 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.oss.close()
 	if s.opts.DataDir == "" {
-		return nil
+		return s.files.close()
 	}
 	return saveState(s.opts.DataDir, s.st)
 }
@@ -81,11 +92,21 @@ func (s *Server) Close() error {
 // ListenAndServe listens on addr, calls ready with the base URL once
 // listening, serves until ctx is done, then shuts down gracefully.
 func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url string)) error {
+	return serve(ctx, addr, s, "emulator", ready)
+}
+
+// ListenAndServeOSS is ListenAndServe for the OSS endpoint (OSSHandler),
+// on a listener of its own as OSS has its own endpoint.
+func (s *Server) ListenAndServeOSS(ctx context.Context, addr string, ready func(url string)) error {
+	return serve(ctx, addr, s.OSSHandler(), "OSS endpoint", ready)
+}
+
+func serve(ctx context.Context, addr string, h http.Handler, what string, ready func(url string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if ready != nil {
@@ -93,16 +114,16 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 	}
 	select {
 	case err := <-served:
-		return fmt.Errorf("serve emulator: %w", err)
+		return fmt.Errorf("serve %s: %w", what, err)
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down emulator: %w", err)
+		return fmt.Errorf("shut down %s: %w", what, err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve emulator: %w", err)
+		return fmt.Errorf("serve %s: %w", what, err)
 	}
 	return nil
 }

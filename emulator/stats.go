@@ -4,9 +4,9 @@ import "sync"
 
 // Stats counts what the server saw since it started or was last reset.
 type Stats struct {
-	Requests map[string]int // by FC operation name, plus "DownloadCode"; every attempt, failed ones too
-	Writes   int            // successful writes of any resource: functions, triggers, tags, versions, aliases, settings, VPC bindings, the invocation switch, custom domains
-	Rejected int            // requests refused for authentication
+	Requests map[string]int // by FC operation name, plus "DownloadCode" and "oss:<OSS operation>" (e.g. "oss:PutObject"); every attempt, failed ones too
+	Writes   int            // successful writes of any FC resource: functions, triggers, tags, versions, aliases, settings, VPC bindings, the invocation switch, custom domains (not OSS objects)
+	Rejected int            // requests refused for authentication, FC and OSS
 }
 
 // Stats returns a snapshot of the counters.

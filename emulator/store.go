@@ -34,7 +34,7 @@ type functionRecord struct {
 	VpcBindings []string                             `json:"vpcBindings,omitempty"` // sorted
 	Restriction *restrictionRecord                   `json:"invocationRestriction,omitempty"`
 
-	code []byte // the zip; persisted as its own file
+	code *codeBlob // the zip; persisted as its own file
 }
 
 // versionRecord is a published version: a snapshot of the function's
@@ -50,7 +50,7 @@ type versionRecord struct {
 	CodeChecksum         string         `json:"codeChecksum,omitempty"`
 	CodeSize             int64          `json:"codeSize"`
 
-	code []byte // shared with the function or other versions of the same checksum
+	code *codeBlob // shared with the function or other versions of the same checksum
 }
 
 // aliasRecord is an alias; Config holds caller-settable fields

@@ -3,7 +3,6 @@ package emulator
 import (
 	"bytes"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -241,8 +240,8 @@ func (s *Server) deleteFunctionVersion(req *apiRequest) (int, []byte, *apiError)
 		f.Versions[req.Version] = v
 		return 0, nil, e
 	}
-	if s.opts.DataDir != "" && v.CodeChecksum != "" && !f.codeReferenced(v.CodeChecksum) {
-		_ = os.Remove(codeFilePath(s.opts.DataDir, f.FunctionID, v.CodeChecksum)) // no longer referenced
+	if !f.codeReferenced(v.CodeChecksum) {
+		s.removeCodeFile(f.FunctionID, v.CodeChecksum)
 	}
 	s.stats.write()
 	return http.StatusNoContent, nil, nil

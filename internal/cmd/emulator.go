@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -21,14 +22,24 @@ Tea SDKs (ACS3-HMAC-SHA256) work against it with only the endpoint changed.
 Point fcgit at it with --endpoint or FCGIT_ENDPOINT and the same key pair in
 ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET.
 
+With --oss-listen it also serves a minimal OSS endpoint on a second address,
+for code packages over FC's 100 MB inline limit: objects uploaded there with
+the OSS SDK (signed with the same key pair, V4 or V1, path-style URLs, region
+as --region) can be a function's code through ossBucketName/ossObjectName, up
+to 500 MB. Every bucket name exists; objects live in --data, or in a temporary
+directory removed on exit.
+
 EXAMPLES:
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK \
        --data ./fc-state --latency 20ms --error-rate 0.05 --throttle-rate 0.05 --seed 7
+   fcgit emulator --listen 127.0.0.1:9000 --oss-listen 127.0.0.1:9001 \
+       --access-key-id AK --access-key-secret SK
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "`ADDR` to listen on (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "oss-listen", Usage: "also serve an OSS endpoint for large code packages on `ADDR` (default: none)"},
 			&cli.StringFlag{Name: "access-key-id", Usage: "accepted AccessKey `ID` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_ID"}},
 			&cli.StringFlag{Name: "access-key-secret", Usage: "its `SECRET` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET"}},
 			&cli.StringFlag{Name: "data", Usage: "persist state in `DIR` (default: in memory)"},
@@ -74,10 +85,37 @@ EXAMPLES:
 			}
 			defer srv.Close()
 			start := time.Now()
-			err = srv.ListenAndServe(c.Context, c.String("listen"), func(url string) {
+			// The OSS endpoint starts once FC's listens, so that its line
+			// follows FC's; if either stops, both do.
+			ctx, cancel := context.WithCancel(c.Context)
+			defer cancel()
+			ossAddr := c.String("oss-listen")
+			ossStarted, ossDone := false, make(chan error, 1)
+			err = srv.ListenAndServe(ctx, c.String("listen"), func(url string) {
 				fmt.Fprintf(env.Stdout, "FC emulator listening on %s (region %s)\n", url, c.String("region"))
 				fmt.Fprintf(env.Stdout, "  export FCGIT_ENDPOINT=%s\n", url)
+				if ossAddr == "" {
+					return
+				}
+				ossStarted = true
+				listening := make(chan struct{})
+				go func() {
+					ossDone <- srv.ListenAndServeOSS(ctx, ossAddr, func(url string) {
+						fmt.Fprintf(env.Stdout, "OSS endpoint listening on %s (path-style, region %s)\n", url, c.String("region"))
+						close(listening)
+					})
+					cancel()
+				}()
+				select {
+				case <-listening:
+				case <-ctx.Done():
+				}
 			})
+			if ossStarted {
+				if ossErr := <-ossDone; err == nil {
+					err = ossErr
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("emulator: %w", err)
 			}

@@ -2,12 +2,20 @@ package cmd
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"io"
+	"net"
 	"os/exec"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"github.com/fcgit/fcgit/fc"
 )
@@ -62,5 +70,73 @@ func TestEmulatorProcess(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestEmulatorOSSListen runs `fcgit emulator --oss-listen` in-process: the
+// OSS endpoint's line follows FC's, the official OSS SDK works against it,
+// and both stop when the command is cancelled.
+func TestEmulatorOSSListen(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"fcgit", "emulator", "--listen", "127.0.0.1:0", "--oss-listen", "127.0.0.1:0",
+			"--access-key-id", "AK", "--access-key-secret", "SK"}, Env{Stdout: pw, Stderr: &stderr})
+		pw.Close()
+	}()
+	lines := bufio.NewReader(pr)
+	var out []string
+	for len(out) < 3 {
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatalf("output ended after %q: %v", out, err)
+		}
+		out = append(out, line)
+	}
+	go func() { _, _ = io.Copy(io.Discard, lines) }()
+	urlRe := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	fcURL, ossURL := urlRe.FindString(out[0]), urlRe.FindString(out[2])
+	if !strings.HasPrefix(out[0], "FC emulator listening on ") || !strings.HasPrefix(out[2], "OSS endpoint listening on ") || fcURL == "" || ossURL == "" {
+		t.Fatalf("output = %q", out)
+	}
+
+	client := oss.NewClient(oss.LoadDefaultConfig().WithRegion("cn-hangzhou").WithEndpoint(ossURL).
+		WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AK", "SK")))
+	if _, err := client.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr("fcgit-code"), Key: oss.Ptr("p.zip"), Body: strings.NewReader("zip")}); err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	if ok, err := client.IsObjectExist(ctx, "fcgit-code", "p.zip"); !ok || err != nil {
+		t.Fatalf("IsObjectExist = %v, %v", ok, err)
+	}
+	fcClient, err := fc.New(fc.Config{Region: "cn-hangzhou", Endpoint: fcURL, AccessKeyID: "AK", AccessKeySecret: "SK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fcClient.GetFunction(ctx, "nope"); !fc.IsNotFound(err) {
+		t.Fatalf("GetFunction of a missing function: %v", err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// TestEmulatorOSSListenBusy: an OSS address that cannot be bound stops the
+// emulator with an error, FC side included.
+func TestEmulatorOSSListenBusy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"fcgit", "emulator", "--listen", "127.0.0.1:0", "--oss-listen", ln.Addr().String(),
+		"--access-key-id", "AK", "--access-key-secret", "SK"}, Env{Stdout: &stdout, Stderr: &stderr})
+	if code != exitError || !strings.Contains(stderr.String(), "listen on "+ln.Addr().String()) {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
