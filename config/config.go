@@ -33,6 +33,27 @@ type Config struct {
 	Dir      string `toml:"dir"`
 	Branch   string `toml:"branch"`
 	Scope    Scope  `toml:"scope"`
+	// Secrets names, by glob, the environment variables whose values are
+	// secrets (never written to git); nil (key absent) means
+	// DefaultSecretPatterns, an empty list turns it off.
+	Secrets *[]string `toml:"secrets"`
+}
+
+// DefaultSecretPatterns are the secret variable names when fcgit.toml has no
+// secrets key (docs/configuration.md lists them).
+var DefaultSecretPatterns = []string{
+	"*PASSWORD*", "*PASSWD*", "*_PWD", "*SECRET*", "*TOKEN*", "*PRIVATE*",
+	"*CREDENTIAL*", "*APIKEY*", "*_KEY",
+}
+
+// SecretPatterns returns the configured secret name globs.
+func (c *Config) SecretPatterns() []string {
+	if c.Secrets == nil {
+		return append([]string(nil), DefaultSecretPatterns...)
+	}
+	out := make([]string, len(*c.Secrets))
+	copy(out, *c.Secrets)
+	return out
 }
 
 // Scope says which online functions this repository manages. An empty scope
@@ -75,7 +96,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		k := undecoded[0]
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, [scope] prefix, include, exclude)",
+		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, secrets, [scope] prefix, include, exclude)",
 			name, keyLine(data, k), k.String())
 	}
 	c.setDefaults()
@@ -127,6 +148,13 @@ func (c *Config) validate() error {
 	if !branchRe.MatchString(c.Branch) || strings.Contains(c.Branch, "..") || strings.HasSuffix(c.Branch, ".lock") ||
 		strings.HasPrefix(c.Branch, "/") || strings.HasSuffix(c.Branch, "/") || strings.HasPrefix(c.Branch, "refs/") {
 		return &fieldError{"branch", fmt.Sprintf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", c.Branch)}
+	}
+	if c.Secrets != nil {
+		for _, p := range *c.Secrets {
+			if _, err := path.Match(p, ""); err != nil || p == "" {
+				return &fieldError{"secrets", fmt.Sprintf("bad glob %q: want a variable name or a pattern such as \"*_TOKEN\"", p)}
+			}
+		}
 	}
 	for _, pats := range [][]string{c.Scope.Include, c.Scope.Exclude} {
 		for _, p := range pats {

@@ -69,3 +69,32 @@ func TestInScope(t *testing.T) {
 		t.Error("an empty scope must manage every function")
 	}
 }
+
+func TestSecretPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+		err  string
+	}{
+		{"region = \"cn-hangzhou\"\n", DefaultSecretPatterns, ""},
+		{"region = \"cn-hangzhou\"\nsecrets = []\n", []string{}, ""},
+		{"region = \"cn-hangzhou\"\nsecrets = [\"DB_PASSWORD\", \"*_TOKEN\"]\n", []string{"DB_PASSWORD", "*_TOKEN"}, ""},
+		{"region = \"cn-hangzhou\"\nsecrets = [\"[\"]\n", nil, "fcgit.toml:2: secrets: bad glob"},
+		{"region = \"cn-hangzhou\"\nsecrets = \"DB\"\n", nil, "fcgit.toml:2"},
+	} {
+		c, err := Parse("fcgit.toml", []byte(tc.text))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.text, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.text, err)
+			continue
+		}
+		if got := c.SecretPatterns(); strings.Join(got, ",") != strings.Join(tc.want, ",") || got == nil {
+			t.Errorf("%q: patterns %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}

@@ -23,6 +23,15 @@ func Render(c *Config) []byte {
 	fmt.Fprintf(&b, "dir = %s\n\n", q(c.Dir))
 	fmt.Fprintf(&b, "# Branch that records what fcgit last saw online or deployed.\n")
 	fmt.Fprintf(&b, "branch = %s\n\n", q(c.Branch))
+	fmt.Fprintf(&b, "# Environment variables whose values are secrets (globs, case-insensitive):\n")
+	fmt.Fprintf(&b, "# function.toml holds a reference instead of the value, and push takes the\n")
+	fmt.Fprintf(&b, "# value from its environment. Without this key: %s.\n", strings.Join(DefaultSecretPatterns, " "))
+	fmt.Fprintf(&b, "# secrets = [] turns it off.\n")
+	if c.Secrets != nil {
+		fmt.Fprintf(&b, "secrets = %s\n\n", renderList(*c.Secrets))
+	} else {
+		fmt.Fprintf(&b, "# secrets = [\"DB_PASSWORD\", \"*_TOKEN\"]\n\n")
+	}
 	fmt.Fprintf(&b, "# Which online functions this repository manages. Functions outside the scope\n")
 	fmt.Fprintf(&b, "# are never read, changed or deleted.\n")
 	fmt.Fprintf(&b, "[scope]\n")

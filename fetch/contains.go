@@ -72,14 +72,25 @@ func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, [
 		if err != nil {
 			return false, nil, err
 		}
-		found := false
-		for _, id := range ids {
-			if _, ok, err := hist.find(name, id, nil); err != nil {
-				return false, nil, err
-			} else if ok {
-				found = true
-				break
+		// The same content, and the same recorded secret values: a
+		// rotation fetched but not pulled differs only in its hashes.
+		sig, err := r.contents.signature(name, tree)
+		if err != nil {
+			return false, nil, err
+		}
+		found, err := hist.any(name, func(v version) (bool, error) {
+			vids, err := r.contents.of(name, v.Tree)
+			if err != nil || !overlap(ids, vids) {
+				return false, err
 			}
+			if sig == "" {
+				return true, nil
+			}
+			vsig, err := r.contents.signature(name, v.Tree)
+			return vsig == sig, err
+		})
+		if err != nil {
+			return false, nil, err
 		}
 		if !found {
 			missing = append(missing, name)
@@ -224,4 +235,15 @@ func (p *Prepared) Superseded(head plumbing.Hash) (bool, error) {
 	}
 	ok, _, err := p.Contains(head, nil)
 	return ok, err
+}
+
+func overlap(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
 }

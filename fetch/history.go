@@ -18,10 +18,20 @@ import (
 type contents struct {
 	repo   *gitstate.Repo
 	byTree map[plumbing.Hash][]string
+	sigs   map[plumbing.Hash]string
 }
 
 func newContents(repo *gitstate.Repo) *contents {
-	return &contents{repo: repo, byTree: map[plumbing.Hash][]string{}}
+	return &contents{repo: repo, byTree: map[plumbing.Hash][]string{}, sigs: map[plumbing.Hash]string{}}
+}
+
+// signature returns the recorded secret hashes of a function directory
+// (snapshot.State.SecretsSignature), "" when none or unreadable.
+func (c *contents) signature(name string, tree plumbing.Hash) (string, error) {
+	if _, err := c.of(name, tree); err != nil {
+		return "", err
+	}
+	return c.sigs[tree], nil
 }
 
 // has reports whether function name's directory tree holds the state a
@@ -65,6 +75,7 @@ func (c *contents) of(name string, tree plumbing.Hash) ([]string, error) {
 				code = ce.Hash.String()
 			}
 			ids = snapshot.ContentIDs(st, code)
+			c.sigs[tree] = st.SecretsSignature()
 		}
 	}
 	c.byTree[tree] = ids
@@ -236,6 +247,23 @@ func (h *history) find(name, id string, accept func(version) (bool, error)) (ver
 		more, err := h.step()
 		if err != nil || !more {
 			return version{}, false, err
+		}
+	}
+}
+
+// any reports whether some version of function name along the history
+// satisfies pred, walking as far as needed.
+func (h *history) any(name string, pred func(version) (bool, error)) (bool, error) {
+	i := 0
+	for {
+		for ; i < len(h.trees[name]); i++ {
+			if ok, err := pred(h.trees[name][i]); err != nil || ok {
+				return ok, err
+			}
+		}
+		more, err := h.step()
+		if err != nil || !more {
+			return false, err
 		}
 	}
 }

@@ -38,6 +38,12 @@ type Options struct {
 	Progress func(done, total int)
 	// Limits for code archives; zero values take snapshot's defaults.
 	ZipLimits snapshot.ZipLimits
+	// Secrets says which environment variables are secrets: their values
+	// never reach git (snapshot.ProtectSecrets).
+	Secrets snapshot.SecretRules
+	// Hide, when set, is given every secret value read online, so that
+	// output can be scrubbed of them.
+	Hide func(string)
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
@@ -67,6 +73,13 @@ type Function struct {
 	TOML     []byte
 	Tree     plumbing.Hash // <dir>/<name>/
 	CodeTree plumbing.Hash // <dir>/<name>/code/, zero when there is no code
+	// Secrets holds, for a function read online, the values of its secret
+	// environment variables (State holds references). Memory only: never
+	// stored, printed or logged.
+	Secrets map[string]string
+	// SecretsChanged names the secrets whose value online is neither the
+	// one the base recorded nor the one push last deployed.
+	SecretsChanged []string
 }
 
 // Names returns the function names in order.
@@ -184,7 +197,23 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
-	fn := &Function{Name: name, Raw: raw, Triggers: triggers, State: st}
+	prev, prevTree, err := r.previous(name)
+	if err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	basis := snapshot.SecretsBasis{Stamp: SecretsStampOf(raw)}
+	if prev != nil {
+		basis.Prev = prev.state
+		lm := r.base.Note.Functions[name].LastModifiedTime
+		basis.Unchanged = lm != "" && lm == raw.LastModifiedTime()
+	}
+	fn := &Function{Name: name, Raw: raw, Triggers: triggers, State: st, Secrets: map[string]string{}}
+	fn.SecretsChanged = snapshot.ProtectSecrets(st, r.opts.Secrets, basis, fn.Secrets).Changed
+	if r.opts.Hide != nil {
+		for _, v := range fn.Secrets {
+			r.opts.Hide(v)
+		}
+	}
 	meta := FunctionMeta{
 		LastModifiedTime: raw.LastModifiedTime(),
 		CodeChecksum:     raw.CodeChecksum(),
@@ -198,10 +227,6 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		meta.Triggers = nil
 	}
 
-	prev, prevTree, err := r.previous(name)
-	if err != nil {
-		return nil, FunctionMeta{}, false, err
-	}
 	downloaded := false
 	if hasCode(raw) {
 		fn.CodeTree, downloaded, err = r.codeTree(ctx, name, raw.CodeChecksum())
@@ -209,7 +234,8 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 			return nil, FunctionMeta{}, false, err
 		}
 	}
-	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree {
+	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree && len(fn.SecretsChanged) == 0 &&
+		prev.state.SecretsSignature() == st.SecretsSignature() {
 		// Same desired state as before: keep the previous files byte for
 		// byte (a hand-written function.toml stays as its author wrote it).
 		fn.TOML, fn.Tree = prev.toml, prevTree

@@ -72,6 +72,9 @@ type Change struct {
 	Kind   string   // "added", "deleted", "changed"
 	Config []string // changed configuration paths (snapshot.Diff), triggers included
 	Code   bool     // code tree changed
+	// Secrets names secret environment variables whose value changed
+	// (values are never shown).
+	Secrets []string
 }
 
 // Changes compares the tip's managed directory with the online state.
@@ -97,7 +100,7 @@ func Changes(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
 		case !ok:
 			out = append(out, Change{Name: name, Kind: "added"})
 		case e.Hash != fn.Tree:
-			ch := Change{Name: name, Kind: "changed"}
+			ch := Change{Name: name, Kind: "changed", Secrets: fn.SecretsChanged}
 			prevCode, _, err := repo.TreeEntryAt(tip.Tree, path.Join(name, "code"))
 			if err != nil {
 				return nil, err
@@ -147,6 +150,14 @@ func (c Change) Describe() string {
 	}
 	if len(trg) > 0 {
 		parts = append(parts, "triggers: "+strings.Join(trg, ", "))
+	}
+	if len(c.Secrets) > 0 {
+		parts = append(parts, "secrets: "+strings.Join(c.Secrets, ", ")+" (values hidden)")
+	}
+	if len(parts) == 0 && c.Kind == "changed" {
+		// Only the files changed: hashes of secrets recorded for the first
+		// time, or a re-encoding.
+		parts = append(parts, "recorded form of function.toml")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -52,6 +52,20 @@ func StampOf(f fc.Function) Stamp {
 	return s
 }
 
+// SecretsStampOf returns a function's deployed-secrets stamp (the
+// snapshot.SecretsTag value), "" when it has none.
+func SecretsStampOf(f fc.Function) string {
+	list, _ := f["tags"].([]any)
+	for _, t := range list {
+		m, _ := t.(map[string]any)
+		if k, _ := firstString(m, "Key", "key"); k == snapshot.SecretsTag {
+			v, _ := firstString(m, "Value", "value")
+			return v
+		}
+	}
+	return ""
+}
+
 func firstString(m map[string]any, keys ...string) (string, bool) {
 	for _, k := range keys {
 		if s, ok := m[k].(string); ok {

@@ -59,6 +59,7 @@ type deployer struct {
 	// safe for concurrent use.
 	repoMu   sync.Mutex
 	progress func(done, total int)
+	secrets  secretSource
 }
 
 // run executes the plan, functions in parallel up to jobs, and returns one
@@ -160,8 +161,12 @@ func (d *deployer) codeInput(l *fetch.Function) (map[string]any, error) {
 	}, nil
 }
 
-func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, error) {
+func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, map[string]string, error) {
 	in := a.local.State.FunctionInput()
+	deployed, err := resolveSecrets(in, a, d.secrets)
+	if err != nil {
+		return nil, nil, err
+	}
 	if a.online != nil {
 		// UpdateFunction is a partial update: a key removed from
 		// function.toml must be sent with its empty shape to clear it.
@@ -178,18 +183,18 @@ func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, error
 	if withCode {
 		code, err := d.codeInput(a.local)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		in["code"] = code
 	}
-	return in, nil
+	return in, deployed, nil
 }
 
 func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
 	if a.local.CodeTree.IsZero() && a.local.State.Config["runtime"] != "custom-container" {
 		return fetch.FunctionMeta{}, nil, fmt.Errorf("functions/%s/code/ is missing or empty: FC needs a code package for runtime %v", a.Function, a.local.State.Config["runtime"])
 	}
-	in, err := d.functionInput(a, !a.local.CodeTree.IsZero())
+	in, secrets, err := d.functionInput(a, !a.local.CodeTree.IsZero())
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
@@ -203,7 +208,7 @@ func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
-	return d.triggersAndStamp(ctx, a, fn)
+	return d.triggersAndStamp(ctx, a, fn, secrets)
 }
 
 func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
@@ -214,11 +219,20 @@ func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []
 			return fetch.FunctionMeta{}, nil, err
 		}
 	}
-	if len(config) > 0 || a.Code {
-		in, err := d.functionInput(a, a.Code)
+	// The secrets left deployed: the online ones, unless this update
+	// deploys values from push's environment.
+	secrets := map[string]string{}
+	for name := range a.local.State.SecretRefs() {
+		if v, ok := a.online.Secrets[name]; ok {
+			secrets[name] = v
+		}
+	}
+	if len(config) > 0 || a.Code || len(a.Secrets) > 0 {
+		in, deployed, err := d.functionInput(a, a.Code)
 		if err != nil {
 			return fetch.FunctionMeta{}, nil, err
 		}
+		secrets = deployed
 		if _, err := d.client.UpdateFunction(ctx, a.Function, in); err != nil {
 			return fetch.FunctionMeta{}, nil, err
 		}
@@ -226,13 +240,13 @@ func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []
 			return fetch.FunctionMeta{}, nil, err
 		}
 	}
-	return d.triggersAndStamp(ctx, a, fn)
+	return d.triggersAndStamp(ctx, a, fn, secrets)
 }
 
 // triggersAndStamp applies the trigger actions (deletions first), then stamps
 // the function with the commit: the stamp is written last so that it never
 // claims a deploy that did not finish.
-func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Function) (fetch.FunctionMeta, []string, error) {
+func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Function, secrets map[string]string) (fetch.FunctionMeta, []string, error) {
 	meta := fetch.FunctionMeta{
 		LastModifiedTime: fn.LastModifiedTime(), CodeChecksum: fn.CodeChecksum(), FunctionArn: fn.Arn(),
 		Triggers: map[string]fetch.TriggerMeta{},
@@ -274,7 +288,7 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		}
 		meta.Triggers[t.Trigger] = fetch.TriggerMetaOf(tr)
 	}
-	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.local)); err != nil {
+	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.local, secrets)); err != nil {
 		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
 	}
 	var urls []string

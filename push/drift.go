@@ -24,13 +24,14 @@ func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDepl
 	}
 	for _, name := range sortedKeys(names) {
 		t, o := tip[name], online[name]
-		if fetch.Same(t, o) {
+		rotated := o != nil && len(o.SecretsChanged) > 0
+		if fetch.Same(t, o) && !rotated {
 			continue
 		}
-		if hasDeploying && between(t, deploying[name], o) {
+		if hasDeploying && between(t, deploying[name], o) && !rotated {
 			continue
 		}
-		if o != nil && fetch.Same(local[name], o) {
+		if o != nil && fetch.Same(local[name], o) && !rotated {
 			continue
 		}
 		out = append(out, describeDrift(name, t, o, stamps))
@@ -51,7 +52,7 @@ func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drif
 	case o == nil:
 		return Drift{Function: name, Kind: "deleted online"}
 	}
-	d := Drift{Function: name, Kind: "changed online", Code: t.CodeTree != o.CodeTree}
+	d := Drift{Function: name, Kind: "changed online", Code: t.CodeTree != o.CodeTree, Secrets: o.SecretsChanged}
 	seen := map[string]bool{}
 	for _, p := range snapshot.Diff(t.State, o.State) {
 		if n := snapshot.TriggerOf(p); n != "" {

@@ -17,10 +17,28 @@ type Drift struct {
 	Config   []string `json:"config,omitempty"`
 	Code     bool     `json:"code,omitempty"`
 	Triggers []string `json:"triggers,omitempty"`
+	// Secrets names secret environment variables whose value changed
+	// online; their values are never shown.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // Describe is the drift in one line.
 func (d Drift) Describe() string {
+	var secrets []string
+	for _, n := range d.Secrets {
+		secrets = append(secrets, n+" changed online (value hidden)")
+	}
+	line := d.describe()
+	switch {
+	case len(secrets) == 0:
+		return line
+	case line == d.Function+": "+d.Kind && d.Kind == "changed online":
+		return d.Function + ": " + strings.Join(secrets, "; ")
+	}
+	return line + "; " + strings.Join(secrets, "; ")
+}
+
+func (d Drift) describe() string {
 	var parts []string
 	if len(d.Config) > 0 {
 		parts = append(parts, "config: "+strings.Join(d.Config, ", "))

@@ -14,6 +14,9 @@ type Action struct {
 	Config   []string        `json:"config,omitempty"`
 	Code     bool            `json:"code,omitempty"`
 	Triggers []TriggerAction `json:"triggers,omitempty"`
+	// Secrets names secret environment variables deployed with a new value
+	// from push's environment (never the value itself).
+	Secrets []string `json:"secrets,omitempty"`
 
 	local  *fetch.Function
 	online *fetch.Function
@@ -38,7 +41,7 @@ func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 func (p *Plan) Writes() int {
 	n := 0
 	for _, a := range p.Actions {
-		if a.Op == "delete" || a.Op == "create" || len(a.Config) > 0 || a.Code {
+		if a.Op == "delete" || a.Op == "create" || len(a.Config) > 0 || a.Code || len(a.Secrets) > 0 {
 			n++
 		}
 		for _, t := range a.Triggers {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // DeployingRef records the commit a push is deploying, from before its first
@@ -38,6 +39,12 @@ type Options struct {
 	Confirm func(drift []Drift) bool
 	// Progress, when set, is called after each function is deployed.
 	Progress func(done, total int)
+	// Getenv reads the environment secret references name (env:NAME);
+	// nil means no secret can be sourced: online values are left as they are.
+	Getenv func(string) string
+	// Hide, when set, is given every secret value push handles, so that
+	// output can be scrubbed of them.
+	Hide func(string)
 }
 
 // BranchInfo names the online branch and the managed directory.
@@ -89,13 +96,19 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 			return nil, &ScopeError{Dir: b.Dir, Function: name}
 		}
 	}
-	prep, err := fetch.Prepare(ctx, client, repo, b, opts.Fetch)
+	if err := checkLiteralSecrets(b.Dir, local, opts.Fetch.Secrets); err != nil {
+		return nil, err
+	}
+	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
+	fopts := opts.Fetch
+	fopts.Hide = opts.Hide
+	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
 	// 3 (first half). Read online state: what stamps could not place is
 	// settled against it.
-	on, err := prep.Read(ctx, client, repo, opts.Fetch)
+	on, err := prep.Read(ctx, client, repo, fopts)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
@@ -171,6 +184,9 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	// 4. Plan the difference between what is online and HEAD.
 	plan, refused := makePlan(online, local, opts.Prune)
 	res.Plan = plan
+	if err := planSecrets(plan, online, local, src, opts.Force); err != nil {
+		return nil, err
+	}
 	if err := checkDeployable(b.Dir, plan); err != nil {
 		return nil, err
 	}
@@ -218,7 +234,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if err := repo.UpdateRef(DeployingRef, head.Hash, deployingCommit, "fcgit push: deploying"); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress}
+		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src}
 		outcomes := d.run(ctx, plan, opts.Jobs)
 		partial := &PartialError{Dir: b.Dir, Failed: map[string]error{}}
 		for _, o := range outcomes {
@@ -393,9 +409,12 @@ func restamp(ctx context.Context, client Client, local map[string]*fetch.Functio
 		if done[name] || o == nil || !fetch.Same(local[name], o) {
 			continue
 		}
-		want := stampTags(head, local[name])
+		want := stampTags(head, local[name], nil)
 		if s := st.StampOf(name); s.Commit == want[StampTag] && s.Content == want[ContentTag] {
 			continue
+		}
+		if s := snapshot.SecretsStamp(o.Secrets); s != "" {
+			want[snapshot.SecretsTag] = s
 		}
 		if err := client.TagFunction(ctx, name, want); err != nil {
 			return fmt.Errorf("stamp %s with commit: %w", name, err)
@@ -404,9 +423,14 @@ func restamp(ctx context.Context, client Client, local map[string]*fetch.Functio
 	return nil
 }
 
-// stampTags are the tags recording that fn was deployed from commit.
-func stampTags(commit string, fn *fetch.Function) map[string]string {
-	return map[string]string{StampTag: commit, ContentTag: fetch.ContentOf(fn)}
+// stampTags are the tags recording that fn was deployed from commit, with
+// the secret values left deployed (their digests only).
+func stampTags(commit string, fn *fetch.Function, secrets map[string]string) map[string]string {
+	tags := map[string]string{StampTag: commit, ContentTag: fetch.ContentOf(fn)}
+	if s := snapshot.SecretsStamp(secrets); s != "" {
+		tags[snapshot.SecretsTag] = s
+	}
+	return tags
 }
 
 // storeRecord stores one of fcgit's own commits on the online branch: no

@@ -153,7 +153,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			rep.Functions = append(rep.Functions, fs)
 			continue
 		}
-		drifted := !fetch.Same(t, o)
+		drifted := !fetch.Same(t, o) || o != nil && len(o.SecretsChanged) > 0
 		if drifted {
 			d := describeDrift(name, t, o, prep.Stamps)
 			fs.Drift = &d
@@ -173,7 +173,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			fs.State = LocalChanges
 		case fetch.Same(l, t):
 			fs.State = ChangedOnline
-		case fetch.Same(l, o):
+		case fetch.Same(l, o) && len(o.SecretsChanged) == 0:
 			// Both moved to the same place (e.g. pulled by hand): nothing
 			// to deploy and nothing lost.
 			fs.State = InSync

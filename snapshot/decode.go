@@ -203,6 +203,13 @@ func (d *decoder) typed(parent, f *field, keyPath []string, v any) bool {
 		}
 		good := true
 		for _, k := range sortedKeys(m) {
+			if ref, isTable := m[k].(map[string]any); isTable && f.secrets {
+				if err := checkSecretRef(ref); err != nil {
+					d.fail(append(keyPath, k), "%s.%s: %v", dotted, k, err)
+					good = false
+				}
+				continue
+			}
 			if _, ok := m[k].(string); !ok {
 				d.fail(append(keyPath, k), "%s.%s: want a string, got %s (FC keeps every value as a string: quote it)", dotted, k, describe(m[k]))
 				good = false

@@ -9,6 +9,10 @@ import (
 // trigger configs, unknown tables): no member is ever "not set".
 var exactTable = &field{kind: kindStruct, explicitDefaults: true}
 
+// secretsTable describes the members of environmentVariables: data keys,
+// whose values may be secret references.
+var secretsTable = &field{kind: kindStruct, explicitDefaults: true, secrets: true}
+
 // genericStruct describes an undocumented table inside a documented one:
 // FC still reports its unset members as empty values.
 var genericStruct = &field{kind: kindStruct}
@@ -17,6 +21,8 @@ var genericStruct = &field{kind: kindStruct}
 // member f (nil when unknown) of the table described by parent.
 func tableFor(parent, f *field) *field {
 	switch {
+	case f != nil && f.secrets:
+		return secretsTable
 	case f != nil && f.kind == kindStruct:
 		return f
 	case f == nil && parent != nil && parent.kind == kindStruct && !parent.explicitDefaults:
@@ -46,6 +52,12 @@ func isDefault(parent, f *field, v any) bool {
 func normalizeTable(f *field, m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
+		if f.secrets {
+			if _, ok := AsSecretRef(v); ok {
+				out[k] = secretMarker
+				continue
+			}
+		}
 		if nv, unset := normalizeMember(f, f.fields.lookup(k), v); !unset {
 			out[k] = nv
 		}

@@ -76,6 +76,11 @@ func encodeState(s, prev *State, opts *EncodeOptions) ([]byte, error) {
 // as a key = value line: non-empty tables are; empty ones are `key = {}` so
 // they survive a round trip.
 func isSubTable(v any) bool {
+	if _, ref := AsSecretRef(v); ref {
+		// One line per secret, so a rotation or a new source is a one-line
+		// change and merges as one.
+		return false
+	}
 	m, ok := v.(map[string]any)
 	return ok && len(m) > 0
 }
@@ -228,6 +233,21 @@ func inlineValue(v any) (string, error) {
 	case map[string]any:
 		if len(x) == 0 {
 			return "{}", nil
+		}
+		if ref, ok := AsSecretRef(x); ok && len(x) <= 2 {
+			// The source first: it is what a reader looks for.
+			src, err := quoteString(ref.Source)
+			if err != nil {
+				return "", err
+			}
+			if ref.Hash == "" {
+				return "{" + secretKey + " = " + src + "}", nil
+			}
+			h, err := quoteString(ref.Hash)
+			if err != nil {
+				return "", err
+			}
+			return "{" + secretKey + " = " + src + ", " + hashKey + " = " + h + "}", nil
 		}
 		parts := make([]string, 0, len(x))
 		for _, k := range sortedKeys(x) {

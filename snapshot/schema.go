@@ -37,6 +37,9 @@ type field struct {
 	// def (and empty tables, lists and maps of known fields), instead of
 	// every "", [] and {}.
 	explicitDefaults bool
+	// secrets marks a string map whose members may be secret references
+	// instead of values (environmentVariables; see secret.go).
+	secrets bool
 }
 
 // fieldSet maps key names to their description.
@@ -102,7 +105,7 @@ var functionFields = fieldSet{
 	"disableInjectCredentials": strDef("None"),
 	"disableOndemand":          boolDef(false),
 	"enableLongLiving":         boolDef(false),
-	"environmentVariables":     stringMap(),
+	"environmentVariables":     &field{kind: kindStringMap, secrets: true},
 	"tags":                     stringMap(),
 	"gpuConfig":                structOf(fieldSet{"gpuMemorySize": intField(), "gpuType": str()}),
 	"handler":                  str(),

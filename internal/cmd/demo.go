@@ -62,8 +62,9 @@ type demo struct {
 }
 
 const (
-	demoAK = "demo-access-key"
-	demoSK = "demo-secret"
+	demoAK       = "demo-access-key"
+	demoSK       = "demo-secret"
+	demoPassword = "correct-horse-battery-staple"
 )
 
 func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
@@ -118,6 +119,9 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 			return demoSK
 		case "ALIBABA_CLOUD_SECURITY_TOKEN":
 			return ""
+		case "DB_PASSWORD":
+			// What a CI secret store would provide.
+			return demoPassword
 		}
 		return env.getenv(k)
 	}
@@ -390,6 +394,35 @@ func (d *demo) story(url string) error {
 				return errors.New("the overwritten edit is missing from fcgit/online's history")
 			}
 			return nil
+		},
+		func() error {
+			d.say("6. Secrets never reach git: function.toml names where push takes the value from.")
+			if err := d.edit("shop-ci", "functions/storefront/function.toml", `STAGE = "prod"`, `DB_PASSWORD = {secret = "env:DB_PASSWORD"}`+"\n"+`STAGE = "prod"`); err != nil {
+				return err
+			}
+			if _, err := d.git("shop-ci", "commit", "-q", "-am", "database password from the CI secret store"); err != nil {
+				return err
+			}
+			fmt.Fprintf(d.env.Stdout, "(CI) $DB_PASSWORD is set from the secret store\n")
+			if err := d.fcgit("shop-ci", 0, "updated storefront", "push"); err != nil {
+				return err
+			}
+			d.say("The value is online, and in no git object (every object of the repository is read to check).")
+			cmd := exec.CommandContext(d.ctx, "git", "cat-file", "--batch-all-objects", "--batch")
+			cmd.Dir, cmd.Env = filepath.Join(d.root, "shop-ci"), d.gitEnv
+			all, err := cmd.Output()
+			if err != nil {
+				return fmt.Errorf("git cat-file: %w", err)
+			}
+			if bytes.Contains(all, []byte(demoPassword)) {
+				return errors.New("the password reached git")
+			}
+			fmt.Fprintf(d.env.Stdout, "    (no object holds it)\n")
+			d.say("Someone rotates the password in the console: drift, named, value hidden (exit 3).")
+			if err := d.console("UpdateFunction storefront: DB_PASSWORD rotated", "storefront", map[string]any{"environmentVariables": map[string]any{"STAGE": "prod", "DB_PASSWORD": "rotated-in-console"}}); err != nil {
+				return err
+			}
+			return d.fcgit("shop-ci", exitDrift, "storefront: DB_PASSWORD changed online (value hidden)", "push")
 		},
 	}
 	for _, step := range steps {

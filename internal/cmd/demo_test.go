@@ -19,6 +19,9 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exited %d:\n%s", code, out.String())
 	}
+	if strings.Contains(out.String(), demoPassword) || strings.Contains(out.String(), "rotated-in-console\n") {
+		t.Error("the demo printed a secret value")
+	}
 	for _, want := range []string{
 		"created storefront",
 		"storefront: changed online (config: timeout)",
@@ -26,6 +29,7 @@ func TestDemo(t *testing.T) {
 		"UU functions/storefront/function.toml",
 		"legacy-report: exists online, not deployed from this repository",
 		"Overwrote online changes",
+		"storefront: DB_PASSWORD changed online (value hidden)",
 		"The demo behaved as narrated",
 	} {
 		if !strings.Contains(out.String(), want) {

@@ -30,6 +30,16 @@ type Env struct {
 	// Terminal reports whether stdin and stdout are an interactive terminal
 	// (prompts and progress are shown only then); nil means never.
 	Terminal func() bool
+
+	// scrub hides secret values from Stdout and Stderr (set by Main).
+	scrub *scrubber
+}
+
+// hide registers a secret value to keep out of output.
+func (e Env) hide(v string) {
+	if e.scrub != nil {
+		e.scrub.add(v)
+	}
 }
 
 // Std is the process environment.
@@ -62,6 +72,13 @@ func Run() int {
 // Main runs fcgit with args (args[0] is the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, env Env) (code int) {
+	env.scrub = &scrubber{}
+	if env.Stdout != nil {
+		env.Stdout = scrubWriter{env.Stdout, env.scrub}
+	}
+	if env.Stderr != nil {
+		env.Stderr = scrubWriter{env.Stderr, env.scrub}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n", r)

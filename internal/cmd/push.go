@@ -67,6 +67,7 @@ EXAMPLES:
 			opts := push.Options{
 				Branch: w.branch(), Fetch: w.fetchOptions(c), Force: c.Bool("force"), Prune: c.Bool("prune"),
 				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"), Only: only,
+				Getenv: env.getenv, Hide: env.hide,
 			}
 			if env.terminal() && !globalBool(c, "quiet") {
 				opts.Progress = func(done, total int) {
@@ -156,6 +157,9 @@ func actionDetail(a push.Action) string {
 	}
 	for _, t := range a.Triggers {
 		parts = append(parts, fmt.Sprintf("%s trigger %s", t.Op, t.Trigger))
+	}
+	if len(a.Secrets) > 0 {
+		parts = append(parts, "secrets: "+strings.Join(a.Secrets, ", ")+" (new values from the environment)")
 	}
 	if len(parts) == 0 {
 		return ""

@@ -12,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // workspace is what most commands work on: the repository, its fcgit.toml and
@@ -77,7 +78,8 @@ func (w *workspace) branch() fetch.Branch {
 }
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
-	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs")}
+	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs"),
+		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide}
 	if w.env.terminal() && !globalBool(c, "quiet") {
 		opts.Progress = func(done, total int) {
 			fmt.Fprintf(w.env.Stderr, "\rReading functions: %d/%d", done, total)
