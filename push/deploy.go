@@ -114,10 +114,55 @@ func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
 	case "delete":
 		err = d.delete(ctx, a)
 	}
+	if err == nil && a.Op != "delete" {
+		// FC has no compare-and-swap: a writer racing this one may have
+		// written between our check and our write, or right after it.
+		// Read the function back and make sure this deploy is what stuck.
+		err = d.verify(ctx, a)
+	}
 	if err != nil {
 		res.err = fmt.Errorf("%s %s: %w", a.Op, a.Function, err)
 	}
 	return res
+}
+
+// verify reads a deployed function back: it must carry this push's stamp
+// and the configuration this push sent.
+func (d *deployer) verify(ctx context.Context, a Action) error {
+	now, err := d.client.GetFunction(ctx, a.Function)
+	if fc.IsNotFound(err) {
+		return &OverwrittenError{Function: a.Function, By: "it was deleted"}
+	}
+	if err != nil {
+		return fmt.Errorf("read back: %w", err)
+	}
+	s := fetch.StampOf(now)
+	if s.Commit != d.commit || s.Content != fetch.ContentOf(a.local) {
+		return &OverwrittenError{Function: a.Function, By: "it carries another deploy's stamp"}
+	}
+	got, err := snapshot.FromAPI(now, nil)
+	if err != nil {
+		return fmt.Errorf("read back: %w", err)
+	}
+	want := &snapshot.State{Name: a.local.State.Name, Config: a.local.State.Config}
+	for _, p := range snapshot.Diff(want, &snapshot.State{Name: got.Name, Config: got.Config}) {
+		if isSecretPath(a.local.State, p) {
+			continue // a value: not comparable with a reference
+		}
+		return &OverwrittenError{Function: a.Function, By: "its configuration differs: " + p}
+	}
+	return nil
+}
+
+// isSecretPath reports whether a Diff path is a secret environment variable
+// of st.
+func isSecretPath(st *snapshot.State, p string) bool {
+	name, ok := strings.CutPrefix(p, "environmentVariables.")
+	if !ok {
+		return false
+	}
+	_, secret := st.SecretRefs()[name]
+	return secret
 }
 
 func (d *deployer) checkUnchanged(ctx context.Context, a Action) error {

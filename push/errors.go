@@ -149,11 +149,22 @@ func (e *PartialError) ExitCode() int {
 		return 1
 	}
 	for _, err := range e.Failed {
-		if _, ok := err.(*RaceError); !ok {
+		var race *RaceError
+		var over *OverwrittenError
+		if !errors.As(err, &race) && !errors.As(err, &over) {
 			return 1
 		}
 	}
 	return 3
+}
+
+// OverwrittenError: push wrote the function, but reading it back shows
+// another writer's state (another fcgit push, the console): this push's
+// deploy did not stick. Exit code 3, like drift: pull to see what is online.
+type OverwrittenError struct{ Function, By string }
+
+func (e *OverwrittenError) Error() string {
+	return fmt.Sprintf("overwritten online right after this push wrote it (%s): this deploy did not stick; run fcgit pull to see what runs, then push", e.By)
 }
 
 // RaceError: the function changed online after the drift check, right before

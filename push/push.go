@@ -23,6 +23,13 @@ import (
 // write until the online branch has moved.
 const DeployingRef = "refs/fcgit/deploying"
 
+// ForcedRef records, next to DeployingRef, that the deploy in progress was
+// forced (--force / --use-local): the online changes it overwrites were
+// recorded on the online branch first, and running push again finishes the
+// deploy with the same decision rather than refusing what it already chose
+// to overwrite.
+const ForcedRef = "refs/fcgit/deploying-forced"
+
 // Options say what to push and how.
 type Options struct {
 	Branch BranchInfo
@@ -129,6 +136,17 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		return nil, err
 	}
 
+	// An interrupted forced deploy of this very commit goes on as forced.
+	if forced, ok, err := repo.ResolveRef(ForcedRef); err != nil {
+		return nil, err
+	} else if ok && forced == head.Hash {
+		if dc, ok, err := repo.ResolveRef(DeployingRef); err != nil {
+			return nil, err
+		} else if ok && dc == head.Hash {
+			opts.Force = true
+		}
+	}
+
 	// 2. HEAD must hold what the online branch records.
 	var unmerged []string
 	if !tip.Commit.IsZero() {
@@ -187,7 +205,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	if err := planSecrets(plan, online, local, src, opts.Force); err != nil {
 		return nil, err
 	}
-	if err := checkDeployable(b.Dir, plan); err != nil {
+	if err := checkDeployable(b.Dir, plan, src); err != nil {
 		return nil, err
 	}
 	if len(refused) > 0 {
@@ -232,6 +250,9 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	// 5. Deploy, recorded first so that a cut-off push is recognised later.
 	if !plan.Empty() {
 		if err := repo.UpdateRef(DeployingRef, head.Hash, deployingCommit, "fcgit push: deploying"); err != nil {
+			return nil, fmt.Errorf("record deploy in progress: %w", err)
+		}
+		if err := recordForced(repo, opts.Force, head.Hash); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
 		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src}
@@ -329,9 +350,28 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 				return nil, err
 			}
 		}
+		if err := recordForced(repo, false, plumbing.ZeroHash); err != nil {
+			return nil, err
+		}
 	}
 	res.NewTip = newTip
 	return res, nil
+}
+
+// recordForced sets ForcedRef to commit when forced, and removes it
+// otherwise.
+func recordForced(repo *gitstate.Repo, forced bool, commit plumbing.Hash) error {
+	cur, ok, err := repo.ResolveRef(ForcedRef)
+	if err != nil {
+		return err
+	}
+	switch {
+	case forced && cur != commit:
+		return repo.UpdateRef(ForcedRef, commit, cur, "fcgit push --force: deploying")
+	case !forced && ok:
+		return repo.UpdateRef(ForcedRef, plumbing.ZeroHash, cur, "fcgit push: done")
+	}
+	return nil
 }
 
 // joinMessage is the message of a commit that puts HEAD on top of an online

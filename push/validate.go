@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -19,13 +20,37 @@ import (
 //   - a setting removed from function.toml that FC cannot be told to
 //     remove: UpdateFunction keeps what it is not sent, and fcgit knows no
 //     value that clears it, so "updated" would leave it online.
-func checkDeployable(dir string, plan *Plan) error {
+func checkDeployable(dir string, plan *Plan, src secretSource) error {
 	var errs []error
 	for _, a := range plan.Actions {
 		if a.local == nil {
 			continue
 		}
 		file := path.Join(dir, a.Function, "function.toml")
+		for _, p := range snapshot.Impossible(a.local.State) {
+			errs = append(errs, fmt.Errorf("%s: %s", at(file, a.local.TOML, p.Path), p.Message))
+		}
+		if a.local.CodeTree.IsZero() && !customContainer(a.local) && (a.Op == "create" || a.Code) {
+			// An empty package would replace the running code: removing
+			// code is never an implicit edit.
+			what := "FC needs a code package to create it"
+			if a.Op == "update" {
+				what = "deploying would replace the running code with an empty package; restore code/ (git checkout <commit> -- " + path.Join(dir, a.Function, "code") + "), or delete the function with fcgit push --prune"
+			}
+			errs = append(errs, fmt.Errorf("%s/ is missing, empty or not a directory: %s", path.Join(dir, a.Function, "code"), what))
+		}
+		for _, name := range sortedKeys(a.local.State.SecretRefs()) {
+			ref := a.local.State.SecretRefs()[name]
+			if _, ok := src.value(ref); ok {
+				continue
+			}
+			if a.online != nil {
+				if _, ok := a.online.Secrets[name]; ok {
+					continue
+				}
+			}
+			errs = append(errs, fmt.Errorf("%s: environmentVariables.%s: no value for this secret: set $%s where push runs (it is not online yet either)", at(file, a.local.TOML, []string{"environmentVariables", name}), name, strings.TrimPrefix(ref.Source, snapshot.SecretSourceEnv)))
+		}
 		for _, p := range snapshot.UnknownPaths(a.local.State) {
 			if a.online != nil && snapshot.HasPath(a.online.State, p) {
 				continue
@@ -77,4 +102,9 @@ func at(file string, text []byte, p []string) string {
 		return fmt.Sprintf("%s:%d", file, line)
 	}
 	return file
+}
+
+func customContainer(f *fetch.Function) bool {
+	rt, _ := f.State.Config["runtime"].(string)
+	return rt == "custom-container"
 }

@@ -60,6 +60,9 @@ type fetchResult struct {
 	changes   []fetch.Change
 	functions int
 	downloads int
+	// superseded: the online branch holds nothing HEAD lacks, only a state
+	// rebuilt from deployed-from stamps (see fetch.Prepared.Superseded).
+	superseded bool
 }
 
 func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
@@ -85,8 +88,14 @@ func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
-	return &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
-		functions: len(on.Functions), downloads: on.Downloads}, nil
+	res := &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
+		functions: len(on.Functions), downloads: on.Downloads}
+	if !changed && !prep.Head.IsZero() {
+		if res.superseded, err = prep.Superseded(prep.Head); err != nil {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+	}
+	return res, nil
 }
 
 func (r *fetchResult) print(env Env, verbose bool) {

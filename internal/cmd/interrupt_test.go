@@ -53,6 +53,14 @@ func interruptWorld(t *testing.T) *world {
 // K its deploy makes, and checks that the next push recognises the
 // half-finished deploy as its own, finishes it, and reports no drift.
 func TestInterruptedPush(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testInterruptedPush(t, false) })
+	// A forced push killed part-way: a fetch and a plain push follow, as a
+	// user who does not remember the flag would run them. The push goes on
+	// as forced, and the overwritten console edit stays recorded.
+	t.Run("forced", func(t *testing.T) { testInterruptedPush(t, true) })
+}
+
+func testInterruptedPush(t *testing.T, forced bool) {
 	if testing.Short() {
 		t.Skip("kills processes")
 	}
@@ -60,10 +68,23 @@ func TestInterruptedPush(t *testing.T) {
 	if err != nil {
 		t.Skip("fcgit test binary not on PATH")
 	}
+	args := []string{"push", "--jobs", "1"}
+	world := func(t *testing.T) *world {
+		w := interruptWorld(t)
+		if forced {
+			if _, err := w.client.UpdateFunction(t.Context(), "alpha", map[string]any{"timeout": 77}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return w
+	}
+	if forced {
+		args = append(args, "--force")
+	}
 	// Count the writes of an uninterrupted push of the same change.
-	w := interruptWorld(t)
+	w := world(t)
 	w.srv.ResetStats()
-	w.mustRun("push", "--jobs", "1")
+	w.mustRun(args...)
 	total := 0
 	for op, n := range w.srv.Stats().Requests {
 		if writeOps[op] {
@@ -75,8 +96,8 @@ func TestInterruptedPush(t *testing.T) {
 	}
 	for k := 1; k <= total; k++ {
 		t.Run(fmt.Sprintf("after-%d-writes", k), func(t *testing.T) {
-			w := interruptWorld(t)
-			cmd := exec.Command(bin, "-C", w.dir, "push", "--jobs", "1")
+			w := world(t)
+			cmd := exec.Command(bin, append([]string{"-C", w.dir}, args...)...)
 			cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID="+testAK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+testSK)
 			var (
 				mu     sync.Mutex
@@ -111,6 +132,9 @@ func TestInterruptedPush(t *testing.T) {
 			if code, st := w.run("status"); code != 0 || !strings.Contains(st, "interrupted") {
 				t.Fatalf("status after the kill (exit %d) does not explain the interrupted deploy:\n%s", code, st)
 			}
+			if forced {
+				w.mustRun("fetch")
+			}
 			code, out2 := w.run("push")
 			if code != 0 {
 				t.Fatalf("push after the kill at write %d: exit %d\n%s", k, code, out2)
@@ -118,8 +142,11 @@ func TestInterruptedPush(t *testing.T) {
 			if !strings.Contains(out2, "Finished an interrupted deploy") {
 				t.Errorf("push after the kill does not say it finished the interrupted deploy:\n%s", out2)
 			}
-			if strings.Contains(out2, "changed online") || strings.Contains(out2, "Overwrote") {
+			if strings.Contains(out2, "changed online") || !forced && strings.Contains(out2, "Overwrote") {
 				t.Fatalf("the half-finished deploy was reported as drift:\n%s", out2)
+			}
+			if forced && !strings.Contains(w.git("log", "-p", "fcgit/online"), "+timeout = 77") {
+				t.Fatalf("the overwritten console edit left the online branch's history:\n%s\npush:\n%s", w.git("log", "--graph", "--format=%h %s", "--all"), out2)
 			}
 			st := w.mustRun("status")
 			for _, n := range []string{"alpha", "beta", "gamma"} {
@@ -144,7 +171,7 @@ func TestInterruptedPush(t *testing.T) {
 					t.Errorf("%s stamped %q, want HEAD %s", n, tags["fcgit-commit"], head)
 				}
 			}
-			if online := strings.TrimSpace(w.git("rev-parse", "fcgit/online")); online != head {
+			if online := strings.TrimSpace(w.git("rev-parse", "fcgit/online")); !forced && online != head {
 				t.Errorf("fcgit/online = %s, want HEAD %s", online, head)
 			}
 			if refs := w.git("for-each-ref", "refs/fcgit/"); refs != "" {

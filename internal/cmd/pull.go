@@ -67,6 +67,13 @@ EXAMPLES:
 			if fr.changed && !globalBool(c, "quiet") {
 				fr.print(env, globalBool(c, "verbose"))
 			}
+			if fr.superseded {
+				// The branch records only deploys of states HEAD holds
+				// (rebuilt from stamps after a partial deploy, say):
+				// merging it would add a commit and nothing else.
+				fmt.Fprintln(env.Stdout, "Already up to date.")
+				return nil
+			}
 			out, err := pull.Pull(w.repo, pull.Options{
 				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, Region: w.cfg.Region,
 				Favor: favor, NoCommit: c.Bool("no-commit"),

@@ -92,6 +92,7 @@ EXAMPLES:
 			}
 			var partial *push.PartialError
 			if errors.As(err, &partial) && res != nil {
+				printOverwritten(env, w.cfg.Branch, res)
 				printDeployed(env, res)
 			}
 			if err != nil {
@@ -109,12 +110,7 @@ EXAMPLES:
 			if res.Resumed {
 				fmt.Fprintf(env.Stdout, "Finished an interrupted deploy (%s).\n", push.DeployingRef)
 			}
-			if len(res.Drift) > 0 {
-				fmt.Fprintf(env.Stdout, "Overwrote online changes (recorded on %s first):\n", w.cfg.Branch)
-				for _, d := range res.Drift {
-					fmt.Fprintf(env.Stdout, "  %s\n", d.Describe())
-				}
-			}
+			printOverwritten(env, w.cfg.Branch, res)
 			if res.Plan.Empty() {
 				fmt.Fprintln(env.Stdout, "Everything up to date: nothing to deploy.")
 				return nil
@@ -165,6 +161,17 @@ func actionDetail(a push.Action) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// printOverwritten names the online changes a forced push overwrote.
+func printOverwritten(env Env, branch string, res *push.Result) {
+	if len(res.Drift) == 0 {
+		return
+	}
+	fmt.Fprintf(env.Stdout, "Overwrote online changes (recorded on %s first):\n", branch)
+	for _, d := range res.Drift {
+		fmt.Fprintf(env.Stdout, "  %s\n", d.Describe())
+	}
 }
 
 func printDeployed(env Env, res *push.Result) {

@@ -53,6 +53,14 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
+	if head, err := repo.Head(); err != nil {
+		return nil, err
+	} else if head.Branch == cfg.BranchRef() {
+		// fetch commits onto the online branch without touching the work
+		// tree or index: on the checked-out branch that would leave both
+		// stale and mix fcgit's records with the user's commits.
+		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, cfg.Branch, config.DefaultBranch, config.FileName)
+	}
 	if r := globalString(c, "region"); r != "" {
 		cfg.Region = r
 	}
