@@ -37,7 +37,14 @@ type Config struct {
 	// secrets (never written to git); nil (key absent) means
 	// DefaultSecretPatterns, an empty list turns it off.
 	Secrets *[]string `toml:"secrets"`
+	// Watch names per-function kinds FC lists only function by function
+	// ("aliases", "vpcBindings") to read for every function; by default they
+	// are read for functions whose files declare them.
+	Watch []string `toml:"watch"`
 }
+
+// WatchKinds are the kinds Watch may name.
+var WatchKinds = []string{"aliases", "vpcBindings"}
 
 // DefaultSecretPatterns are the secret variable names when fcgit.toml has no
 // secrets key (docs/configuration.md lists them).
@@ -96,7 +103,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		k := undecoded[0]
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, secrets, [scope] prefix, include, exclude)",
+		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, secrets, watch, [scope] prefix, include, exclude)",
 			name, keyLine(data, k), k.String())
 	}
 	c.setDefaults()
@@ -154,6 +161,15 @@ func (c *Config) validate() error {
 			if _, err := path.Match(p, ""); err != nil || p == "" {
 				return &fieldError{"secrets", fmt.Sprintf("bad glob %q: want a variable name or a pattern such as \"*_TOKEN\"", p)}
 			}
+		}
+	}
+	for _, w := range c.Watch {
+		known := false
+		for _, k := range WatchKinds {
+			known = known || w == k
+		}
+		if !known {
+			return &fieldError{"watch", fmt.Sprintf("%q: want %s", w, strings.Join(WatchKinds, " or "))}
 		}
 	}
 	for _, pats := range [][]string{c.Scope.Include, c.Scope.Exclude} {

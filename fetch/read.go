@@ -44,6 +44,12 @@ type Options struct {
 	// Hide, when set, is given every secret value read online, so that
 	// output can be scrubbed of them.
 	Hide func(string)
+	// Declared reports whether the repository (HEAD) declares the kind key
+	// (PerFunctionKinds) for a function: only then, or when the base
+	// records it or ReadAll names it, is it read.
+	Declared func(function, key string) bool
+	// ReadAll names per-function kinds read for every function.
+	ReadAll map[string]bool
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
@@ -101,6 +107,8 @@ type reader struct {
 	// mu serialises writes to the object store: go-git's storage is not
 	// documented as safe for concurrent writers.
 	mu sync.Mutex
+	// settings are the region's settings by function (regionSettings).
+	settings map[string]snapshot.Extras
 }
 
 // Read reads every in-scope function with its triggers and code and stores
@@ -139,6 +147,11 @@ func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	}
 	var err error
 	r := &reader{client: client, repo: repo, base: base, opts: opts}
+	if kc, ok := client.(KindsClient); ok {
+		if r.settings, err = regionSettings(ctx, kc, opts.Jobs); err != nil {
+			return nil, err
+		}
+	}
 	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}}
 	var (
 		mu   sync.Mutex
@@ -193,11 +206,22 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
-	st, err := snapshot.FromAPI(raw, triggers)
+	prev, prevTree, err := r.previous(name)
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
-	prev, prevTree, err := r.previous(name)
+	extras := snapshot.Extras{}
+	for k, v := range r.settings[name] {
+		extras[k] = v
+	}
+	var prevState *snapshot.State
+	if prev != nil {
+		prevState = prev.state
+	}
+	if err := r.perFunction(ctx, name, prevState, extras); err != nil {
+		return nil, FunctionMeta{}, false, err
+	}
+	st, err := snapshot.FromAPIWith(raw, triggers, extras)
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
@@ -240,10 +264,6 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		// byte (a hand-written function.toml stays as its author wrote it).
 		fn.TOML, fn.Tree = prev.toml, prevTree
 		return fn, meta, downloaded, nil
-	}
-	var prevState *snapshot.State
-	if prev != nil {
-		prevState = prev.state
 	}
 	fn.TOML, err = snapshot.Encode(st, prevState)
 	if err != nil {

@@ -557,6 +557,7 @@ type Prepared struct {
 	Stamps *Stamps
 	Listed []fc.Function
 	Head   plumbing.Hash
+	opts   Options
 }
 
 // Prepare lists the in-scope functions and resolves the tip from the online
@@ -575,6 +576,11 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
+	if opts.Declared == nil {
+		if opts.Declared, err = declaredAt(repo, b.Dir, head.Hash); err != nil {
+			return nil, err
+		}
+	}
 	tip, st, err := ResolveTip(repo, b, old, fns, head.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
@@ -582,7 +588,39 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err := fillChecksums(repo, tip, fns); err != nil {
 		return nil, err
 	}
-	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head.Hash}, nil
+	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head.Hash, opts: opts}, nil
+}
+
+// declaredAt reports which per-function kinds HEAD's files declare.
+func declaredAt(repo *gitstate.Repo, dir string, head plumbing.Hash) (func(fn, key string) bool, error) {
+	declared := map[string]map[string]bool{}
+	if !head.IsZero() {
+		c, err := repo.ReadCommit(head)
+		if err != nil {
+			return nil, err
+		}
+		m, err := managedOf(repo, c.TreeHash, dir)
+		if err != nil {
+			return nil, err
+		}
+		fns, err := LoadFunctions(repo, dir, m)
+		if err != nil {
+			// A file that does not decode is reported where it matters
+			// (push); reading online state does not depend on it.
+			fns = nil
+		}
+		for name, f := range fns {
+			for _, key := range PerFunctionKinds {
+				if _, ok := f.State.Config[key]; ok {
+					if declared[name] == nil {
+						declared[name] = map[string]bool{}
+					}
+					declared[name][key] = true
+				}
+			}
+		}
+	}
+	return func(fn, key string) bool { return declared[fn][key] }, nil
 }
 
 // fillChecksums completes a tip's note where it has no code checksum for a
@@ -629,6 +667,9 @@ func fillChecksums(repo *gitstate.Repo, tip *Tip, fns []fc.Function) error {
 // deploy lies beyond the boundary but whose online state is exactly the
 // stamped content is unverified, not unknown.
 func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Online, error) {
+	if opts.Declared == nil {
+		opts.Declared = p.opts.Declared
+	}
 	on, err := ReadListed(ctx, client, repo, p.Tip.Base(), p.Listed, opts)
 	if err != nil {
 		return nil, err

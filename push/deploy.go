@@ -146,8 +146,8 @@ func (d *deployer) verify(ctx context.Context, a Action) error {
 	}
 	want := &snapshot.State{Name: a.local.State.Name, Config: a.local.State.Config}
 	for _, p := range snapshot.Diff(want, &snapshot.State{Name: got.Name, Config: got.Config}) {
-		if isSecretPath(a.local.State, p) {
-			continue // a value: not comparable with a reference
+		if isSecretPath(a.local.State, p) || isKindPath(p) {
+			continue // a value, not comparable with a reference; a kind read apart
 		}
 		return &OverwrittenError{Function: a.Function, By: "its configuration differs: " + p}
 	}
@@ -253,6 +253,9 @@ func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
+	if err := d.writeKinds(ctx, a, "before"); err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
 	return d.triggersAndStamp(ctx, a, fn, secrets)
 }
 
@@ -272,7 +275,10 @@ func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []
 			secrets[name] = v
 		}
 	}
-	if len(config) > 0 || a.Code || len(a.Secrets) > 0 {
+	if err := d.writeKinds(ctx, a, "before"); err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
+	if functionConfig(config) || a.Code || len(a.Secrets) > 0 {
 		in, deployed, err := d.functionInput(a, a.Code)
 		if err != nil {
 			return fetch.FunctionMeta{}, nil, err
@@ -292,6 +298,9 @@ func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []
 // the function with the commit: the stamp is written last so that it never
 // claims a deploy that did not finish.
 func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Function, secrets map[string]string) (fetch.FunctionMeta, []string, error) {
+	if err := d.writeKinds(ctx, a, "after"); err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
 	meta := fetch.FunctionMeta{
 		LastModifiedTime: fn.LastModifiedTime(), CodeChecksum: fn.CodeChecksum(), FunctionArn: fn.Arn(),
 		Triggers: map[string]fetch.TriggerMeta{},
@@ -333,6 +342,11 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		}
 		meta.Triggers[t.Trigger] = fetch.TriggerMetaOf(tr)
 	}
+	for _, phase := range []string{"cleanup", "last"} {
+		if err := d.writeKinds(ctx, a, phase); err != nil {
+			return meta, nil, err
+		}
+	}
 	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.local, secrets)); err != nil {
 		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
 	}
@@ -365,6 +379,14 @@ func (d *deployer) delete(ctx context.Context, a Action) error {
 		if err := d.client.DeleteTrigger(ctx, a.Function, t.Trigger); err != nil && !fc.IsNotFound(err) {
 			return fmt.Errorf("trigger %s: %w", t.Trigger, err)
 		}
+	}
+	// FC refuses to delete a function with aliases, versions or
+	// provisioned instances.
+	if err := d.writeKinds(ctx, a, "cleanup"); err != nil {
+		return err
+	}
+	if err := d.deleteVersions(ctx, a.Function); err != nil {
+		return err
 	}
 	if err := d.client.DeleteFunction(ctx, a.Function); err != nil && !fc.IsNotFound(err) {
 		return err

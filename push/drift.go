@@ -4,6 +4,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -81,11 +82,20 @@ func between(t, d, o *fetch.Function) bool {
 		}
 		return f.CodeTree
 	}
-	config := func(f *fetch.Function) *snapshot.State {
+	// The function's own fields go in one request; each other kind
+	// (a setting, the aliases, the bindings, the switch) in its own.
+	part := func(f *fetch.Function, key string) *snapshot.State {
+		// A function that did not exist has every part absent.
+		st := &snapshot.State{Name: o.Name, Config: map[string]any{}}
 		if f == nil {
-			return nil
+			return st
 		}
-		return &snapshot.State{Name: f.Name, Config: f.State.Config}
+		for k, v := range f.State.Config {
+			if key == "" && !kinds.IsFunctionKey(k) || k == key {
+				st.Config[k] = v
+			}
+		}
+		return st
 	}
 	trigger := func(f *fetch.Function, name string) *snapshot.State {
 		if f == nil {
@@ -106,8 +116,10 @@ func between(t, d, o *fetch.Function) bool {
 	if code(o) != code(t) && code(o) != code(d) {
 		return false
 	}
-	if oc := config(o); !same(oc, config(t)) && !same(oc, config(d)) {
-		return false
+	for _, key := range append([]string{""}, kinds.FunctionKeys()...) {
+		if op := part(o, key); !same(op, part(t, key)) && !same(op, part(d, key)) {
+			return false
+		}
 	}
 	names := map[string]bool{}
 	for _, f := range []*fetch.Function{t, d, o} {

@@ -17,6 +17,9 @@ type Action struct {
 	// Secrets names secret environment variables deployed with a new value
 	// from push's environment (never the value itself).
 	Secrets []string `json:"secrets,omitempty"`
+	// Kinds are the function's other kinds to write: settings, VPC
+	// bindings, aliases, the invocation switch.
+	Kinds []KindAction `json:"settings,omitempty"`
 
 	local  *fetch.Function
 	online *fetch.Function
@@ -41,9 +44,10 @@ func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 func (p *Plan) Writes() int {
 	n := 0
 	for _, a := range p.Actions {
-		if a.Op == "delete" || a.Op == "create" || len(a.Config) > 0 || a.Code || len(a.Secrets) > 0 {
+		if a.Op == "delete" || a.Op == "create" || functionConfig(a.Config) || a.Code || len(a.Secrets) > 0 {
 			n++
 		}
+		n += len(a.Kinds)
 		for _, t := range a.Triggers {
 			n++
 			if t.Op == "replace" {
@@ -63,7 +67,7 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 	for _, name := range sortedKeys(local) {
 		l, o := local[name], online[name]
 		if o == nil {
-			a := Action{Function: name, Op: "create", Code: !l.CodeTree.IsZero(), local: l}
+			a := Action{Function: name, Op: "create", Code: !l.CodeTree.IsZero(), local: l, Kinds: kindActions(l.State, nil)}
 			for _, t := range sortedKeys(l.State.Triggers) {
 				a.Triggers = append(a.Triggers, TriggerAction{Trigger: t, Op: "create"})
 			}
@@ -73,7 +77,7 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 		if fetch.Same(l, o) {
 			continue
 		}
-		a := Action{Function: name, Op: "update", Code: l.CodeTree != o.CodeTree, local: l, online: o}
+		a := Action{Function: name, Op: "update", Code: l.CodeTree != o.CodeTree, local: l, online: o, Kinds: kindActions(l.State, o.State)}
 		changedTriggers := map[string]bool{}
 		for _, d := range snapshot.Diff(o.State, l.State) {
 			if n := snapshot.TriggerOf(d); n != "" {
@@ -96,7 +100,7 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 			}
 			a.Triggers = append(a.Triggers, TriggerAction{Trigger: t, Op: op})
 		}
-		if len(a.Config) > 0 || a.Code || len(a.Triggers) > 0 {
+		if len(a.Config) > 0 || a.Code || len(a.Triggers) > 0 || len(a.Kinds) > 0 {
 			p.Actions = append(p.Actions, a)
 		}
 	}
@@ -108,7 +112,7 @@ func makePlan(online, local map[string]*fetch.Function, prune bool) (*Plan, []st
 			refused = append(refused, name)
 			continue
 		}
-		a := Action{Function: name, Op: "delete", online: online[name]}
+		a := Action{Function: name, Op: "delete", online: online[name], Kinds: kindActions(nil, online[name].State)}
 		for _, t := range sortedKeys(online[name].State.Triggers) {
 			a.Triggers = append(a.Triggers, TriggerAction{Trigger: t, Op: "delete"})
 		}
@@ -130,4 +134,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// functionConfig reports whether config paths name the function's own
+// fields (written by UpdateFunction), not only its other kinds.
+func functionConfig(paths []string) bool {
+	for _, p := range paths {
+		if !isKindPath(p) {
+			return true
+		}
+	}
+	return false
 }

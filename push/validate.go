@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -82,7 +83,7 @@ func removedKeys(a Action) []string {
 	seen := map[string]bool{}
 	for _, p := range a.Config {
 		k, _, _ := strings.Cut(p, ".")
-		if seen[k] || k == "tags" {
+		if seen[k] || k == "tags" || kinds.IsFunctionKey(k) {
 			continue
 		}
 		seen[k] = true

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/internal/typo"
+	"github.com/fcgit/fcgit/kinds"
 )
 
 // DecodeError is one problem in a function.toml, located by line.
@@ -89,7 +90,7 @@ func Decode(path string, data []byte, name string) (*State, error) {
 				d.fail([]string{k}, "%s: not allowed in function.toml: %s", k, why)
 				continue
 			}
-			if fc.IsReadOnlyFunctionField(k) {
+			if fc.IsReadOnlyFunctionField(k) && !kinds.IsFunctionKey(k) {
 				d.fail([]string{k}, "%s: read-only field set by FC; remove this line", k)
 				continue
 			}
@@ -146,7 +147,7 @@ func (d *decoder) err() error {
 func (d *decoder) member(parent *field, keyPath []string, v any) bool {
 	key := keyPath[len(keyPath)-1]
 	dotted := strings.Join(keyPath, ".")
-	f := parent.fields.lookup(key)
+	f := parent.member(key)
 	if f == nil {
 		if near, ok := nearestKey(key, parent.fields); ok {
 			d.fail(keyPath, "%s: unknown key; did you mean %q? (FC 3.0 field names are case-sensitive)", dotted, near)

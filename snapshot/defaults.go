@@ -58,7 +58,7 @@ func normalizeTable(f *field, m map[string]any) map[string]any {
 				continue
 			}
 		}
-		if nv, unset := normalizeMember(f, f.fields.lookup(k), v); !unset {
+		if nv, unset := normalizeMember(f, f.member(k), v); !unset {
 			out[k] = nv
 		}
 	}
@@ -84,6 +84,11 @@ func normalizeMember(parent, f *field, v any) (any, bool) {
 		case kindStruct:
 			nv := normalizeValue(parent, f, v)
 			m, ok := nv.(map[string]any)
+			if ok && f.switchMember != "" {
+				if _, on := m[f.switchMember]; !on {
+					return map[string]any{}, true
+				}
+			}
 			return nv, ok && len(m) == 0
 		case kindStringMap, kindStringList, kindStructList:
 			return normalizeValue(parent, f, v), isEmptyShape(v)

@@ -59,7 +59,7 @@ func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
 // and re-normalising there makes a diff quadratic in the nesting depth.
 func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]string) {
 	for _, k := range sortedKeys(unionKeys(na, nb)) {
-		cf := f.fields.lookup(k)
+		cf := f.member(k)
 		va, oka := na[k]
 		vb, okb := nb[k]
 		path := joinPath(prefix, k)

@@ -73,6 +73,18 @@ func ValidTriggerName(name string) error {
 	return nil
 }
 
+// MaxAliasNameLen is the longest alias name FC accepts.
+const MaxAliasNameLen = 128
+
+// ValidAliasName checks an alias name by FC's rule (as trigger names, and
+// not LATEST, which names the function's current state).
+func ValidAliasName(name string) error {
+	if !validName(name, MaxAliasNameLen) || name == "LATEST" {
+		return fmt.Errorf("invalid alias name %s: FC alias names are 1-%d characters of A-Z a-z 0-9 _ -, not starting with a digit or -, and not LATEST", quoteName(name), MaxAliasNameLen)
+	}
+	return nil
+}
+
 func validName(name string, maxLen int) bool {
 	if name == "" || len(name) > maxLen || !isBareKey(name) {
 		return false

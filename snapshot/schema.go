@@ -40,6 +40,24 @@ type field struct {
 	// secrets marks a string map whose members may be secret references
 	// instead of values (environmentVariables; see secret.go).
 	secrets bool
+	// elem, when set, describes every member of a table whose keys are data
+	// and whose values are tables (settings per qualifier, aliases by name).
+	elem *field
+	// switchMember, for a struct, is the member that turns it on: while it
+	// is at its default the struct is "not set" whatever else it holds.
+	switchMember string
+}
+
+// member returns the description of the member key of the table f
+// describes, nil when unknown.
+func (f *field) member(key string) *field {
+	if f == nil {
+		return nil
+	}
+	if f.elem != nil {
+		return f.elem
+	}
+	return f.fields.lookup(key)
 }
 
 // fieldSet maps key names to their description.
@@ -76,7 +94,7 @@ func healthCheck() *field {
 // model) with FC's defaults ("Values FC fills in", from devsapp/fc3
 // src/default/config.ts). Inside a kindStruct every member also treats "",
 // [] and {} as "not set": FC serialises unset members as empty values.
-var functionFields = fieldSet{
+var functionFields = withKinds(fieldSet{
 	"cpu": fcChosen(kindNumber, nil),
 	// diskSize is 512 unless asked for 10240; FC always reports it.
 	"diskSize": fcChosen(kindInt, num("512")),
@@ -158,7 +176,7 @@ var functionFields = fieldSet{
 		"vSwitchIds":      stringList(),
 		"vpcId":           str(),
 	}),
-}
+})
 
 // triggerFields are a trigger's keys in function.toml. "config" is the
 // decoded triggerConfig and is compared exactly: its content depends on the

@@ -36,7 +36,7 @@ func shapeTable(f *field, cur, prev map[string]any, hadPrev bool) map[string]any
 			out[k] = v
 			continue
 		}
-		cf := f.fields.lookup(k)
+		cf := f.member(k)
 		pv, inPrev := prev[k]
 		if cf != nil && cf.fcChosen && hadPrev && !inPrev {
 			continue
@@ -52,7 +52,7 @@ func shapeTable(f *field, cur, prev map[string]any, hadPrev bool) map[string]any
 		if _, ok := cur[k]; ok {
 			continue
 		}
-		cf := f.fields.lookup(k)
+		cf := f.member(k)
 		if (cf == nil || !cf.fcChosen) && isDefault(f, cf, pv) {
 			out[k] = cloneValue(pv)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/kinds"
 )
 
 // State is one function's desired state, the document form of function.toml.
@@ -157,6 +158,9 @@ func (s *State) FunctionInput() map[string]any {
 		in = map[string]any{}
 	}
 	delete(in, "tags")
+	for _, k := range kinds.FunctionKeys() {
+		delete(in, k) // written through their own APIs
+	}
 	in["functionName"] = s.Name
 	return in
 }

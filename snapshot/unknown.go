@@ -26,7 +26,7 @@ func UnknownPaths(st *State) [][]string {
 func unknownIn(f *field, prefix []string, m map[string]any, out *[][]string) {
 	for _, k := range sortedKeys(m) {
 		path := append(append([]string(nil), prefix...), k)
-		cf := f.fields.lookup(k)
+		cf := f.member(k)
 		if cf == nil {
 			*out = append(*out, path)
 			continue
@@ -93,7 +93,7 @@ func NearestKey(path []string) string {
 		f, rest = triggerField, path[2:]
 	}
 	for len(rest) > 1 {
-		cf := f.fields.lookup(rest[0])
+		cf := f.member(rest[0])
 		if cf == nil || (cf.kind != kindStruct && cf.kind != kindStructList) {
 			return ""
 		}

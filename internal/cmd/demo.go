@@ -17,6 +17,7 @@ import (
 
 	"github.com/fcgit/fcgit/emulator"
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -286,8 +287,12 @@ func (d *demo) story(url string) error {
 			return d.fcgit("shop", 0, "created storefront", "push")
 		},
 		func() error {
-			d.say("2. Production breaks; a colleague hot-fixes it in the FC console.")
+			d.say("2. Production breaks; a colleague hot-fixes it in the FC console: a longer timeout and reserved concurrency.")
 			if err := d.console("UpdateFunction storefront: timeout 10 -> 30", "storefront", map[string]any{"timeout": 30}); err != nil {
+				return err
+			}
+			fmt.Fprintf(d.env.Stdout, "(FC console) PutConcurrencyConfig storefront: reservedConcurrency 20\n")
+			if _, err := d.client.PutSetting(d.ctx, kinds.ConcurrencyConfig, "storefront", "", map[string]any{"reservedConcurrency": 20}); err != nil {
 				return err
 			}
 			d.say("Meanwhile the team changes the description locally and deploys.")
@@ -298,11 +303,14 @@ func (d *demo) story(url string) error {
 				return err
 			}
 			d.say("Seed case 2: online changed since the last deploy. Push refuses instead of undoing the hot-fix (exit 3).")
-			return d.fcgit("shop", exitDrift, "storefront: changed online (config: timeout)", "push")
+			return d.fcgit("shop", exitDrift, "storefront: changed online (config: concurrencyConfig, timeout)", "push")
 		},
 		func() error {
-			d.say("pull brings the console edit in as a git merge; then push deploys both changes.")
+			d.say("pull brings the console edits in as a git merge; then push deploys both sides.")
 			if err := d.fcgit("shop", 0, "Merged", "pull"); err != nil {
+				return err
+			}
+			if _, err := d.git("shop", "diff", "HEAD^", "HEAD", "--", "functions/storefront/function.toml"); err != nil {
 				return err
 			}
 			if _, err := d.git("shop", "log", "--graph", "--oneline", "-4"); err != nil {

@@ -24,7 +24,8 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"created storefront",
-		"storefront: changed online (config: timeout)",
+		"storefront: changed online (config: concurrencyConfig, timeout)",
+		"+reservedConcurrency = 20",
 		"CONFLICT (content): functions/storefront/function.toml: memorySize",
 		"UU functions/storefront/function.toml",
 		"legacy-report: exists online, not deployed from this repository",

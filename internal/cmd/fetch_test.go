@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fcgit/fcgit/emulator"
+	"github.com/fcgit/fcgit/kinds"
 )
 
 var testRuntimes = []string{"python3.10", "nodejs18", "go1", "custom.debian10", "java11"}
@@ -163,5 +164,34 @@ func TestFetchCancelledChangesNothing(t *testing.T) {
 	}
 	if after := w.git("for-each-ref"); after != before {
 		t.Fatalf("a cancelled fetch moved refs:\nbefore %s\nafter %s", before, after)
+	}
+}
+
+// TestFetchSettingsRequestCount: reading the settings people change during
+// incidents costs one region-wide listing per kind, not requests per
+// function: an unchanged fetch of 200 functions with none configured makes
+// only those few requests beyond listing functions and their triggers.
+func TestFetchSettingsRequestCount(t *testing.T) {
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 200)
+	w.mustRun("fetch")
+	w.srv.ResetStats()
+	w.mustRun("fetch")
+	extra := 0
+	for op, n := range w.srv.Stats().Requests {
+		switch op {
+		case "ListFunctions", "ListTriggers":
+		default:
+			t.Logf("%s: %d", op, n)
+			extra += n
+		}
+	}
+	// One page per setting kind (async invoke, concurrency, provision,
+	// scaling); aliases and VPC bindings are read only where declared.
+	if extra > len(kinds.Settings) {
+		t.Fatalf("an unchanged fetch of 200 functions made %d requests beyond listing functions and triggers: %v", extra, w.srv.Stats().Requests)
+	}
+	if n := w.srv.Stats().Requests["ListTriggers"]; n != 200 {
+		t.Fatalf("ListTriggers: %d requests, want one per function", n)
 	}
 }

@@ -17,6 +17,7 @@ var writeOps = map[string]bool{
 	"CreateFunction": true, "UpdateFunction": true, "DeleteFunction": true,
 	"CreateTrigger": true, "UpdateTrigger": true, "DeleteTrigger": true,
 	"TagResources": true, "UntagResources": true,
+	"PutConcurrencyConfig": true, "DeleteConcurrencyConfig": true,
 }
 
 const interruptFunction = `handler = "index.handler"
@@ -42,7 +43,9 @@ func interruptWorld(t *testing.T) *world {
 	w.commitAll("v1")
 	w.mustRun("push")
 	for _, n := range []string{"alpha", "beta", "gamma"} {
-		w.write("functions/"+n+"/function.toml", fmt.Sprintf(interruptFunction, 512, `"GET", "POST"`))
+		// A setting too: a deploy cut off between a function's own write
+		// and its setting's is still push's own work.
+		w.write("functions/"+n+"/function.toml", fmt.Sprintf(interruptFunction, 512, `"GET", "POST"`)+"\n[concurrencyConfig]\nreservedConcurrency = 5\n")
 		w.write("functions/"+n+"/code/index.py", "v2 "+n+"\n")
 	}
 	w.commitAll("v2")

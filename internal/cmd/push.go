@@ -157,6 +157,12 @@ func actionDetail(a push.Action) string {
 	if len(a.Secrets) > 0 {
 		parts = append(parts, "secrets: "+strings.Join(a.Secrets, ", ")+" (new values from the environment)")
 	}
+	if a.Op != "update" {
+		// An update's config paths already name the kinds that change.
+		for _, k := range a.Kinds {
+			parts = append(parts, k.String())
+		}
+	}
 	if len(parts) == 0 {
 		return ""
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fcgit/fcgit/emulator"
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/kinds"
 )
 
 const (
@@ -150,6 +151,14 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc tag NAME KEY                      print a tag's value
 //	fc add-tag NAME KEY VALUE            tag a function, as in the console
 //	fc untag NAME KEY...                 remove tags from a function
+//	fc setting KIND NAME QUALIFIER k=JSON put a setting (concurrencyConfig, asyncInvokeConfig, …)
+//	fc unsetting KIND NAME QUALIFIER     delete a setting
+//	fc get-setting KIND NAME QUALIFIER F print a setting's field as JSON
+//	fc vpc-bind NAME VPCID / fc vpc-bindings NAME
+//	fc disable NAME REASON / fc enable NAME
+//	fc publish NAME [DESCRIPTION]        publish a version, print its id
+//	fc alias NAME ALIAS k=JSON...        create or update an alias
+//	fc get-alias NAME ALIAS FIELD        print an alias's field as JSON
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fc <subcommand> ...")
@@ -269,6 +278,59 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 		check(c.TagFunction(ctx, args[1], map[string]string{args[2]: args[3]}))
 	case "untag":
 		check(c.UntagFunction(ctx, args[1], args[2:]))
+	case "setting":
+		// fc setting KIND FN QUALIFIER key=JSON...: a console edit of a setting.
+		_, err := c.PutSetting(ctx, settingKind(ts, args[1]), args[2], args[3], parseKV(ts, args[4:]))
+		check(err)
+	case "unsetting":
+		check(c.DeleteSetting(ctx, settingKind(ts, args[1]), args[2], args[3]))
+	case "get-setting":
+		// fc get-setting KIND FN QUALIFIER FIELD: print a field as JSON.
+		d, found, err := c.GetSetting(ctx, settingKind(ts, args[1]), args[2], args[3])
+		check(err)
+		if !found {
+			fmt.Fprintln(ts.Stdout(), "(not configured)")
+			return
+		}
+		b, err := json.Marshal(d[args[4]])
+		check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", b)
+	case "vpc-bind":
+		check(c.CreateVpcBinding(ctx, args[1], args[2]))
+	case "vpc-bindings":
+		ids, err := c.ListVpcBindings(ctx, args[1])
+		check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", strings.Join(ids, " "))
+	case "disable":
+		check(c.SetInvocation(ctx, args[1], true, strings.Join(args[2:], " ")))
+	case "enable":
+		check(c.SetInvocation(ctx, args[1], false, ""))
+	case "publish":
+		v, err := c.PublishVersion(ctx, args[1], strings.Join(args[2:], " "))
+		check(err)
+		fmt.Fprintf(ts.Stdout(), "%v\n", v["versionId"])
+	case "alias":
+		// fc alias FN NAME key=JSON...: create or update an alias.
+		in := parseKV(ts, args[3:])
+		if _, err := c.UpdateAlias(ctx, args[1], args[2], in); fc.IsNotFound(err) {
+			in["aliasName"] = args[2]
+			_, err = c.CreateAlias(ctx, args[1], in)
+			check(err)
+		} else {
+			check(err)
+		}
+	case "get-alias":
+		list, err := c.ListAliases(ctx, args[1])
+		check(err)
+		for _, a := range list {
+			if a["aliasName"] == args[2] {
+				b, err := json.Marshal(a[args[3]])
+				check(err)
+				fmt.Fprintf(ts.Stdout(), "%s\n", b)
+				return
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), "(no such alias)")
 	case "tag":
 		tags, err := c.FunctionTags(ctx, args[1])
 		check(err)
@@ -291,6 +353,14 @@ func sortedCounts(m map[string]int) string {
 }
 
 // parseKV parses key=JSON arguments; a value that is not JSON is a string.
+func settingKind(ts *testscript.TestScript, key string) *kinds.Setting {
+	s := kinds.SettingFor(key)
+	if s == nil {
+		ts.Fatalf("fc: no setting %q", key)
+	}
+	return s
+}
+
 func parseKV(ts *testscript.TestScript, args []string) map[string]any {
 	out := map[string]any{}
 	for _, a := range args {

@@ -87,7 +87,10 @@ func (w *workspace) branch() fetch.Branch {
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs"),
-		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide}
+		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{}}
+	for _, k := range w.cfg.Watch {
+		opts.ReadAll[k] = true
+	}
 	if w.env.terminal() && !globalBool(c, "quiet") {
 		opts.Progress = func(done, total int) {
 			fmt.Fprintf(w.env.Stderr, "\rReading functions: %d/%d", done, total)
