@@ -41,6 +41,20 @@ type Config struct {
 	// ("aliases", "vpcBindings") to read for every function; by default they
 	// are read for functions whose files declare them.
 	Watch []string `toml:"watch"`
+	// Domains is the directory of custom domain files, beside dir; nil
+	// (key absent) means DefaultDomains, "" turns custom domains off.
+	Domains *string `toml:"domains"`
+}
+
+// DefaultDomains is the custom domains' directory when fcgit.toml names none.
+const DefaultDomains = "domains"
+
+// DomainsDir is the directory of custom domain files, "" when off.
+func (c *Config) DomainsDir() string {
+	if c.Domains == nil {
+		return DefaultDomains
+	}
+	return *c.Domains
 }
 
 // WatchKinds are the kinds Watch may name.
@@ -103,7 +117,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		k := undecoded[0]
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, secrets, watch, [scope] prefix, include, exclude)",
+		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude)",
 			name, keyLine(data, k), k.String())
 	}
 	c.setDefaults()
@@ -152,6 +166,13 @@ func (c *Config) validate() error {
 		return &fieldError{"dir", fmt.Sprintf("%q is inside .git", c.Dir)}
 	}
 	c.Dir = clean
+	if c.Domains != nil && *c.Domains != "" {
+		d := path.Clean(*c.Domains)
+		if path.IsAbs(*c.Domains) || strings.HasPrefix(d, "..") || d == "." || d == ".git" || strings.HasPrefix(d, ".git/") || d == c.Dir || strings.HasPrefix(d, c.Dir+"/") || strings.HasPrefix(c.Dir, d+"/") {
+			return &fieldError{"domains", fmt.Sprintf("%q must be a relative directory inside the repository, apart from dir %q", *c.Domains, c.Dir)}
+		}
+		*c.Domains = d
+	}
 	if !branchRe.MatchString(c.Branch) || strings.Contains(c.Branch, "..") || strings.HasSuffix(c.Branch, ".lock") ||
 		strings.HasPrefix(c.Branch, "/") || strings.HasSuffix(c.Branch, "/") || strings.HasPrefix(c.Branch, "refs/") {
 		return &fieldError{"branch", fmt.Sprintf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", c.Branch)}

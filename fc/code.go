@@ -22,8 +22,17 @@ type CodeLocation struct{ URL, Checksum string }
 // GetFunctionCode asks FC for a short-lived download URL of the function's
 // code package. Custom-container functions have none.
 func (c *Client) GetFunctionCode(ctx context.Context, name string) (CodeLocation, error) {
+	return c.GetFunctionCodeAt(ctx, name, "")
+}
+
+// GetFunctionCodeAt is GetFunctionCode for a version or alias ("" is LATEST).
+func (c *Client) GetFunctionCodeAt(ctx context.Context, name, qualifier string) (CodeLocation, error) {
+	var query map[string]string
+	if qualifier != "" {
+		query = map[string]string{"qualifier": qualifier}
+	}
 	body, _, err := c.do(ctx, call{op: "GetFunctionCode", subject: name, method: http.MethodGet,
-		path: apiPath("functions", name, "code")})
+		path: apiPath("functions", name, "code"), query: query})
 	if err != nil {
 		return CodeLocation{}, err
 	}

@@ -282,3 +282,42 @@ func (c *Client) docCall(ctx context.Context, op, subject, method, path string, 
 	}
 	return d, nil
 }
+
+// ListCustomDomains returns every custom domain of the region whose name
+// starts with prefix.
+func (c *Client) ListCustomDomains(ctx context.Context, prefix string) ([]Doc, error) {
+	var out []Doc
+	err := c.paginate(ctx, "ListCustomDomains", prefix, apiPath(kinds.CustomDomain.Path), prefix, func(body []byte) (int, string, error) {
+		var page struct {
+			Domains   []Doc  `json:"customDomains"`
+			NextToken string `json:"nextToken"`
+		}
+		if err := decodeJSON(body, &page); err != nil {
+			return 0, "", err
+		}
+		out = append(out, page.Domains...)
+		return len(page.Domains), page.NextToken, nil
+	})
+	return out, err
+}
+
+// CreateCustomDomain creates a custom domain (domainName in input).
+func (c *Client) CreateCustomDomain(ctx context.Context, input map[string]any) (Doc, error) {
+	name, _ := input["domainName"].(string)
+	return c.docCall(ctx, "CreateCustomDomain", name, http.MethodPost, apiPath(kinds.CustomDomain.Path), input)
+}
+
+// UpdateCustomDomain updates a custom domain with UpdateCustomDomainInput.
+func (c *Client) UpdateCustomDomain(ctx context.Context, name string, input map[string]any) (Doc, error) {
+	return c.docCall(ctx, "UpdateCustomDomain", name, http.MethodPut, apiPath(kinds.CustomDomain.Path, name), input)
+}
+
+// DeleteCustomDomain deletes a custom domain; a missing one counts as deleted.
+func (c *Client) DeleteCustomDomain(ctx context.Context, name string) error {
+	_, _, err := c.do(ctx, call{op: "DeleteCustomDomain", subject: name, method: http.MethodDelete,
+		path: apiPath(kinds.CustomDomain.Path, name)})
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
+}

@@ -50,20 +50,28 @@ type Options struct {
 	Declared func(function, key string) bool
 	// ReadAll names per-function kinds read for every function.
 	ReadAll map[string]bool
+	// DomainsDir, when set, is the directory of custom domain files: the
+	// region's custom domains in scope are read too.
+	DomainsDir string
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
 // managed directory's tree and the note of the commit holding it. Zero values
 // mean there is nothing to reuse.
 type Base struct {
-	Tree plumbing.Hash
-	Note *Note
+	Tree    plumbing.Hash
+	Note    *Note
+	Domains plumbing.Hash // the domains directory's tree, zero when none
 }
 
 // Online is the online state of the managed functions, stored as git objects.
 type Online struct {
 	Tree      plumbing.Hash // the managed directory: one sub-tree per function
 	Functions map[string]*Function
+	// Domains are the custom domains in scope, and DomainsTree their
+	// directory (zero when there are none, or domains are not managed).
+	Domains     map[string]*Domain
+	DomainsTree plumbing.Hash
 	Note      *Note
 	// Downloads counts code packages that had to be downloaded (the rest were
 	// reused from Base because their checksum had not changed).
@@ -181,6 +189,12 @@ func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	out.Domains = map[string]*Domain{}
+	if dc, ok := client.(DomainsClient); ok && opts.DomainsDir != "" {
+		if out.Domains, out.DomainsTree, err = r.readDomains(ctx, dc); err != nil {
+			return nil, err
+		}
 	}
 	entries := make([]gitstate.TreeEntry, 0, len(out.Functions))
 	for _, name := range out.Names() {
@@ -389,6 +403,11 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	return r.downloadFrom(ctx, loc)
+}
+
+// downloadFrom downloads, checks and unpacks a code package into a tree.
+func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbing.Hash, error) {
 	body, err := r.client.DownloadCode(ctx, loc.URL)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)

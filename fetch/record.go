@@ -19,14 +19,18 @@ type Branch struct {
 	Ref    string // "refs/heads/fcgit/online"
 	Dir    string // "functions"
 	Region string // named in commit messages and notes
+	// DomainsDir is the directory of custom domain files ("domains");
+	// "" when this repository does not manage custom domains.
+	DomainsDir string
 }
 
 // Tip is the online branch's current state.
 type Tip struct {
-	Commit plumbing.Hash // zero when the branch does not exist yet
-	Root   plumbing.Hash // the commit's tree
-	Tree   plumbing.Hash // the managed directory inside it; zero when absent
-	Note   *Note         // never nil
+	Commit  plumbing.Hash // zero when the branch does not exist yet
+	Root    plumbing.Hash // the commit's tree
+	Tree    plumbing.Hash // the managed directory inside it; zero when absent
+	Domains plumbing.Hash // the domains directory inside it; zero when absent
+	Note    *Note         // never nil
 }
 
 // LoadTip reads the online branch's tip, its managed directory and its note.
@@ -50,6 +54,13 @@ func LoadTip(repo *gitstate.Repo, b Branch) (*Tip, error) {
 	} else if ok {
 		t.Tree = e.Hash
 	}
+	if b.DomainsDir != "" {
+		if e, ok, err := repo.TreeEntryAt(t.Root, b.DomainsDir); err != nil {
+			return nil, err
+		} else if ok && e.Mode == filemode.Dir {
+			t.Domains = e.Hash
+		}
+	}
 	data, ok, err := repo.ReadNote(NotesRef, h)
 	if err != nil {
 		return nil, fmt.Errorf("read note of %s: %w", b.Ref, err)
@@ -64,7 +75,7 @@ func LoadTip(repo *gitstate.Repo, b Branch) (*Tip, error) {
 }
 
 // Base returns what the tip offers to the next Read.
-func (t *Tip) Base() Base { return Base{Tree: t.Tree, Note: t.Note} }
+func (t *Tip) Base() Base { return Base{Tree: t.Tree, Note: t.Note, Domains: t.Domains} }
 
 // Change is what happened to one function between two snapshots.
 type Change struct {
@@ -75,6 +86,16 @@ type Change struct {
 	// Secrets names secret environment variables whose value changed
 	// (values are never shown).
 	Secrets []string
+	// Domain: Name is a custom domain, not a function.
+	Domain bool
+}
+
+// Label names what changed: the function, or "domain <name>".
+func (c Change) Label() string {
+	if c.Domain {
+		return "domain " + c.Name
+	}
+	return c.Name
 }
 
 // Changes compares the tip's managed directory with the online state.
@@ -128,6 +149,36 @@ func Changes(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
 		out = append(out, Change{Name: name, Kind: "deleted"})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	domains, err := domainChanges(repo, tip, on)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, domains...), nil
+}
+
+// domainChanges compares the tip's domain files with the online domains.
+func domainChanges(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
+	old, err := LoadDomains(repo, "", tip.Domains)
+	if err != nil {
+		// A record that does not decode: every online domain counts as
+		// changed, and the new record replaces it.
+		old = map[string]*Domain{}
+	}
+	var out []Change
+	for _, name := range DomainNames(on.Domains) {
+		d, o := on.Domains[name], old[name]
+		switch {
+		case o == nil:
+			out = append(out, Change{Name: name, Kind: "added", Domain: true})
+		case o.Blob != d.Blob:
+			out = append(out, Change{Name: name, Kind: "changed", Domain: true, Config: snapshot.Diff(o.State, d.State)})
+		}
+	}
+	for _, name := range DomainNames(old) {
+		if on.Domains[name] == nil {
+			out = append(out, Change{Name: name, Kind: "deleted", Domain: true})
+		}
+	}
 	return out, nil
 }
 
@@ -179,9 +230,9 @@ func Message(region string, changes []Change) string {
 	for _, c := range changes {
 		switch c.Kind {
 		case "changed":
-			fmt.Fprintf(&b, "changed: %s (%s)\n", c.Name, c.Describe())
+			fmt.Fprintf(&b, "changed: %s (%s)\n", c.Label(), c.Describe())
 		default:
-			fmt.Fprintf(&b, "%s: %s\n", c.Kind, c.Name)
+			fmt.Fprintf(&b, "%s: %s\n", c.Kind, c.Label())
 		}
 	}
 	return b.String()
@@ -199,11 +250,11 @@ var ErrBranchMoved = errors.New("the online branch moved while fetch was running
 // refreshed in that case too, since volatile metadata may have moved.
 func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Change) (plumbing.Hash, bool, error) {
 	on.Note.Region = b.Region
-	if tip.Commit.IsZero() && len(on.Functions) == 0 {
+	if tip.Commit.IsZero() && len(on.Functions) == 0 && len(on.Domains) == 0 {
 		// Nothing online and nothing recorded: there is no state to record.
 		return plumbing.ZeroHash, false, nil
 	}
-	if !tip.Commit.IsZero() && tip.Tree == on.Tree {
+	if !tip.Commit.IsZero() && tip.Tree == on.Tree && (b.DomainsDir == "" || tip.Domains == on.DomainsTree) {
 		if string(tip.Note.Encode()) != string(on.Note.Encode()) {
 			if err := repo.WriteNote(NotesRef, tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {
 				return tip.Commit, false, fmt.Errorf("write note: %w", err)
@@ -218,6 +269,11 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 	newRoot, err := repo.ReplaceSubtree(root, b.Dir, on.Tree)
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
+	}
+	if b.DomainsDir != "" {
+		if newRoot, err = repo.ReplaceSubtree(newRoot, b.DomainsDir, on.DomainsTree); err != nil {
+			return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
+		}
 	}
 	var parents []plumbing.Hash
 	if !tip.Commit.IsZero() {

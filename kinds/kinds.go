@@ -229,3 +229,48 @@ func SettingFor(key string) *Setting {
 	}
 	return nil
 }
+
+// CustomDomain describes a custom domain: region-wide, routing paths to
+// functions. Each lives in its own file, <domains dir>/<domainName>.toml
+// (CustomDomain, CreateCustomDomainInput, UpdateCustomDomainInput).
+var CustomDomain = struct {
+	Path, ListKey string
+	Fields        Fields
+	// SecretFields are write-only secrets: FC never returns them, files
+	// hold a reference, push sends the value from its environment.
+	SecretFields [][]string
+}{
+	Path: "custom-domains", ListKey: "customDomains",
+	Fields: Fields{
+		"protocol": strDefault("HTTP"),
+		"routeConfig": emptyStruct(Fields{
+			"routes": emptyList(Fields{
+				"path": str(), "functionName": str(), "qualifier": strDefault("LATEST"),
+				"methods": &Field{Type: StringList, Default: []any{}},
+				"rewriteConfig": structOf(Fields{
+					"equalRules":    listOf(Fields{"match": str(), "replacement": str()}),
+					"wildcardRules": listOf(Fields{"match": str(), "replacement": str()}),
+					"regexRules":    listOf(Fields{"match": str(), "replacement": str()}),
+				}),
+			}),
+		}),
+		"certConfig": structOf(Fields{"certName": str(), "certificate": str(), "privateKey": &Field{Type: Any}}),
+		"tlsConfig": structOf(Fields{
+			"minVersion": str(), "maxVersion": str(), "cipherSuites": &Field{Type: StringList},
+		}),
+		"wafConfig":  structOf(Fields{"enableWAF": boolean(false)}),
+		"authConfig": structOf(Fields{"authType": str(), "authInfo": str()}),
+		"corsConfig": structOf(Fields{
+			"allowOrigins": &Field{Type: StringList}, "allowMethods": &Field{Type: StringList},
+			"allowHeaders": &Field{Type: StringList}, "exposeHeaders": &Field{Type: StringList},
+			"allowCredentials": &Field{Type: Bool}, "maxAge": integer(),
+		}),
+		"domainName":       readOnly(),
+		"accountId":        readOnly(),
+		"apiVersion":       readOnly(),
+		"createdTime":      readOnly(),
+		"lastModifiedTime": readOnly(),
+		"subdomainCount":   readOnly(),
+	},
+	SecretFields: [][]string{{"certConfig", "privateKey"}},
+}

@@ -12,7 +12,8 @@ import (
 // Drift is one function whose online state moved away from what fcgit last
 // recorded.
 type Drift struct {
-	Function string   `json:"function"`
+	Function string   `json:"function,omitempty"`
+	Domain   string   `json:"domain,omitempty"` // a custom domain instead of a function
 	Kind     string   `json:"kind"` // "changed online", "deleted online", "exists online, not deployed from this repository", "changed since the drift check"
 	Config   []string `json:"config,omitempty"`
 	Code     bool     `json:"code,omitempty"`
@@ -32,13 +33,16 @@ func (d Drift) Describe() string {
 	switch {
 	case len(secrets) == 0:
 		return line
-	case line == d.Function+": "+d.Kind && d.Kind == "changed online":
+	case d.Domain == "" && line == d.Function+": "+d.Kind && d.Kind == "changed online":
 		return d.Function + ": " + strings.Join(secrets, "; ")
 	}
 	return line + "; " + strings.Join(secrets, "; ")
 }
 
 func (d Drift) describe() string {
+	if d.Domain != "" {
+		d.Function = "domain " + d.Domain
+	}
 	var parts []string
 	if len(d.Config) > 0 {
 		parts = append(parts, "config: "+strings.Join(d.Config, ", "))

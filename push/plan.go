@@ -34,10 +34,12 @@ type TriggerAction struct {
 // Plan is the difference between online state and HEAD, as deploy steps.
 type Plan struct {
 	Actions []Action `json:"actions"`
+	// Domains are the custom domains to write, after the functions.
+	Domains []DomainAction `json:"domains,omitempty"`
 }
 
 // Empty reports whether there is nothing to deploy.
-func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
+func (p *Plan) Empty() bool { return len(p.Actions) == 0 && len(p.Domains) == 0 }
 
 // Writes counts the API write requests the plan makes (not counting waits and
 // stamps), for summaries.

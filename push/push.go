@@ -69,6 +69,11 @@ type Result struct {
 	// Unverified names functions of a shallow clone whose deploy lies
 	// beyond the clone's history (fetch.Stamps.Unverified).
 	Unverified map[string]string
+	// Functions are HEAD's functions this push covered (all, or those its
+	// pathspecs name).
+	Functions []string
+	// DeployedDomains are the custom domains written.
+	DeployedDomains []string
 }
 
 // Push deploys HEAD.
@@ -106,9 +111,23 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	if err := checkLiteralSecrets(b.Dir, local, opts.Fetch.Secrets); err != nil {
 		return nil, err
 	}
+	// Custom domains go with a push of everything (pathspecs name functions).
+	localDomains := map[string]*fetch.Domain{}
+	if b.DomainsDir != "" && sel == nil {
+		dt, err := managedTree(repo, headCommit.TreeHash, b.DomainsDir)
+		if err != nil {
+			return nil, err
+		}
+		if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
+			return nil, err
+		}
+	}
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
 	fopts := opts.Fetch
 	fopts.Hide = opts.Hide
+	if sel == nil {
+		fopts.DomainsDir = b.DomainsDir
+	}
 	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
@@ -127,7 +146,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 	tip := prep.Tip
-	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified}
+	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: sortedKeys(local)}
 	allTip, err := prep.TipFunctions(repo, b, on)
 	if err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
@@ -147,12 +166,30 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 
+	recDomains, err := prep.TipDomains(repo, b, on)
+	if err != nil {
+		return nil, fmt.Errorf("online branch: %w", err)
+	}
+	if sel != nil {
+		recDomains = map[string]*fetch.Domain{}
+	}
+
 	// 2. HEAD must hold what the online branch records.
 	var unmerged []string
 	if !tip.Commit.IsZero() {
 		contains, missing, err := prep.Contains(head.Hash, sel.has)
 		if err != nil {
 			return nil, err
+		}
+		if ok, err := repo.IsAncestor(tip.Commit, head.Hash); err != nil {
+			return nil, err
+		} else if !ok {
+			dm, err := domainsContained(repo, b, recDomains, localDomains, prep)
+			if err != nil {
+				return nil, err
+			}
+			missing = append(missing, dm...)
+			contains = contains && len(dm) == 0
 		}
 		if !contains && !opts.Force {
 			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/"), Functions: missing}
@@ -182,6 +219,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		res.Resumed = true
 	}
 	drift := findDrift(tipFns, online, local, deployingFns, hasDeploying, prep.Stamps)
+	drift = append(drift, domainDrift(recDomains, on.Domains, localDomains)...)
 	if len(drift) > 0 && !opts.Force {
 		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
 			return nil, &DriftError{Drift: drift}
@@ -201,23 +239,33 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 
 	// 4. Plan the difference between what is online and HEAD.
 	plan, refused := makePlan(online, local, opts.Prune)
+	var refusedDomains []string
+	plan.Domains, refusedDomains = domainPlan(on.Domains, localDomains, opts.Prune)
 	res.Plan = plan
+	if err := checkDomains(b.DomainsDir, plan.Domains, src); err != nil {
+		return nil, err
+	}
 	if err := planSecrets(plan, online, local, src, opts.Force); err != nil {
 		return nil, err
 	}
 	if err := checkDeployable(b.Dir, plan, src); err != nil {
 		return nil, err
 	}
-	if len(refused) > 0 {
-		// Without --prune, functions online that HEAD does not have stay.
-		// Those the online branch had were deleted locally: refuse, since
-		// the user most likely expects them gone. Those it never had are
-		// drift already reported (or overwritten by --force, which never
-		// deletes without --prune).
+	// Without --prune, functions (and domains) online that HEAD does not
+	// have stay. Those the online branch had were deleted locally: refuse,
+	// since the user most likely expects them gone. Those it never had are
+	// drift already reported (or overwritten by --force, which never deletes
+	// without --prune).
+	if len(refused) > 0 || len(refusedDomains) > 0 {
 		var deleted []string
 		for _, n := range refused {
 			if tipFns[n] != nil {
 				deleted = append(deleted, n)
+			}
+		}
+		for _, n := range refusedDomains {
+			if recDomains[n] != nil {
+				deleted = append(deleted, "domain "+n)
 			}
 		}
 		if len(deleted) > 0 {
@@ -286,6 +334,12 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if len(partial.Failed) > 0 || len(partial.Skipped) > 0 {
 			sort.Strings(partial.Skipped)
 			return res, partial
+		}
+		// Domains route to functions: they are written once those exist.
+		done, err := deployDomains(ctx, client, plan.Domains, src)
+		res.DeployedDomains = done
+		if err != nil {
+			return res, &PartialError{Dir: b.Dir, Deployed: partial.Deployed, Failed: map[string]error{"domains": err}}
 		}
 	}
 

@@ -70,6 +70,9 @@ func normalizeTable(f *field, m map[string]any) map[string]any {
 // so both come from one pass over v: deciding first and normalising after
 // would walk every subtree once per level above it.
 func normalizeMember(parent, f *field, v any) (any, bool) {
+	if f != nil && f.writeOnly {
+		return nil, true
+	}
 	if f != nil {
 		if f.readOnly {
 			return normalizeValue(parent, f, v), false

@@ -54,19 +54,25 @@ func encodeState(s, prev *State, opts *EncodeOptions) ([]byte, error) {
 	if _, ok := s.Config["triggers"]; ok {
 		return nil, fmt.Errorf("encode %s: config key \"triggers\" clashes with the triggers tables", s.Name)
 	}
-	cfg, triggers := shapeState(s, prev)
-	w := &tomlWriter{conflicts: opts}
 	name, err := quoteString(s.Name)
 	if err != nil {
 		return nil, fmt.Errorf("encode function name: %w", err)
 	}
-	fmt.Fprintf(&w.buf, "# Function Compute function %s. Fields: FC 3.0 API names; see docs/.\n", name)
+	cfg, triggers := shapeState(s, prev)
+	return encodeTables(fmt.Sprintf("# Function Compute function %s. Fields: FC 3.0 API names; see docs/.\n", name), s.Name, cfg, triggers, opts)
+}
+
+// encodeTables writes a header line, the top-level table and the triggers'
+// tables.
+func encodeTables(header, name string, cfg map[string]any, triggers map[string]map[string]any, opts *EncodeOptions) ([]byte, error) {
+	w := &tomlWriter{conflicts: opts}
+	w.buf.WriteString(header)
 	if err := w.table(nil, cfg, false); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", s.Name, err)
+		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
 	for _, tname := range sortedKeys(triggers) {
 		if err := w.table([]string{"triggers", tname}, triggers[tname], true); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", s.Name, err)
+			return nil, fmt.Errorf("encode %s: %w", name, err)
 		}
 	}
 	return w.buf.Bytes(), nil

@@ -46,6 +46,9 @@ type field struct {
 	// switchMember, for a struct, is the member that turns it on: while it
 	// is at its default the struct is "not set" whatever else it holds.
 	switchMember string
+	// writeOnly marks a secret FC never returns (a certificate's private
+	// key): files hold a reference to it, and comparisons leave it out.
+	writeOnly bool
 }
 
 // member returns the description of the member key of the table f

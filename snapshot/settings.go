@@ -127,6 +127,10 @@ func FromAPIWith(fn fc.Function, triggers []fc.Trigger, extras Extras) (*State, 
 // cleanDoc turns an API document into its function.toml table: read-only
 // fields and nulls dropped, numbers as json.Number.
 func cleanDoc(f *field, doc map[string]any) (map[string]any, error) {
+	// The same bounds as any document from FC: depth, sizes, numbers.
+	if err := (&docCheck{}).members(doc, 1); err != nil {
+		return nil, err
+	}
 	in := map[string]any{}
 	for k, v := range doc {
 		if cf := f.member(k); cf != nil && cf.readOnly {

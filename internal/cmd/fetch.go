@@ -63,6 +63,7 @@ type fetchResult struct {
 	// superseded: the online branch holds nothing HEAD lacks, only a state
 	// rebuilt from deployed-from stamps (see fetch.Prepared.Superseded).
 	superseded bool
+	names      []string // the functions online
 }
 
 func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
@@ -89,7 +90,7 @@ func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	res := &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
-		functions: len(on.Functions), downloads: on.Downloads}
+		functions: len(on.Functions), downloads: on.Downloads, names: on.Names()}
 	if !changed && !prep.Head.IsZero() {
 		if res.superseded, err = prep.Superseded(prep.Head); err != nil {
 			return nil, fmt.Errorf("fetch: %w", err)
@@ -106,9 +107,9 @@ func (r *fetchResult) print(env Env, verbose bool) {
 	fmt.Fprintf(env.Stdout, "%s -> %s: %s online\n", r.branch, r.commit[:12], plural(r.functions, "function"))
 	for _, ch := range r.changes {
 		if d := ch.Describe(); d != "" {
-			fmt.Fprintf(env.Stdout, "  %-8s %s (%s)\n", ch.Kind, ch.Name, d)
+			fmt.Fprintf(env.Stdout, "  %-8s %s (%s)\n", ch.Kind, ch.Label(), d)
 		} else {
-			fmt.Fprintf(env.Stdout, "  %-8s %s\n", ch.Kind, ch.Name)
+			fmt.Fprintf(env.Stdout, "  %-8s %s\n", ch.Kind, ch.Label())
 		}
 	}
 	if verbose {

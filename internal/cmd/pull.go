@@ -9,6 +9,7 @@ import (
 
 	"github.com/fcgit/fcgit/merge/textmerge"
 	"github.com/fcgit/fcgit/pull"
+	"github.com/fcgit/fcgit/release"
 )
 
 func pullCommand(env Env) *cli.Command {
@@ -67,6 +68,9 @@ EXAMPLES:
 			if fr.changed && !globalBool(c, "quiet") {
 				fr.print(env, globalBool(c, "verbose"))
 			}
+			if err := w.importVersions(c, fr.names); err != nil {
+				return err
+			}
 			if fr.superseded {
 				// The branch records only deploys of states HEAD holds
 				// (rebuilt from stamps after a partial deploy, say):
@@ -90,6 +94,24 @@ EXAMPLES:
 			return nil
 		},
 	}
+}
+
+// importVersions records versions published online from no commit as
+// commits of their own, tagged (release.Import); fcgit's own versions whose
+// tags a cut-off publish did not write get them.
+func (w *workspace) importVersions(c *cli.Context, names []string) error {
+	vs, err := w.versions(c.Context, names, true)
+	if err != nil {
+		return err
+	}
+	for _, v := range release.Untracked(vs) {
+		commit, err := release.Import(c.Context, w.client, w.repo, w.branch(), v, w.fetchOptions(c))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w.env.Stdout, "Imported %s version %s, published online, as %s (%s)\n", v.Function, v.ID, release.TagName(v.Function, v.ID), short(commit.String()))
+	}
+	return nil
 }
 
 func printPull(env Env, branch string, out *pull.Outcome) {

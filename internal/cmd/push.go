@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/push"
+	"github.com/fcgit/fcgit/release"
 )
 
 func pushCommand(env Env) *cli.Command {
@@ -41,6 +42,7 @@ EXAMPLES:
    fcgit push --use-local        # CI: deploy local state even over console edits
    fcgit push --prune            # also delete functions removed from the repository
    fcgit push functions/api      # only api: drift elsewhere does not block it
+   fcgit push --publish          # then publish versions, tagged fcgit/<function>/v<id>
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
@@ -48,6 +50,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "force", Aliases: []string{"use-local", "f"}, Usage: "overwrite online changes (recorded on the online branch first)"},
 			&cli.BoolFlag{Name: "prune", Usage: "delete functions online that HEAD no longer has"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan; change nothing"},
+			&cli.BoolFlag{Name: "publish", Usage: "after deploying, publish a version of each function that changed since its last version, tagged fcgit/<function>/v<id> on HEAD"},
 			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the plan as JSON"},
 		},
 		ArgsUsage: "[PATHSPEC...]",
@@ -113,9 +116,23 @@ EXAMPLES:
 			printOverwritten(env, w.cfg.Branch, res)
 			if res.Plan.Empty() {
 				fmt.Fprintln(env.Stdout, "Everything up to date: nothing to deploy.")
-				return nil
+			} else {
+				printDeployed(env, res)
 			}
-			printDeployed(env, res)
+			if c.Bool("publish") {
+				// Every function, not only those just deployed: a publish
+				// cut off before is finished; an unchanged one is skipped.
+				pubs, err := release.Publish(c.Context, w.client, w.repo, res.Functions, res.Head)
+				for _, p := range pubs {
+					fmt.Fprintf(env.Stdout, "published %s version %s (tag %s)\n", p.Function, p.Version, p.Tag)
+				}
+				if err != nil {
+					return err
+				}
+				if len(pubs) == 0 {
+					fmt.Fprintln(env.Stdout, "Nothing to publish: every function's newest version is what runs.")
+				}
+			}
 			return nil
 		},
 	}

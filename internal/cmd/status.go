@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/push"
+	"github.com/fcgit/fcgit/release"
 )
 
 func statusCommand(env Env) *cli.Command {
@@ -45,14 +46,24 @@ EXAMPLES:
 			if err != nil {
 				return jsonFailure(env, c.Bool("json"), err)
 			}
+			var names []string
+			for _, f := range rep.Functions {
+				names = append(names, f.Function)
+			}
+			vs, err := w.versions(c.Context, names, false)
+			if err != nil {
+				return jsonFailure(env, c.Bool("json"), err)
+			}
+			untracked := release.Untracked(vs)
 			if c.Bool("json") {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := enc.Encode(statusJSON{StatusReport: rep, UntrackedVersions: untracked}); err != nil {
 					return err
 				}
 			} else {
 				printStatus(env, w.cfg.Branch, rep)
+				printUntracked(env, vs)
 			}
 			if c.Bool("exit-code") && rep.HasDrift() {
 				return silentError{exitDrift}
@@ -60,6 +71,13 @@ EXAMPLES:
 			return nil
 		},
 	}
+}
+
+// statusJSON is status --json's document (docs/commands.md).
+type statusJSON struct {
+	*push.StatusReport
+	// UntrackedVersions are versions published online from no commit.
+	UntrackedVersions []release.Version `json:"untrackedVersions,omitempty"`
 }
 
 func printStatus(env Env, branch string, rep *push.StatusReport) {

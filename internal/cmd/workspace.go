@@ -82,12 +82,13 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 }
 
 func (w *workspace) branch() fetch.Branch {
-	return fetch.Branch{Ref: w.cfg.BranchRef(), Dir: w.cfg.Dir, Region: w.cfg.Region}
+	return fetch.Branch{Ref: w.cfg.BranchRef(), Dir: w.cfg.Dir, Region: w.cfg.Region, DomainsDir: w.cfg.DomainsDir()}
 }
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs"),
-		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{}}
+		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
+		DomainsDir: w.cfg.DomainsDir()}
 	for _, k := range w.cfg.Watch {
 		opts.ReadAll[k] = true
 	}

@@ -1,0 +1,251 @@
+// Package release ties FC's published versions to commits: a version is a
+// commit. push --publish publishes a version of each function it deploys,
+// names the commit in the version's description, and tags that commit
+// fcgit/<function>/v<id>, so git log, git diff fcgit/api/v3..fcgit/api/v4 and
+// git checkout answer "what runs in prod". A version published in the
+// console, from no commit, is found and imported as a commit of its own.
+package release
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// TagPrefix is where version tags live: refs/tags/fcgit/<function>/v<id>.
+const TagPrefix = "refs/tags/fcgit/"
+
+// descriptionPrefix starts the description of a version fcgit published:
+// "fcgit <commit id>".
+const descriptionPrefix = "fcgit "
+
+// TagRef is the tag of a function's version.
+func TagRef(function, version string) string { return TagPrefix + function + "/v" + version }
+
+// TagName is TagRef without refs/tags/, as git commands take it.
+func TagName(function, version string) string {
+	return strings.TrimPrefix(TagRef(function, version), "refs/tags/")
+}
+
+// Client is the part of the FC client releases need.
+type Client interface {
+	fetch.VersionClient
+	PublishVersion(ctx context.Context, fn, description string) (fc.Doc, error)
+	ListVersions(ctx context.Context, fn string) ([]fc.Doc, error)
+}
+
+// Published is a version push published.
+type Published struct {
+	Function string `json:"function"`
+	Version  string `json:"version"`
+	Tag      string `json:"tag"`
+}
+
+// Publish publishes a version of each function from what is deployed now,
+// which is commit, and tags commit with it. A function unchanged since its
+// newest version is not published again (FC refuses that): it is skipped.
+func Publish(ctx context.Context, client Client, repo *gitstate.Repo, functions []string, commit plumbing.Hash) ([]Published, error) {
+	var out []Published
+	for _, fn := range functions {
+		v, err := client.PublishVersion(ctx, fn, descriptionPrefix+commit.String())
+		if err != nil {
+			if fc.KindOf(err) == fc.KindInvalidArgument && strings.Contains(err.Error(), "No changes") {
+				continue
+			}
+			return out, fmt.Errorf("publish %s: %w", fn, err)
+		}
+		id := versionID(v)
+		if id == "" {
+			return out, fmt.Errorf("publish %s: FC returned no versionId", fn)
+		}
+		if err := tag(repo, fn, id, commit, "fcgit push --publish"); err != nil {
+			return out, err
+		}
+		out = append(out, Published{Function: fn, Version: id, Tag: TagName(fn, id)})
+	}
+	return out, nil
+}
+
+func versionID(d fc.Doc) string {
+	switch x := d["versionId"].(type) {
+	case string:
+		return x
+	case fmt.Stringer:
+		return x.String()
+	}
+	return ""
+}
+
+// tag points a version's tag at commit; one already there is left alone,
+// one pointing elsewhere is an error (a version holds one commit).
+func tag(repo *gitstate.Repo, fn, id string, commit plumbing.Hash, msg string) error {
+	ref := TagRef(fn, id)
+	cur, ok, err := repo.ResolveRef(ref)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if cur == commit {
+			return nil
+		}
+		return fmt.Errorf("%s already names commit %s, not %s: delete the tag if it is stale (git tag -d %s)", ref, cur, commit, TagName(fn, id))
+	}
+	return repo.UpdateRef(ref, commit, plumbing.ZeroHash, msg)
+}
+
+// Version is one published version of a function.
+type Version struct {
+	Function string `json:"function"`
+	ID       string `json:"version"`
+	// Commit is the commit fcgit published it from; "" for a version
+	// published in the console.
+	Commit string `json:"commit,omitempty"`
+	// Tagged: the version's tag exists here.
+	Tagged bool `json:"tagged"`
+}
+
+// Scan lists the published versions of the functions. With repair, it also
+// finishes what a cut-off publish left undone: a version fcgit published
+// whose commit this repository has but whose tag is missing gets its tag.
+// It returns every version found, sorted by function and id.
+func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []string, repair bool) ([]Version, error) {
+	var out []Version
+	for _, fn := range functions {
+		list, err := client.ListVersions(ctx, fn)
+		if err != nil {
+			return nil, fmt.Errorf("versions of %s: %w", fn, err)
+		}
+		for _, d := range list {
+			v := Version{Function: fn, ID: versionID(d)}
+			desc, _ := d["description"].(string)
+			if c, ok := strings.CutPrefix(desc, descriptionPrefix); ok {
+				if h := plumbing.NewHash(c); len(c) == 40 && h.String() == c {
+					v.Commit = c
+				}
+			}
+			cur, tagged, err := repo.ResolveRef(TagRef(fn, v.ID))
+			if err != nil {
+				return nil, err
+			}
+			if !tagged && v.Commit != "" && repair {
+				if _, err := repo.ReadCommit(plumbing.NewHash(v.Commit)); err == nil {
+					if err := tag(repo, fn, v.ID, plumbing.NewHash(v.Commit), "fcgit: tag a published version"); err != nil {
+						return nil, err
+					}
+					tagged, cur = true, plumbing.NewHash(v.Commit)
+				}
+			}
+			_ = cur
+			v.Tagged = tagged
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Function != out[j].Function {
+			return out[i].Function < out[j].Function
+		}
+		a, _ := strconv.Atoi(out[i].ID)
+		b, _ := strconv.Atoi(out[j].ID)
+		return a < b
+	})
+	return out, nil
+}
+
+// Untracked returns the versions published in the console (from no
+// commit) that this repository has not imported yet.
+func Untracked(vs []Version) []Version {
+	var out []Version
+	for _, v := range vs {
+		if v.Commit == "" && !v.Tagged {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Import records a version published in the console as a commit: the
+// online branch's tree with the function's directory as the version holds
+// it (configuration and code), parent the online branch's tip, tagged
+// fcgit/<function>/v<id>. The online branch itself does not move: it records
+// what LATEST is.
+func Import(ctx context.Context, client Client, repo *gitstate.Repo, b fetch.Branch, v Version, opts fetch.Options) (plumbing.Hash, error) {
+	tip, err := fetch.LoadTip(repo, b)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var prev *snapshot.State
+	fns, err := fetch.LoadFunctions(repo, b.Dir, tip.Tree)
+	if err == nil && fns[v.Function] != nil {
+		prev = fns[v.Function].State
+	}
+	tree, err := fetch.ReadVersion(ctx, client, repo, v.Function, v.ID, prev, opts)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("import version %s of %s: %w", v.ID, v.Function, err)
+	}
+	root := tip.Root
+	if root.IsZero() {
+		root = gitstate.EmptyTree
+	}
+	if root, err = repo.ReplaceSubtree(root, b.Dir+"/"+v.Function, tree); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	author, committer, err := repo.RecordSignature()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var parents []plumbing.Hash
+	if !tip.Commit.IsZero() {
+		parents = []plumbing.Hash{tip.Commit}
+	}
+	c, err := repo.StoreCommit(gitstate.CommitSpec{Tree: root, Parents: parents, Author: author, Committer: committer,
+		Message: fmt.Sprintf("Version %s of %s, published online (not from a commit)\n", v.ID, v.Function)})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c, tag(repo, v.Function, v.ID, c, "fcgit pull: import a version published online")
+}
+
+// Watched lists the functions whose versions are looked at: those whose
+// files in tree (a commit's managed directory) declare aliases, and those
+// with version tags here; every function in functions when all is set.
+func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, functions []string) ([]string, error) {
+	set := map[string]bool{}
+	if all {
+		for _, f := range functions {
+			set[f] = true
+		}
+	}
+	fns, err := fetch.LoadFunctions(repo, dir, tree)
+	if err != nil {
+		return nil, err
+	}
+	for name, f := range fns {
+		if _, ok := f.State.Config["aliases"]; ok {
+			set[name] = true
+		}
+	}
+	tags, err := repo.ListRefs(TagPrefix)
+	if err != nil {
+		return nil, err
+	}
+	for ref := range tags {
+		if fn, _, ok := strings.Cut(strings.TrimPrefix(ref, TagPrefix), "/"); ok {
+			set[fn] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out, nil
+}
