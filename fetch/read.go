@@ -72,7 +72,7 @@ type Online struct {
 	// directory (zero when there are none, or domains are not managed).
 	Domains     map[string]*Domain
 	DomainsTree plumbing.Hash
-	Note      *Note
+	Note        *Note
 	// Downloads counts code packages that had to be downloaded (the rest were
 	// reused from Base because their checksum had not changed).
 	Downloads int

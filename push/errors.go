@@ -14,7 +14,7 @@ import (
 type Drift struct {
 	Function string   `json:"function,omitempty"`
 	Domain   string   `json:"domain,omitempty"` // a custom domain instead of a function
-	Kind     string   `json:"kind"` // "changed online", "deleted online", "exists online, not deployed from this repository", "changed since the drift check"
+	Kind     string   `json:"kind"`             // "changed online", "deleted online", "exists online, not deployed from this repository", "changed since the drift check"
 	Config   []string `json:"config,omitempty"`
 	Code     bool     `json:"code,omitempty"`
 	Triggers []string `json:"triggers,omitempty"`
