@@ -1,6 +1,8 @@
 package gitstate
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -25,52 +28,205 @@ type ConflictEntry struct {
 	WorktreeMode filemode.FileMode
 }
 
+// MergeState is what WriteMergeState records: the merge in progress.
+type MergeState struct {
+	MergeHead plumbing.Hash
+	Message   string
+	OrigHead  plumbing.Hash // zero: ORIG_HEAD is not written
+}
+
+// HeadUpdate moves HEAD (the branch it names, or HEAD itself when
+// detached) from Old to New, as UpdateHead does.
+type HeadUpdate struct {
+	Old, New plumbing.Hash
+	Reflog   string
+}
+
+// CheckoutPlan is a checkout together with the reference updates that
+// complete it. RunCheckout records the whole plan before it writes anything,
+// so that a run cut off at any point (killed, power lost) can be recognised
+// and finished by the next process: see InterruptedCheckout and
+// FinishCheckout.
+type CheckoutPlan struct {
+	From, To  plumbing.Hash   // the index and work tree match From now, and will match To
+	Conflicts []ConflictEntry // written over To's entries at their paths
+
+	// Written after the index, in this order, when set.
+	MergeState *MergeState
+	Head       *HeadUpdate
+
+	// Operation names what the checkout is part of ("fcgit pull"), for
+	// messages about an interrupted run.
+	Operation string
+	// Payload is kept in the record for the caller, returned by
+	// InterruptedCheckout: what it needs to report a finished run as the
+	// original run would have.
+	Payload []byte
+
+	// StepHook, when set, is called before each step that changes the
+	// repository ("journal", "lock", "remove <path>", "write <path>",
+	// "rename <path>", "conflict <path>", "index", "index-commit", "refs",
+	// "ORIG_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_HEAD", "HEAD", "done").
+	// A non-nil error stops the checkout right there without any cleanup,
+	// locks included, as if the process had been killed: crash tests use it.
+	StepHook func(step string) error
+}
+
+// ErrInterruptedCheckout is wrapped when a checkout cannot start because an
+// earlier one was interrupted and not finished yet (FinishCheckout).
+var ErrInterruptedCheckout = errors.New("an interrupted checkout has not been finished")
+
 // Checkout makes the index and work tree match tree `to`, given that they
 // match tree `from` now (the caller has checked there are no local changes
 // in the affected paths). Only paths that differ are written or removed, and
 // untouched index entries keep their stat data. Conflicts then replace the
 // index entries of their paths with stages 1/2/3 and write their work tree
-// content. The index is replaced atomically under index.lock.
+// content. The index is replaced atomically under index.lock. It is
+// RunCheckout with no reference updates.
 func (r *Repo) Checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error {
-	if err := r.checkout(from, to, conflicts); err != nil {
-		return fmt.Errorf("checkout %s: %w", to, err)
+	return r.RunCheckout(CheckoutPlan{From: from, To: to, Conflicts: conflicts})
+}
+
+// RunCheckout does what Checkout does, then writes the plan's merge state and
+// moves HEAD. Before it takes index.lock and writes anything it records the
+// plan in the git directory (the file "fcgit-checkout", created atomically,
+// with the writer's process id; format in checkout_journal.go); the record
+// goes only once everything is done. A record left by an earlier
+// interrupted run makes it fail with an error wrapping
+// ErrInterruptedCheckout.
+//
+// Work tree files are written to a temporary name beside their final one and
+// renamed into place, so an interrupted run leaves each path with either its
+// old or its new content, never a torn file: a later run tells both from a
+// user's edit.
+func (r *Repo) RunCheckout(p CheckoutPlan) error {
+	if err := r.runCheckout(p); err != nil {
+		return fmt.Errorf("checkout %s: %w", p.To, err)
 	}
 	return nil
 }
 
-func (r *Repo) checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error {
+// stepper runs a plan's StepHook and remembers that it fired, so that the
+// deferred cleanups stay away as a dead process's would.
+type stepper struct {
+	hook   func(string) error
+	killed bool
+}
+
+func (s *stepper) step(name string) error {
+	if s == nil || s.hook == nil {
+		return nil
+	}
+	if err := s.hook(name); err != nil {
+		s.killed = true
+		return fmt.Errorf("stopped before %s: %w", name, err)
+	}
+	return nil
+}
+
+func validateConflicts(conflicts []ConflictEntry) (map[string]*ConflictEntry, error) {
 	conflictPaths := make(map[string]*ConflictEntry, len(conflicts))
 	for i := range conflicts {
 		c := &conflicts[i]
 		if _, err := splitTreePath(c.Path); err != nil || c.Path == "" {
-			return fmt.Errorf("conflict path %q is not valid", c.Path)
+			return nil, fmt.Errorf("conflict path %q is not valid", c.Path)
 		}
 		if conflictPaths[c.Path] != nil {
-			return fmt.Errorf("conflict path %q listed twice", c.Path)
+			return nil, fmt.Errorf("conflict path %q listed twice", c.Path)
 		}
 		if c.Stages[0] == nil && c.Stages[1] == nil && c.Stages[2] == nil {
-			return fmt.Errorf("conflict %q has no stages", c.Path)
+			return nil, fmt.Errorf("conflict %q has no stages", c.Path)
 		}
 		conflictPaths[c.Path] = c
 	}
+	return conflictPaths, nil
+}
+
+func (r *Repo) checkoutChanges(from, to plumbing.Hash) ([]treeChange, error) {
 	changes, err := r.diffTrees(from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, ch := range changes {
 		if _, err := splitTreePath(ch.path); err != nil {
-			return fmt.Errorf("refusing to check out: %w", err)
+			return nil, fmt.Errorf("refusing to check out: %w", err)
 		}
 	}
+	return changes, nil
+}
 
-	lock, err := acquireLock(r.indexPath(), lockTimeout)
+func (r *Repo) runCheckout(p CheckoutPlan) error {
+	if p.MergeState != nil && p.MergeState.MergeHead.IsZero() {
+		return fmt.Errorf("zero MERGE_HEAD")
+	}
+	// Checked again under index.lock; first here, so that the refusal names
+	// the unfinished checkout rather than what it left half-done.
+	if j, err := r.readJournal(); err != nil {
+		return err
+	} else if j != nil {
+		return fmt.Errorf("%w: %s", ErrInterruptedCheckout, j.describe())
+	}
+	if _, err := validateConflicts(p.Conflicts); err != nil {
+		return err
+	}
+	changes, err := r.checkoutChanges(p.From, p.To)
 	if err != nil {
 		return err
 	}
-	defer lock.rollback()
-	idx, err := readIndexFile(r.indexPath()) // read under the lock, as git does
+	head, err := r.Head()
 	if err != nil {
 		return err
+	}
+	if p.Head != nil && head.Hash != p.Head.Old {
+		return fmt.Errorf("%w: HEAD is at %s, not %s", ErrRefChanged, describeHash(head.Hash), describeHash(p.Head.Old))
+	}
+
+	defer r.markActive()()
+	st := &stepper{hook: p.StepHook}
+	j := newJournal(p, head)
+	j.LockToken = newLockToken()
+	if err := st.step("journal"); err != nil {
+		return err
+	}
+	if err := r.publishJournal(j); err != nil {
+		return err
+	}
+	if err := st.step("lock"); err != nil {
+		return err
+	}
+	lock, err := r.takeIndexLock(j.LockToken)
+	if err != nil {
+		// Nothing was written: there is nothing to finish.
+		r.removeJournal()
+		return err
+	}
+	defer func() {
+		if st.killed {
+			lock.abandon()
+		} else {
+			lock.rollback()
+		}
+	}()
+	digest, err := r.applyCheckout(changes, p.Conflicts, lock, st)
+	if err != nil {
+		return err
+	}
+	return r.finishRefs(j, digest, st)
+}
+
+// applyCheckout writes the work tree and the index for changes and
+// conflicts, holding lock (index.lock), and commits the index. It is
+// idempotent: run again over a work tree where any subset of its writes
+// already happened (an interrupted run), it ends in the same state. It
+// returns the digest of the index entries written.
+func (r *Repo) applyCheckout(changes []treeChange, conflicts []ConflictEntry, lock *lockFile, st *stepper) (string, error) {
+	conflictPaths, err := validateConflicts(conflicts)
+	if err != nil {
+		return "", err
+	}
+	idx, err := readIndexFile(r.indexPath()) // read under the lock, as git does
+	if err != nil {
+		return "", err
 	}
 	if !idx.exists {
 		idx.version = r.configuredIndexVersion()
@@ -87,8 +243,11 @@ func (r *Repo) checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error
 		if ch.to != nil || conflictPaths[ch.path] != nil {
 			continue
 		}
+		if err := st.step("remove " + ch.path); err != nil {
+			return "", err
+		}
 		if err := r.removeWorktreeEntry(ch.path, ch.from.Mode); err != nil {
-			return err
+			return "", err
 		}
 		delete(byPath, ch.path)
 	}
@@ -96,13 +255,19 @@ func (r *Repo) checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error
 		if ch.to == nil || conflictPaths[ch.path] != nil {
 			continue
 		}
-		e, err := r.writeWorktreeEntry(ch.path, *ch.to)
+		if err := st.step("write " + ch.path); err != nil {
+			return "", err
+		}
+		e, err := r.writeWorktreeEntry(ch.path, *ch.to, st)
 		if err != nil {
-			return err
+			return "", err
 		}
 		byPath[ch.path] = []*rawIndexEntry{e}
 	}
 	for _, c := range conflicts {
+		if err := st.step("conflict " + c.Path); err != nil {
+			return "", err
+		}
 		delete(byPath, c.Path)
 		for i, s := range c.Stages {
 			if s == nil {
@@ -115,8 +280,8 @@ func (r *Repo) checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error
 				flags: uint16(i+1) << flagStageShift,
 			})
 		}
-		if err := r.writeConflictWorktree(c); err != nil {
-			return err
+		if err := r.writeConflictWorktree(c, st); err != nil {
+			return "", err
 		}
 	}
 
@@ -125,10 +290,95 @@ func (r *Repo) checkout(from, to plumbing.Hash, conflicts []ConflictEntry) error
 		idx.entries = append(idx.entries, es...)
 	}
 	sortIndexEntries(idx.entries)
-	if _, err := lock.Write(encodeIndex(idx)); err != nil {
+	if err := st.step("index"); err != nil {
+		return "", err
+	}
+	if err := r.commitIndex(lock, encodeIndex(idx), st); err != nil {
+		return "", err
+	}
+	return indexDigest(idx.entries), nil
+}
+
+func (r *Repo) indexTempPath() string { return filepath.Join(r.gitDir, "fcgit-index.tmp") }
+
+// commitIndex replaces the index while lock (index.lock) is held, as git's
+// lock protocol allows, but through a temporary file of its own rather than
+// the lock file: the lock file keeps the token that proves it the writer's
+// (see takeIndexLock) until it is removed.
+func (r *Repo) commitIndex(lock *lockFile, data []byte, st *stepper) error {
+	tmp := r.indexTempPath()
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
-	return lock.commit()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write index: %w", err)
+	}
+	if err := st.step("index-commit"); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, r.indexPath()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write index: %w", err)
+	}
+	lock.rollback() // released: the new index is in place
+	return nil
+}
+
+// indexDigest identifies an index by what git reads from it (paths, stages,
+// modes, object ids), not by stat data, which `git status` refreshes.
+func indexDigest(es []*rawIndexEntry) string {
+	h := sha1.New()
+	for _, e := range es {
+		fmt.Fprintf(h, "%o %d %s\t%s\n", e.mode, e.stage(), e.hash, e.path)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// finishRefs completes a checkout whose index is written: the record moves
+// to its "refs" phase (from then on the work tree and index are the user's
+// again), merge state and HEAD are written, and the record goes.
+func (r *Repo) finishRefs(j *checkoutJournal, digest string, st *stepper) error {
+	if j.MergeState != nil || j.Head != nil {
+		if err := st.step("refs"); err != nil {
+			return err
+		}
+		j.Phase, j.Index, j.LockToken = phaseRefs, digest, ""
+		if err := r.writeJournal(j); err != nil {
+			return err
+		}
+	}
+	if ms := j.mergeState(); ms != nil {
+		if err := r.writeMergeState(*ms, st); err != nil {
+			return err
+		}
+	}
+	if hu := j.headUpdate(); hu != nil {
+		if err := st.step("HEAD"); err != nil {
+			return err
+		}
+		cur, err := r.Head()
+		if err != nil {
+			return err
+		}
+		if cur.Hash != hu.New {
+			if err := r.UpdateHead(hu.New, hu.Old, hu.Reflog); err != nil {
+				return err
+			}
+		}
+	}
+	if err := st.step("done"); err != nil {
+		return err
+	}
+	return r.removeJournal()
 }
 
 // configuredIndexVersion honours index.version for a new index.
@@ -167,6 +417,22 @@ func (r *Repo) prepareParents(rel string) error {
 	return nil
 }
 
+// parentsAreDirs reports whether every directory leading to rel is a real
+// directory. When one is a symlink or a file, rel is not in the work tree:
+// following the symlink would reach outside it.
+func (r *Repo) parentsAreDirs(rel string) bool {
+	parts := strings.Split(rel, "/")
+	dir := r.workDir
+	for _, p := range parts[:len(parts)-1] {
+		dir = filepath.Join(dir, p)
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
 // clearPath removes whatever is at abs (file, symlink, empty directory).
 func clearPath(rel, abs string) error {
 	fi, err := os.Lstat(abs)
@@ -187,7 +453,7 @@ func clearPath(rel, abs string) error {
 
 // writeWorktreeEntry writes one tree entry to the work tree and returns its
 // index entry with fresh stat data.
-func (r *Repo) writeWorktreeEntry(rel string, te TreeEntry) (*rawIndexEntry, error) {
+func (r *Repo) writeWorktreeEntry(rel string, te TreeEntry, st *stepper) (*rawIndexEntry, error) {
 	e := &rawIndexEntry{path: rel, mode: indexMode(te.Mode), hash: te.Hash}
 	if err := r.prepareParents(rel); err != nil {
 		return nil, err
@@ -207,16 +473,13 @@ func (r *Repo) writeWorktreeEntry(rel string, te TreeEntry) (*rawIndexEntry, err
 		}
 		return e, nil
 	}
-	if err := clearPath(rel, abs); err != nil {
-		return nil, err
-	}
 	rc, _, err := r.OpenBlob(te.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("check out %s: %w", rel, err)
 	}
 	defer rc.Close()
-	if err := writeWorktreeContent(abs, te.Mode, rc); err != nil {
-		return nil, fmt.Errorf("check out %s: %w", rel, err)
+	if err := replaceWorktreeFile(rel, abs, te.Mode, rc, st); err != nil {
+		return nil, err
 	}
 	fi, err := os.Lstat(abs)
 	if err != nil {
@@ -224,6 +487,41 @@ func (r *Repo) writeWorktreeEntry(rel string, te TreeEntry) (*rawIndexEntry, err
 	}
 	fillStat(e, fi)
 	return e, nil
+}
+
+// tempPathFor is where rel's new content is written before it is renamed
+// into place. The name is derived from the path so that a later run finds
+// and replaces what an interrupted one left there.
+func tempPathFor(abs, rel string) string {
+	sum := sha1.Sum([]byte(rel))
+	return filepath.Join(filepath.Dir(abs), ".fcgit-tmp-"+hex.EncodeToString(sum[:8]))
+}
+
+// replaceWorktreeFile puts content at abs as a regular file, executable file
+// or symlink: written to a temporary name, then renamed over whatever file or
+// symlink is there, so abs holds the old or the new content at any instant.
+func replaceWorktreeFile(rel, abs string, mode filemode.FileMode, content io.Reader, st *stepper) error {
+	if fi, err := os.Lstat(abs); err == nil && fi.IsDir() {
+		if err := os.Remove(abs); err != nil {
+			return fmt.Errorf("cannot write %s: a non-empty directory is in the way", rel)
+		}
+	}
+	tmp := tempPathFor(abs, rel)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("check out %s: %w", rel, err)
+	}
+	if err := writeWorktreeContent(tmp, mode, content); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("check out %s: %w", rel, err)
+	}
+	if err := st.step("rename " + rel); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("check out %s: %w", rel, err)
+	}
+	return nil
 }
 
 // writeWorktreeContent creates abs (which must not exist) as a regular file,
@@ -252,21 +550,41 @@ func writeWorktreeContent(abs string, mode filemode.FileMode, content io.Reader)
 }
 
 // removeWorktreeEntry deletes a checked-out path and the directories it
-// leaves empty.
+// leaves empty. What is already gone, or replaced by a directory (the
+// path's entries moved below it, by this checkout or an interrupted one), is
+// left alone.
 func (r *Repo) removeWorktreeEntry(rel string, mode filemode.FileMode) error {
+	if !r.parentsAreDirs(rel) {
+		return nil
+	}
 	abs := r.absPath(rel)
-	if mode == filemode.Submodule {
-		os.Remove(abs) // only if empty: never delete a submodule's work
-	} else if err := os.Remove(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove %s: %w", rel, err)
+	}
+	switch {
+	case mode == filemode.Submodule:
+		os.Remove(abs) // only if empty: never delete a submodule's work
+	case fi.IsDir():
+		return nil
+	default:
+		if err := os.Remove(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", rel, err)
+		}
 	}
 	pruneEmptyDirs(filepath.Dir(abs), r.workDir)
 	return nil
 }
 
-func (r *Repo) writeConflictWorktree(c ConflictEntry) error {
+func (r *Repo) writeConflictWorktree(c ConflictEntry, st *stepper) error {
 	abs := r.absPath(c.Path)
 	if c.Worktree == nil && c.WorktreeMode == 0 {
+		if !r.parentsAreDirs(c.Path) {
+			return nil
+		}
 		if err := clearPath(c.Path, abs); err != nil {
 			return err
 		}
@@ -280,10 +598,7 @@ func (r *Repo) writeConflictWorktree(c ConflictEntry) error {
 	if err := r.prepareParents(c.Path); err != nil {
 		return err
 	}
-	if err := clearPath(c.Path, abs); err != nil {
-		return err
-	}
-	if err := writeWorktreeContent(abs, mode, strings.NewReader(string(c.Worktree))); err != nil {
+	if err := replaceWorktreeFile(c.Path, abs, mode, strings.NewReader(string(c.Worktree)), st); err != nil {
 		return fmt.Errorf("write conflicted %s: %w", c.Path, err)
 	}
 	return nil

@@ -10,6 +10,16 @@
 // that `git status`, `git merge --abort` and `git commit` keep working next to
 // fcgit.
 //
+// Work tree comparisons follow git's: stat data, then content hashed after
+// the line-ending conversion git applies on check-in (eol.go, with
+// attributes read as attr.c reads them, attributes.go).
+//
+// A checkout (RunCheckout) records what it is about to write before it
+// writes anything, in .git/fcgit-checkout: a process killed midway leaves a
+// record the next one finds (InterruptedCheckout) and finishes
+// (FinishCheckout), or refuses to finish when the user changed the paths
+// since.
+//
 // A Repo is safe for concurrent use by several goroutines: reads through
 // go-git's storage are serialised, and every write that another process could
 // race with goes through a lock file.

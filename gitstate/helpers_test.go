@@ -15,6 +15,9 @@ import (
 // TestMain isolates every test from the machine's git configuration: a fresh
 // HOME with a known identity, no system config.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("GITSTATE_CRASH_HELPER"); dir != "" {
+		runCrashHelper(dir)
+	}
 	home, err := os.MkdirTemp("", "gitstate-home-")
 	if err != nil {
 		panic(err)
@@ -37,6 +40,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(home)
+	if crashRoot != "" {
+		os.RemoveAll(crashRoot)
+	}
 	os.Exit(code)
 }
 

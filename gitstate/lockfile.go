@@ -71,6 +71,16 @@ func (l *lockFile) commit() error {
 	return nil
 }
 
+// abandon forgets the lock without removing it, as a killed process would:
+// crash tests leave it for the next run to find.
+func (l *lockFile) abandon() {
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+	l.path = ""
+}
+
 // rollback releases the lock without touching the target. Safe to call
 // after commit (it is then a no-op).
 func (l *lockFile) rollback() {

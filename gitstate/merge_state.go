@@ -15,23 +15,34 @@ import (
 // when it stops on conflicts: MERGE_HEAD ("<hash>\n"), MERGE_MSG (the
 // message `git commit` will offer), MERGE_MODE (empty: a plain merge, no
 // --no-ff), and ORIG_HEAD (HEAD before the merge, used by
-// `git reset --merge ORIG_HEAD`). Each file is replaced atomically.
+// `git reset --merge ORIG_HEAD`). Each file is replaced atomically, and
+// MERGE_HEAD, which is what makes git (and fcgit) see a merge in progress,
+// comes last: a process cut off earlier leaves no merge without its message.
 func (r *Repo) WriteMergeState(mergeHead plumbing.Hash, msg string, origHead plumbing.Hash) error {
 	if mergeHead.IsZero() {
 		return fmt.Errorf("write merge state: zero MERGE_HEAD")
 	}
+	return r.writeMergeState(MergeState{MergeHead: mergeHead, Message: msg, OrigHead: origHead}, nil)
+}
+
+func (r *Repo) writeMergeState(ms MergeState, st *stepper) error {
+	msg := ms.Message
 	if msg != "" && !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
 	}
-	files := []struct{ name, content string }{
-		{"MERGE_HEAD", mergeHead.String() + "\n"},
+	var files []struct{ name, content string }
+	if !ms.OrigHead.IsZero() {
+		files = append(files, struct{ name, content string }{"ORIG_HEAD", ms.OrigHead.String() + "\n"})
+	}
+	files = append(files, []struct{ name, content string }{
 		{"MERGE_MSG", msg},
 		{"MERGE_MODE", ""},
-	}
-	if !origHead.IsZero() {
-		files = append(files, struct{ name, content string }{"ORIG_HEAD", origHead.String() + "\n"})
-	}
+		{"MERGE_HEAD", ms.MergeHead.String() + "\n"},
+	}...)
 	for _, f := range files {
+		if err := st.step(f.name); err != nil {
+			return err
+		}
 		if err := r.writeGitDirFile(f.name, f.content); err != nil {
 			return fmt.Errorf("write merge state: %w", err)
 		}

@@ -35,6 +35,12 @@ type Repo struct {
 
 	// batch, when set, receives every object stored (see BeginBatch).
 	batch atomic.Pointer[Batch]
+
+	// Seams for crash tests, nil otherwise: finishHook is FinishCheckout's
+	// CheckoutPlan.StepHook; writerRunning replaces the check that the
+	// process recorded in a checkout record still runs.
+	finishHook    func(step string) error
+	writerRunning func(processIdentity) bool
 }
 
 // WorkDir returns the root of the work tree.

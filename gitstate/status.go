@@ -22,14 +22,18 @@ type statPolicy struct {
 	fileMode     bool // core.fileMode
 	symlinks     bool // core.symlinks
 	indexModTime time.Time
+	clean        *cleanFilter // line-ending conversion for content comparisons
 }
 
 // LocalChanges lists paths under prefix (e.g. "functions/" or "" for the
 // whole work tree) where the index differs from HEAD's tree, the work tree
-// differs from the index (stat data first, content hash when stat differs or
-// the entry is racily clean, like git), or files are untracked and not
-// ignored. Unmerged paths count as changed. A nested repository shows as
-// "dir/". Sorted.
+// differs from the index, or files are untracked and not ignored. The work
+// tree is compared as `git status` compares it: stat data first; a size
+// change is a change; otherwise, when the stat data differ or the entry is
+// racily clean, the hash of the file's content after git's line-ending
+// conversion (core.autocrlf, the text, eol and crlf attributes; see eol.go).
+// Unmerged paths count as changed. A nested repository shows as "dir/".
+// Sorted.
 func (r *Repo) LocalChanges(prefix string) ([]string, error) {
 	out, err := r.localChanges(strings.Trim(prefix, "/"))
 	if err != nil {
@@ -51,7 +55,7 @@ func (r *Repo) localChanges(prefix string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := r.statPolicy(idx.mtime)
+	pol, err := r.statPolicy(idx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +143,13 @@ func (r *Repo) headEntriesUnder(prefix string) (map[string]TreeEntry, error) {
 	return out, err
 }
 
-func (r *Repo) statPolicy(indexModTime time.Time) (statPolicy, error) {
+func (r *Repo) statPolicy(idx *indexFile) (statPolicy, error) {
 	cs, err := r.loadConfig()
 	if err != nil {
 		return statPolicy{}, err
 	}
-	pol := statPolicy{trustCtime: true, fullStat: true, fileMode: true, symlinks: true, indexModTime: indexModTime}
+	pol := statPolicy{trustCtime: true, fullStat: true, fileMode: true, symlinks: true, indexModTime: idx.mtime,
+		clean: r.newCleanFilter(cs, idx)}
 	if v, ok := cs.get("core.trustctime"); ok {
 		pol.trustCtime = parseBool(v, true)
 	}
@@ -188,7 +193,20 @@ func (r *Repo) worktreeDiffers(e *rawIndexEntry, pol statPolicy) (bool, error) {
 	if statMatches(e, &cur, pol) && !isRacy(e, pol.indexModTime) {
 		return false, nil
 	}
-	h, err := hashWorktreeFile(abs, fi)
+	// A different size is a change without reading the file (read-cache.c
+	// ie_modified), even when line-ending conversion would make the
+	// contents equal: git status says " M" then, and so must this. A zero
+	// size is no information (an entry from read-tree, or one git smudged
+	// as racily clean), so the content decides.
+	if e.size != 0 && e.size != cur.size {
+		return true, nil
+	}
+	var h plumbing.Hash
+	if fi.Mode().IsRegular() {
+		h, err = pol.clean.hashFile(e.path, abs, fi.Size())
+	} else {
+		h, err = hashWorktreeFile(abs, fi)
+	}
 	if err != nil {
 		return false, fmt.Errorf("hash %s: %w", e.path, err)
 	}

@@ -1,7 +1,6 @@
 package pull
 
 import (
-	"bytes"
 	"os"
 	"path"
 	"path/filepath"
@@ -36,11 +35,26 @@ func (m *markerSizes) read(file string, domain []string) []gitattributes.MatchAt
 		// as git behaves.
 		return nil
 	}
-	attrs, err := gitattributes.ReadAttributes(bytes.NewReader(data), domain, true)
-	if err != nil {
-		return nil
+	return parseAttributes(data, domain)
+}
+
+// parseAttributes reads the lines go-git can take and drops the others, as
+// git drops (with a warning) lines it cannot parse: go-git's parser panics
+// on an empty quoted pattern, and its matcher on a pattern with a trailing
+// slash (which matches no file in git anyway).
+func parseAttributes(data []byte, domain []string) []gitattributes.MatchAttribute {
+	var out []gitattributes.MatchAttribute
+	for _, line := range strings.Split(string(data), "\n") {
+		func() {
+			defer func() { recover() }()
+			a, err := gitattributes.ParseAttributesLine(line, domain, true)
+			if err != nil || a.Name == "" || (a.Pattern != nil && strings.HasSuffix(a.Name, "/")) {
+				return
+			}
+			out = append(out, a)
+		}()
 	}
-	return attrs
+	return out
 }
 
 func (m *markerSizes) dir(d string) []gitattributes.MatchAttribute {

@@ -31,7 +31,7 @@ func TestMarkerSizesAgreeWithGit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(".gitattributes", "*.md conflict-marker-size=12\n*.py text\n*.py conflict-marker-size=9\n*.txt -conflict-marker-size\n")
+	write(".gitattributes", "*.md conflict-marker-size=12\n*.py text\n*.py conflict-marker-size=9\n*.txt -conflict-marker-size\n\"\"\nfunctions/ conflict-marker-size=5\n")
 	write("functions/.gitattributes", "*.py conflict-marker-size=20\nspecial/* conflict-marker-size=3\n")
 	write("functions/a/code/.gitattributes", "main.py eol=lf\n")
 	write(".git/info/attributes", "override.py conflict-marker-size=30\n")

@@ -4,11 +4,13 @@
 package pull
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -27,6 +29,10 @@ type Options struct {
 	NoCommit    bool            // stop before committing a clean merge, as git merge --no-commit
 	MarkerSize  int
 	Description string // what came in, for the merge commit message body
+
+	// stepHook is handed to gitstate's CheckoutPlan.StepHook: crash tests
+	// stop the pull at each of its steps with it.
+	stepHook func(step string) error
 }
 
 // Outcome is what a pull did.
@@ -35,14 +41,25 @@ type Outcome struct {
 	Old, New  plumbing.Hash
 	Conflicts []merge.Conflict
 	Merged    []string // paths merged from both sides
+	// Resumed: this run finished a pull an earlier run was interrupted in
+	// (killed while writing the work tree); the outcome is that pull's.
+	// Anything fetched since is merged by the next pull.
+	Resumed bool
 }
 
 // ConflictError reports a pull stopped with conflicts; the repository is in
 // git's merge state. Its exit code is 4 (DESIGN.md).
-type ConflictError struct{ Conflicts []merge.Conflict }
+type ConflictError struct {
+	Conflicts []merge.Conflict
+	Resumed   bool // the merge is an interrupted pull's, finished by this run
+}
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("merge stopped with %d conflicted path(s); fix them, then git add and git commit (or git merge --abort)", len(e.Conflicts))
+	msg := fmt.Sprintf("merge stopped with %d conflicted path(s); fix them, then git add and git commit (or git merge --abort)", len(e.Conflicts))
+	if e.Resumed {
+		msg = "finished the interrupted pull: " + msg
+	}
+	return msg
 }
 
 // ExitCode is the conflict exit code.
@@ -57,10 +74,16 @@ func (e *RefusedError) Error() string { return e.Reason }
 // ErrLocalChanges is wrapped by refusals caused by uncommitted changes.
 var ErrLocalChanges = errors.New("local changes would be overwritten by the merge")
 
-// Pull merges the online branch into HEAD.
+// Pull merges the online branch into HEAD. When an earlier pull was
+// interrupted while writing the work tree, Pull finishes that pull instead
+// and returns its outcome (Outcome.Resumed), exactly as it would have
+// ended: a conflicted merge is still conflicted, with MERGE_HEAD.
 func Pull(repo *gitstate.Repo, opts Options) (*Outcome, error) {
 	if err := CheckMergeable(repo); err != nil {
 		return nil, err
+	}
+	if out, done, err := finishInterrupted(repo); done || err != nil {
+		return out, err
 	}
 	head, err := repo.Head()
 	if err != nil {
@@ -99,8 +122,18 @@ func Pull(repo *gitstate.Repo, opts Options) (*Outcome, error) {
 }
 
 // CheckMergeable refuses a repository in the middle of a merge or with
-// unresolved conflicts.
+// unresolved conflicts, and one where an interrupted pull cannot be
+// finished (its process still runs, or the paths it writes were changed
+// since). An interrupted pull that can be finished passes: Pull finishes
+// it, and what MERGE_HEAD or the index say now is its unfinished state.
 func CheckMergeable(repo *gitstate.Repo) error {
+	ic, err := repo.InterruptedCheckout()
+	if err != nil {
+		return err
+	}
+	if ic != nil && !ic.Stale {
+		return interruptedRefusal(repo, ic)
+	}
 	if in, err := repo.MergeInProgress(); err != nil {
 		return err
 	} else if in {
@@ -122,13 +155,15 @@ func fastForward(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, 
 	if err := checkLocalChanges(repo, headTree, c.TreeHash); err != nil {
 		return nil, err
 	}
-	if err := repo.Checkout(headTree, c.TreeHash, nil); err != nil {
-		return nil, fmt.Errorf("check out %s: %w", opts.BranchName, err)
-	}
-	if err := repo.UpdateHead(theirs, head.Hash, "fcgit pull: Fast-forward"); err != nil {
-		return nil, err
-	}
 	out.Kind, out.New = "fast-forward", theirs
+	err = repo.RunCheckout(gitstate.CheckoutPlan{
+		From: headTree, To: c.TreeHash,
+		Head:      &gitstate.HeadUpdate{Old: head.Hash, New: theirs, Reflog: "fcgit pull: Fast-forward"},
+		Operation: "fcgit pull", Payload: recordOf(out, nil), StepHook: opts.stepHook,
+	})
+	if err != nil {
+		return nil, checkoutFailed(repo, opts, fmt.Errorf("check out %s: %w", opts.BranchName, err))
+	}
 	return out, nil
 }
 
@@ -180,46 +215,51 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 	for _, c := range res.Conflicts {
 		entries = append(entries, conflictEntry(c))
 	}
-	if err := repo.Checkout(headTree, res.Tree, entries); err != nil {
-		return nil, fmt.Errorf("write merge result: %w", err)
-	}
 	out.Conflicts, out.Merged = res.Conflicts, res.Merged
 	if opts.Description == "" {
 		if opts.Description, err = incoming(repo, opts.Dir, baseTree, theirsCommit.TreeHash); err != nil {
 			return nil, err
 		}
 	}
+	// Everything the pull writes is decided before the first write and
+	// recorded with the checkout (the merge commit object is stored first;
+	// alone it changes nothing), so that a pull killed at any point is
+	// finished by the next one exactly as it would have ended. The order of
+	// writes: work tree files, the index, then ORIG_HEAD, MERGE_MSG,
+	// MERGE_MODE and MERGE_HEAD (conflicts, --no-commit), or the branch
+	// (a merge commit).
+	plan := gitstate.CheckoutPlan{From: headTree, To: res.Tree, Conflicts: entries, Operation: "fcgit pull", StepHook: opts.stepHook}
 	msg := mergeMessage(opts)
-	if !res.Clean() {
+	switch {
+	case !res.Clean():
 		msg += conflictsTrailer(res.Conflicts)
-		if err := repo.WriteMergeState(theirs, msg, head.Hash); err != nil {
+		plan.MergeState = &gitstate.MergeState{MergeHead: theirs, Message: msg, OrigHead: head.Hash}
+		out.Kind = "conflicts"
+	case opts.NoCommit:
+		plan.MergeState = &gitstate.MergeState{MergeHead: theirs, Message: msg, OrigHead: head.Hash}
+		out.Kind = "merged-uncommitted"
+	default:
+		author, committer, err := repo.DefaultSignature()
+		if err != nil {
 			return nil, err
 		}
-		out.Kind = "conflicts"
+		commit, err := repo.StoreCommit(gitstate.CommitSpec{
+			Tree: res.Tree, Parents: []plumbing.Hash{head.Hash, theirs}, Message: msg,
+			Author: author, Committer: committer,
+		})
+		if err != nil {
+			return nil, err
+		}
+		plan.Head = &gitstate.HeadUpdate{Old: head.Hash, New: commit, Reflog: "fcgit pull: Merge made by fcgit."}
+		out.Kind, out.New = "merged", commit
+	}
+	plan.Payload = recordOf(out, res.Conflicts)
+	if err := repo.RunCheckout(plan); err != nil {
+		return nil, checkoutFailed(repo, opts, fmt.Errorf("write merge result: %w", err))
+	}
+	if out.Kind == "conflicts" {
 		return out, &ConflictError{Conflicts: res.Conflicts}
 	}
-	if opts.NoCommit {
-		if err := repo.WriteMergeState(theirs, msg, head.Hash); err != nil {
-			return nil, err
-		}
-		out.Kind = "merged-uncommitted"
-		return out, nil
-	}
-	author, committer, err := repo.DefaultSignature()
-	if err != nil {
-		return nil, err
-	}
-	commit, err := repo.StoreCommit(gitstate.CommitSpec{
-		Tree: res.Tree, Parents: []plumbing.Hash{head.Hash, theirs}, Message: msg,
-		Author: author, Committer: committer,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := repo.UpdateHead(commit, head.Hash, "fcgit pull: Merge made by fcgit."); err != nil {
-		return nil, err
-	}
-	out.Kind, out.New = "merged", commit
 	return out, nil
 }
 
@@ -348,4 +388,141 @@ func underChanged(changed map[string]bool, p string) bool {
 		}
 	}
 	return false
+}
+
+// pullRecord is what a pull keeps in its checkout record (the payload) to
+// report an interrupted run, once finished, as the run would have.
+type pullRecord struct {
+	Kind      string             `json:"kind"`
+	Old       string             `json:"old,omitempty"`
+	New       string             `json:"new,omitempty"`
+	Merged    []string           `json:"merged,omitempty"`
+	Conflicts []recordedConflict `json:"conflicts,omitempty"`
+}
+
+type recordedConflict struct {
+	Path    string   `json:"path"`
+	Kind    string   `json:"kind"`
+	Details []string `json:"details,omitempty"`
+}
+
+func recordOf(out *Outcome, conflicts []merge.Conflict) []byte {
+	rec := pullRecord{Kind: out.Kind, Merged: out.Merged}
+	if !out.Old.IsZero() {
+		rec.Old = out.Old.String()
+	}
+	if !out.New.IsZero() {
+		rec.New = out.New.String()
+	}
+	for _, c := range conflicts {
+		rec.Conflicts = append(rec.Conflicts, recordedConflict{Path: c.Path, Kind: c.Kind, Details: c.Details})
+	}
+	b, _ := json.Marshal(rec) // plain strings: cannot fail
+	return b
+}
+
+// outcome rebuilds the interrupted pull's Outcome; stages and work tree
+// content of its conflicts come from the checkout record.
+func (rec *pullRecord) outcome(ic *gitstate.InterruptedCheckout) *Outcome {
+	out := &Outcome{Kind: rec.Kind, Merged: rec.Merged, Resumed: true,
+		Old: plumbing.NewHash(rec.Old), New: plumbing.NewHash(rec.New)}
+	byPath := map[string]gitstate.ConflictEntry{}
+	for _, c := range ic.Conflicts {
+		byPath[c.Path] = c
+	}
+	entry := func(e *gitstate.IndexEntry) *merge.Entry {
+		if e == nil {
+			return nil
+		}
+		return &merge.Entry{Mode: e.Mode, Hash: e.Hash}
+	}
+	for _, rc := range rec.Conflicts {
+		ce := byPath[rc.Path]
+		out.Conflicts = append(out.Conflicts, merge.Conflict{
+			Path: rc.Path, Kind: rc.Kind, Details: rc.Details,
+			Base: entry(ce.Stages[0]), Ours: entry(ce.Stages[1]), Theirs: entry(ce.Stages[2]),
+			Worktree: ce.Worktree, WorktreeMode: ce.WorktreeMode,
+		})
+	}
+	return out
+}
+
+// finishInterrupted finishes a pull an earlier run left half-written. done
+// is false when there was none (or only a stale record, now dropped): the
+// pull goes on as usual.
+func finishInterrupted(repo *gitstate.Repo) (*Outcome, bool, error) {
+	ic, err := repo.FinishCheckout()
+	if err != nil {
+		if ic != nil {
+			if refusal := interruptedRefusal(repo, ic); refusal != nil {
+				return nil, true, refusal
+			}
+		}
+		return nil, true, err
+	}
+	if ic == nil || ic.Stale {
+		return nil, false, nil
+	}
+	var rec pullRecord
+	if json.Unmarshal(ic.Payload, &rec) != nil || rec.Kind == "" {
+		// Another operation's checkout, now finished: this pull goes on.
+		return nil, false, nil
+	}
+	out := rec.outcome(ic)
+	if out.Kind == "conflicts" {
+		return out, true, &ConflictError{Conflicts: out.Conflicts, Resumed: true}
+	}
+	return out, true, nil
+}
+
+// interruptedRefusal says why an interrupted pull cannot be finished now and
+// how to recover, or returns nil when it can be.
+func interruptedRefusal(repo *gitstate.Repo, ic *gitstate.InterruptedCheckout) error {
+	what := fmt.Sprintf("%s (process %d on %s, started %s)", orDefault(ic.Operation, "a checkout"), ic.PID, ic.Host, ic.Started.Local().Format(time.DateTime))
+	if ic.WriterRunning {
+		return &RefusedError{fmt.Sprintf("%s is still writing the work tree: wait for it to end, then run fcgit pull again.\n"+
+			"If that process is gone (it ran on another machine sharing this directory, or its id was reused), "+
+			"put the work tree back with git reset --hard, remove .git/index.lock and .git/%s, and run fcgit pull again", what, "fcgit-checkout")}
+	}
+	if len(ic.Modified) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s was interrupted while writing the work tree, and these paths were changed since:\n", what)
+	for _, p := range ic.Modified {
+		note := ""
+		if _, ok, err := repo.TreeEntryAt(ic.From, p); err == nil && !ok {
+			note = " (not in HEAD)"
+		}
+		fmt.Fprintf(&b, "\t%s%s\n", p, note)
+	}
+	b.WriteString("fcgit pull will not overwrite them. Save what you want to keep, then put them back as they were: ")
+	if in, err := repo.MergeInProgress(); err == nil && in {
+		b.WriteString("git merge --abort")
+	} else {
+		b.WriteString("git reset --hard, or git checkout HEAD -- <path> for each path (deleting those not in HEAD)")
+	}
+	b.WriteString("; then run fcgit pull again: it finishes the interrupted pull")
+	return &RefusedError{b.String()}
+}
+
+// checkoutFailed adds what to do when a checkout failed after it started
+// writing (its record stays): the next pull finishes it. A run stopped by
+// the crash tests' hook stands for a killed process, which does nothing
+// more.
+func checkoutFailed(repo *gitstate.Repo, opts Options, err error) error {
+	if opts.stepHook != nil {
+		return err
+	}
+	if ic, ierr := repo.InterruptedCheckout(); ierr == nil && ic != nil && !ic.WriterRunning {
+		return fmt.Errorf("%w\nthe work tree is partly written: fix the cause and run fcgit pull again to finish it, or undo it with git reset --hard", err)
+	}
+	return err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
