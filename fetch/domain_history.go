@@ -47,7 +47,7 @@ func DomainInHistory(repo *gitstate.Repo, dir string, start plumbing.Hash, want 
 			return nil, plumbing.ZeroHash, err
 		}
 		st, err := snapshot.DecodeDomain(file, data, want.Name)
-		if err != nil || !snapshot.Equal(st, want) {
+		if err != nil || !snapshot.DomainEqual(st, want) {
 			continue
 		}
 		if accept != nil {

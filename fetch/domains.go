@@ -103,7 +103,7 @@ func (r *reader) readDomains(ctx context.Context, dc DomainsClient) (map[string]
 			continue
 		}
 		d := &Domain{Name: name, State: st}
-		if p := prev[name]; p != nil && snapshot.Equal(p.State, st) {
+		if p := prev[name]; p != nil && snapshot.DomainEqual(p.State, st) {
 			d.TOML, d.Blob = p.TOML, p.Blob
 		} else {
 			if d.TOML, err = snapshot.EncodeDomain(st, pst); err != nil {
@@ -144,5 +144,5 @@ func SameDomain(a, b *Domain) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return snapshot.Equal(a.State, b.State)
+	return snapshot.DomainEqual(a.State, b.State)
 }

@@ -171,7 +171,7 @@ func domainChanges(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) 
 		case o == nil:
 			out = append(out, Change{Name: name, Kind: "added", Domain: true})
 		case o.Blob != d.Blob:
-			out = append(out, Change{Name: name, Kind: "changed", Domain: true, Config: snapshot.Diff(o.State, d.State)})
+			out = append(out, Change{Name: name, Kind: "changed", Domain: true, Config: snapshot.DomainDiff(o.State, d.State)})
 		}
 	}
 	for _, name := range DomainNames(old) {

@@ -255,3 +255,67 @@ func sameValue(a any, aok bool, b any, bok bool) bool {
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
+
+// DomainTOML returns a FileMerger that merges <dir>/<domain>.toml key by
+// key, as FunctionTOML does function.toml: a route changed on one side and
+// the certificate on the other merge; routes are one array, so both sides
+// changing them differently conflict on routeConfig.routes alone.
+func DomainTOML(dir string) FileMerger {
+	return func(p string, base, ours, theirs []byte, opts textmerge.Options) (FileResult, bool) {
+		if path.Dir(p) != path.Clean(dir) || path.Ext(p) != ".toml" {
+			return FileResult{}, false
+		}
+		name := snapshot.DomainOfFile(path.Base(p))
+		if name == "" {
+			return FileResult{}, false
+		}
+		res, err := domainTOML(p, name, base, ours, theirs, opts)
+		if err != nil {
+			return FileResult{}, false
+		}
+		return res, true
+	}
+}
+
+func domainTOML(p, name string, base, ours, theirs []byte, opts textmerge.Options) (FileResult, error) {
+	var sides [3]*snapshot.State
+	for i, data := range [][]byte{base, ours, theirs} {
+		if len(data) == 0 {
+			sides[i] = &snapshot.State{Name: name, Config: map[string]any{}}
+			continue
+		}
+		st, err := snapshot.DecodeDomain(p, data, name)
+		if err != nil {
+			return FileResult{}, err
+		}
+		sides[i] = st
+	}
+	km := keyMerger{favor: opts.Favor}
+	merged := &snapshot.State{Name: name, Config: km.mergeMaps("", sides[0].Config, sides[1].Config, sides[2].Config)}
+	eopts := snapshot.EncodeOptions{MarkerSize: opts.MarkerSize, OursLabel: opts.OursLabel, TheirsLabel: opts.TheirsLabel}
+	if opts.Style != textmerge.StyleMerge {
+		eopts.BaseLabel = opts.BaseLabel
+	}
+	content, err := snapshot.EncodeDomainWithConflicts(merged, merged, eopts)
+	if err != nil {
+		return FileResult{}, err
+	}
+	sort.Strings(km.conflicts)
+	return FileResult{Content: content, Conflicts: km.conflicts}, nil
+}
+
+// Mergers tries each FileMerger in turn; the first that handles a path
+// merges it.
+func Mergers(ms ...FileMerger) FileMerger {
+	return func(p string, base, ours, theirs []byte, opts textmerge.Options) (FileResult, bool) {
+		for _, m := range ms {
+			if m == nil {
+				continue
+			}
+			if res, ok := m(p, base, ours, theirs, opts); ok {
+				return res, true
+			}
+		}
+		return FileResult{}, false
+	}
+}

@@ -455,3 +455,59 @@ func TestResolvedConflictDecodes(t *testing.T) {
 		t.Fatalf("no conflict:\n%s", res.Content)
 	}
 }
+
+// baseDomain is a canonical domain file (what snapshot.EncodeDomain writes).
+const baseDomain = `# Function Compute custom domain "api.example.com". Fields: FC 3.0 API names; see docs/.
+
+protocol = "HTTP"
+
+[routeConfig]
+routes = [
+  {functionName = "api", path = "/*"},
+]
+`
+
+func TestDomainTOMLMerger(t *testing.T) {
+	routes := apply(baseDomain, []repl{{`path = "/*"`, `path = "/v2/*"`}})
+	otherRoutes := apply(baseDomain, []repl{{`path = "/*"`, `path = "/v3/*"`}})
+	cors := baseDomain + "\n[corsConfig]\nmaxAge = 600\n"
+	merger := Mergers(FunctionTOML("functions"), DomainTOML("domains"))
+	opts := textmerge.Options{OursLabel: "HEAD", TheirsLabel: theirsBranch}
+	for _, tc := range []struct {
+		name, path, ours, theirs string
+		handled                  bool
+		conflicts                []string
+		contains                 []string
+	}{
+		{"different keys merge", "domains/api.example.com.toml", routes, cors, true, nil,
+			[]string{`path = "/v2/*"`, "maxAge = 600"}},
+		{"routes both changed", "domains/api.example.com.toml", routes, otherRoutes, true, []string{"routeConfig.routes"},
+			[]string{"<<<<<<< HEAD\nroutes = [\n  {functionName = \"api\", path = \"/v2/*\"},\n]\n=======\n", "  {functionName = \"api\", path = \"/v3/*\"},\n]\n>>>>>>> " + theirsBranch}},
+		{"not in the domains directory", "other/api.example.com.toml", routes, cors, false, nil, nil},
+		{"not a domain's file name", "domains/notes.txt", routes, cors, false, nil, nil},
+		{"does not parse", "domains/api.example.com.toml", routes, "routes = = 1", false, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, handled := merger(tc.path, []byte(baseDomain), []byte(tc.ours), []byte(tc.theirs), opts)
+			if handled != tc.handled {
+				t.Fatalf("handled = %v, want %v", handled, tc.handled)
+			}
+			if !handled {
+				return
+			}
+			if !reflect.DeepEqual(res.Conflicts, tc.conflicts) {
+				t.Errorf("conflicts %v, want %v", res.Conflicts, tc.conflicts)
+			}
+			for _, want := range tc.contains {
+				if !bytes.Contains(res.Content, []byte(want)) {
+					t.Errorf("merged file lacks %q:\n%s", want, res.Content)
+				}
+			}
+			if len(tc.conflicts) == 0 {
+				if _, err := snapshot.DecodeDomain(tc.path, res.Content, "api.example.com"); err != nil {
+					t.Errorf("clean merge does not decode: %v\n%s", err, res.Content)
+				}
+			}
+		})
+	}
+}

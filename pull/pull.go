@@ -24,6 +24,7 @@ type Options struct {
 	BranchRef   string // "refs/heads/fcgit/online"
 	BranchName  string // "fcgit/online", the label in markers and messages
 	Dir         string // managed directory
+	DomainsDir  string // custom domain files ("" when not managed)
 	Region      string
 	Favor       textmerge.Favor // -X ours|theirs
 	NoCommit    bool            // stop before committing a clean merge, as git merge --no-commit
@@ -196,7 +197,7 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		OursLabel: "HEAD", TheirsLabel: opts.BranchName, BaseLabel: baseLabel(bases),
 	}
 	res, err := merge.Trees(repo, baseTree, headTree, theirsCommit.TreeHash, merge.Options{
-		Text: topts, MergeFile: merge.FunctionTOML(opts.Dir), MarkerSize: newMarkerSizes(repo).size,
+		Text: topts, MergeFile: fileMerger(opts), MarkerSize: newMarkerSizes(repo).size,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
@@ -525,4 +526,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// fileMerger merges function.toml and domain files key by key.
+func fileMerger(opts Options) merge.FileMerger {
+	if opts.DomainsDir == "" {
+		return merge.FunctionTOML(opts.Dir)
+	}
+	return merge.Mergers(merge.FunctionTOML(opts.Dir), merge.DomainTOML(opts.DomainsDir))
 }

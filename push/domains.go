@@ -42,7 +42,7 @@ func domainDrift(rec, online, local map[string]*fetch.Domain) []Drift {
 		case o == nil:
 			d.Kind = "deleted online"
 		default:
-			d.Config = snapshot.Diff(t.State, o.State)
+			d.Config = snapshot.DomainDiff(t.State, o.State)
 		}
 		out = append(out, d)
 	}
@@ -61,7 +61,7 @@ func domainPlan(online, local map[string]*fetch.Domain, prune bool) (actions []D
 		case o == nil:
 			actions = append(actions, DomainAction{Domain: name, Op: "create", local: l})
 		case !fetch.SameDomain(l, o):
-			actions = append(actions, DomainAction{Domain: name, Op: "update", Config: snapshot.Diff(o.State, l.State), local: l})
+			actions = append(actions, DomainAction{Domain: name, Op: "update", Config: snapshot.DomainDiff(o.State, l.State), local: l})
 		}
 	}
 	return actions, refused

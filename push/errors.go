@@ -77,15 +77,40 @@ func (e *DriftError) Error() string {
 	case e.Unmerged:
 		fmt.Fprintf(&b, "online changes not merged: %s has commits that HEAD does not contain; run fcgit pull", e.Branch)
 	case len(e.Drift) > 0:
-		fmt.Fprintf(&b, "online state changed since the last fetch or deploy (%d function(s)):", len(e.Drift))
+		fmt.Fprintf(&b, "online state changed since the last fetch or deploy (%s):", countDrift(e.Drift))
 		for _, d := range e.Drift {
 			fmt.Fprintf(&b, "\n  %s", d.Describe())
 		}
 		b.WriteString("\nrun fcgit pull to merge these changes, or fcgit push --force (--use-local) to overwrite them")
 	case len(e.Deleted) > 0:
-		fmt.Fprintf(&b, "functions deleted locally would be deleted online: %s\nrun fcgit push --prune to delete them online", strings.Join(e.Deleted, ", "))
+		what := "functions"
+		for _, n := range e.Deleted {
+			if strings.HasPrefix(n, "domain ") {
+				what = "functions and domains"
+			}
+		}
+		fmt.Fprintf(&b, "%s deleted locally would be deleted online: %s\nrun fcgit push --prune to delete them online", what, strings.Join(e.Deleted, ", "))
 	}
 	return b.String()
+}
+
+// countDrift says how many functions and domains drifted.
+func countDrift(ds []Drift) string {
+	fns, doms := 0, 0
+	for _, d := range ds {
+		if d.Domain != "" {
+			doms++
+		} else {
+			fns++
+		}
+	}
+	switch {
+	case doms == 0:
+		return fmt.Sprintf("%d function(s)", fns)
+	case fns == 0:
+		return fmt.Sprintf("%d domain(s)", doms)
+	}
+	return fmt.Sprintf("%d function(s), %d domain(s)", fns, doms)
 }
 
 // ExitCode is the drift exit code.

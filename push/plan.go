@@ -57,7 +57,7 @@ func (p *Plan) Writes() int {
 			}
 		}
 	}
-	return n
+	return n + len(p.Domains)
 }
 
 // makePlan compares the online functions with HEAD's. Functions online but

@@ -30,6 +30,14 @@ type FunctionStatus struct {
 	Drift    *Drift `json:"drift,omitempty"`
 }
 
+// DomainStatus is one custom domain's state across HEAD, the online branch
+// and FC. States are those of functions.
+type DomainStatus struct {
+	Domain string `json:"domain"`
+	State  string `json:"state"`
+	Drift  *Drift `json:"drift,omitempty"`
+}
+
 // StatusReport is what fcgit status prints.
 type StatusReport struct {
 	Branch   string `json:"branch"`
@@ -44,6 +52,9 @@ type StatusReport struct {
 	Unverified []string         `json:"unverifiedShallow,omitempty"`
 	Deploying  string           `json:"deployInProgress,omitempty"`
 	Functions  []FunctionStatus `json:"functions"`
+	// Domains are the custom domains' states (when fcgit.toml manages
+	// them and no pathspec narrows the report to functions).
+	Domains []DomainStatus `json:"domains,omitempty"`
 	// MergeInProgress: a pull stopped with conflicts (or --no-commit) and
 	// the merge is not committed yet.
 	MergeInProgress bool `json:"mergeInProgress,omitempty"`
@@ -57,6 +68,11 @@ type StatusReport struct {
 func (r *StatusReport) HasDrift() bool {
 	for _, f := range r.Functions {
 		if f.Drift != nil {
+			return true
+		}
+	}
+	for _, d := range r.Domains {
+		if d.Drift != nil {
 			return true
 		}
 	}
@@ -87,6 +103,13 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		}
 	}
 	local := map[string]*fetch.Function{}
+	localDomains := map[string]*fetch.Domain{}
+	// Custom domains go with a report of everything (pathspecs name
+	// functions).
+	domains := b.DomainsDir != "" && sel == nil
+	if domains {
+		fopts.DomainsDir = b.DomainsDir
+	}
 	if !head.Hash.IsZero() {
 		rep.Head = head.Hash.String()
 		hc, err := repo.ReadCommit(head.Hash)
@@ -99,6 +122,15 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		}
 		if local, err = fetch.LoadFunctions(repo, b.Dir, ht); err != nil {
 			return nil, err
+		}
+		if domains {
+			dt, err := managedTree(repo, hc.TreeHash, b.DomainsDir)
+			if err != nil {
+				return nil, err
+			}
+			if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
+				return nil, err
+			}
 		}
 	}
 	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
@@ -183,5 +215,62 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		}
 		rep.Functions = append(rep.Functions, fs)
 	}
+	if domains {
+		tipDomains, err := prep.TipDomains(repo, b, on)
+		if err != nil {
+			return nil, fmt.Errorf("online branch: %w", err)
+		}
+		rep.Domains = domainStatus(localDomains, tipDomains, on.Domains)
+	}
 	return rep, nil
+}
+
+// domainStatus classifies each custom domain as Status does functions.
+func domainStatus(local, tip, online map[string]*fetch.Domain) []DomainStatus {
+	var out []DomainStatus
+	drift := map[string]Drift{}
+	for _, d := range domainDrift(tip, online, nil) {
+		drift[d.Domain] = d
+	}
+	for _, name := range unionDomains(local, unionMap(tip, online)) {
+		l, t, o := local[name], tip[name], online[name]
+		ds := DomainStatus{Domain: name}
+		d, drifted := drift[name]
+		if drifted {
+			ds.Drift = &d
+		}
+		switch {
+		case !drifted && fetch.SameDomain(l, t):
+			ds.State = InSync
+		case l == nil && t == nil:
+			ds.State = OnlineOnly
+		case l != nil && t == nil && o == nil:
+			ds.State = NewLocally
+		case l != nil && t != nil && o == nil:
+			ds.State = DeletedOnline
+		case l == nil && t != nil && o != nil && !drifted:
+			ds.State = DeletedLocal
+		case !drifted:
+			ds.State = LocalChanges
+		case fetch.SameDomain(l, t):
+			ds.State = ChangedOnline
+		case fetch.SameDomain(l, o):
+			ds.State, ds.Drift = InSync, nil
+		default:
+			ds.State = Diverged
+		}
+		out = append(out, ds)
+	}
+	return out
+}
+
+func unionMap(a, b map[string]*fetch.Domain) map[string]*fetch.Domain {
+	m := make(map[string]*fetch.Domain, len(a)+len(b))
+	for n, d := range a {
+		m[n] = d
+	}
+	for n, d := range b {
+		m[n] = d
+	}
+	return m
 }

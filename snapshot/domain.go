@@ -165,7 +165,8 @@ func encodeDomain(s, prev *State, opts *EncodeOptions) ([]byte, error) {
 		prevCfg = prev.Config
 	}
 	cfg := shapeTable(domainField, s.Config, prevCfg, prev != nil)
-	return encodeTables(fmt.Sprintf("# Function Compute custom domain %s. Fields: FC 3.0 API names; see docs/.\n", name), s.Name, cfg, nil, opts)
+	w := &tomlWriter{conflicts: opts, multiline: true}
+	return w.encode(fmt.Sprintf("# Function Compute custom domain %s. Fields: FC 3.0 API names; see docs/.\n", name), s.Name, cfg, nil)
 }
 
 // DomainFromAPI builds a domain's desired state from FC's document: server
@@ -212,6 +213,11 @@ func DomainInput(s *State, value func(path []string, ref SecretRef) (string, boo
 	for _, p := range kinds.CustomDomain.SecretFields {
 		v, ok := valueAt(in, p)
 		if !ok {
+			if _, hasParent := valueAt(in, p[:len(p)-1]); hasParent {
+				// FC never returns it, so a fetched file lacks it until
+				// someone says where push finds it.
+				return nil, fmt.Errorf("%s: missing: FC needs it with the rest of %s; write %s = {secret = \"env:NAME\"} and set $NAME where push runs", strings.Join(p, "."), strings.Join(p[:len(p)-1], "."), p[len(p)-1])
+			}
 			continue
 		}
 		ref, _ := AsSecretRef(v)
@@ -237,4 +243,17 @@ func DomainRoutes(s *State) []string {
 		}
 	}
 	return out
+}
+
+// DomainDiff is Diff for two domain states: the paths of fields that differ
+// once defaults ("LATEST", methods []) and write-only secrets are set aside.
+func DomainDiff(a, b *State) []string {
+	var out []string
+	diffTables("", domainField, a.Config, b.Config, &out)
+	return out
+}
+
+// DomainEqual is Equal for domain states.
+func DomainEqual(a, b *State) bool {
+	return a.Name == b.Name && len(DomainDiff(a, b)) == 0
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxInlineArray is the longest `key = [ ... ]` line written on one line;
@@ -45,6 +46,10 @@ func EncodeWithConflicts(s *State, prev *State, opts EncodeOptions) ([]byte, err
 type tomlWriter struct {
 	buf       bytes.Buffer
 	conflicts *EncodeOptions // nil: conflicts are an error
+	// multiline writes strings holding newlines as multi-line strings
+	// (domain files' PEM certificates); function.toml keeps one line per
+	// key, as DESIGN.md has it.
+	multiline bool
 }
 
 func encodeState(s, prev *State, opts *EncodeOptions) ([]byte, error) {
@@ -65,7 +70,10 @@ func encodeState(s, prev *State, opts *EncodeOptions) ([]byte, error) {
 // encodeTables writes a header line, the top-level table and the triggers'
 // tables.
 func encodeTables(header, name string, cfg map[string]any, triggers map[string]map[string]any, opts *EncodeOptions) ([]byte, error) {
-	w := &tomlWriter{conflicts: opts}
+	return (&tomlWriter{conflicts: opts}).encode(header, name, cfg, triggers)
+}
+
+func (w *tomlWriter) encode(header, name string, cfg map[string]any, triggers map[string]map[string]any) ([]byte, error) {
 	w.buf.WriteString(header)
 	if err := w.table(nil, cfg, false); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
@@ -127,7 +135,7 @@ func (w *tomlWriter) table(path []string, m map[string]any, forceHeader bool) er
 func (w *tomlWriter) keyValue(path []string, key string, v any) error {
 	c, isConflict := asConflict(v)
 	if !isConflict {
-		line, err := keyLine(key, v)
+		line, err := w.keyLine(key, v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dottedKey(append(append([]string(nil), path...), key)), err)
 		}
@@ -144,7 +152,7 @@ func (w *tomlWriter) keyValue(path []string, key string, v any) error {
 		if _, nested := asConflict(v); nested {
 			return fmt.Errorf("%s: conflict inside a conflict", key)
 		}
-		line, err := keyLine(key, v)
+		line, err := w.keyLine(key, v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dottedKey(append(append([]string(nil), path...), key)), err)
 		}
@@ -182,7 +190,7 @@ func (w *tomlWriter) marker(ch byte, label string) {
 
 // keyLine renders `key = value\n`, arrays one element per line when long or
 // when they hold tables.
-func keyLine(key string, v any) (string, error) {
+func (w *tomlWriter) keyLine(key string, v any) (string, error) {
 	k := quoteKey(key)
 	if arr, ok := v.([]any); ok {
 		elems := make([]string, len(arr))
@@ -209,11 +217,45 @@ func keyLine(key string, v any) (string, error) {
 		b.WriteString("]\n")
 		return b.String(), nil
 	}
+	if str, ok := v.(string); ok && w.multiline && strings.Contains(str, "\n") && utf8.ValidString(str) {
+		// Certificates: one line of the file per line of the value, so
+		// diffs and reviews read as the value does.
+		return k + " = " + multilineString(str) + "\n", nil
+	}
 	s, err := inlineValue(v)
 	if err != nil {
 		return "", err
 	}
 	return k + " = " + s + "\n", nil
+}
+
+// multilineString renders a TOML multi-line basic string: the newline right
+// after the opening quotes is not part of the value; backslashes, quotes
+// and control characters other than newline are escaped.
+func multilineString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString("\"\"\"\n")
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(`"""`)
+	return b.String()
 }
 
 // inlineValue renders a value on one line: scalars, arrays, inline tables.

@@ -41,7 +41,10 @@ func shapeTable(f *field, cur, prev map[string]any, hadPrev bool) map[string]any
 		if cf != nil && cf.fcChosen && hadPrev && !inPrev {
 			continue
 		}
-		if !inPrev && isDefault(f, cf, v) {
+		// A write-only secret reference reads as "not set" (FC never
+		// returns it) but is what the file says: always written.
+		writeOnly := cf != nil && cf.writeOnly
+		if !inPrev && !writeOnly && isDefault(f, cf, v) {
 			continue
 		}
 		out[k] = shapeValue(f, cf, v, pv)
@@ -53,7 +56,7 @@ func shapeTable(f *field, cur, prev map[string]any, hadPrev bool) map[string]any
 			continue
 		}
 		cf := f.member(k)
-		if (cf == nil || !cf.fcChosen) && isDefault(f, cf, pv) {
+		if (cf == nil || !cf.fcChosen && !cf.writeOnly) && isDefault(f, cf, pv) {
 			out[k] = cloneValue(pv)
 		}
 	}

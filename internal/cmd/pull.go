@@ -79,7 +79,7 @@ EXAMPLES:
 				return nil
 			}
 			out, err := pull.Pull(w.repo, pull.Options{
-				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, Region: w.cfg.Region,
+				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, DomainsDir: w.cfg.DomainsDir(), Region: w.cfg.Region,
 				Favor: favor, NoCommit: c.Bool("no-commit"),
 			})
 			var ce *pull.ConflictError

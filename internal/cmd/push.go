@@ -158,6 +158,16 @@ func printPlan(env Env, plan *push.Plan, drift []push.Drift) {
 	for _, a := range plan.Actions {
 		fmt.Fprintf(env.Stdout, "  %s %s%s\n", a.Op, a.Function, actionDetail(a))
 	}
+	for _, d := range plan.Domains {
+		fmt.Fprintf(env.Stdout, "  %s domain %s%s\n", d.Op, d.Domain, domainDetail(d))
+	}
+}
+
+func domainDetail(d push.DomainAction) string {
+	if len(d.Config) == 0 {
+		return ""
+	}
+	return " (config: " + strings.Join(d.Config, ", ") + ")"
 }
 
 func actionDetail(a push.Action) string {
@@ -210,6 +220,16 @@ func printDeployed(env Env, res *push.Result) {
 		fmt.Fprintf(env.Stdout, "%s %s%s\n", verb, a.Function, actionDetail(a))
 		for _, u := range res.URLs[a.Function] {
 			fmt.Fprintf(env.Stdout, "  %s\n", u)
+		}
+	}
+	doneDomains := map[string]bool{}
+	for _, n := range res.DeployedDomains {
+		doneDomains[n] = true
+	}
+	for _, d := range res.Plan.Domains {
+		if doneDomains[d.Domain] {
+			verb := map[string]string{"create": "created", "update": "updated", "delete": "deleted"}[d.Op]
+			fmt.Fprintf(env.Stdout, "%s domain %s%s\n", verb, d.Domain, domainDetail(d))
 		}
 	}
 }

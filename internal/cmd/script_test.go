@@ -4,9 +4,16 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -15,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -159,6 +167,11 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc publish NAME [DESCRIPTION]        publish a version, print its id
 //	fc alias NAME ALIAS k=JSON...        create or update an alias
 //	fc get-alias NAME ALIAS FIELD        print an alias's field as JSON
+//	fc cert                              new self-signed pair in $TLS_CERT and $TLS_KEY
+//	fc domain DOMAIN [with-cert] k=JSON  create or update a custom domain
+//	                                     (with-cert: certConfig from $TLS_CERT/$TLS_KEY)
+//	fc get-domain DOMAIN FIELD           print a custom domain's field as JSON
+//	fc delete-domain DOMAIN
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fc <subcommand> ...")
@@ -331,6 +344,45 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		fmt.Fprintln(ts.Stdout(), "(no such alias)")
+	case "cert":
+		cert, key := selfSignedPair(ts)
+		ts.Setenv("TLS_CERT", cert)
+		ts.Setenv("TLS_KEY", key)
+	case "domain":
+		rest := args[2:]
+		withCert := len(rest) > 0 && rest[0] == "with-cert"
+		if withCert {
+			rest = rest[1:]
+		}
+		in := parseKV(ts, rest)
+		if withCert {
+			in["certConfig"] = map[string]any{"certName": "console-cert", "certificate": ts.Getenv("TLS_CERT"), "privateKey": ts.Getenv("TLS_KEY")}
+		}
+		if _, err := c.UpdateCustomDomain(ctx, args[1], in); fc.IsNotFound(err) {
+			in["domainName"] = args[1]
+			_, err = c.CreateCustomDomain(ctx, in)
+			check(err)
+		} else {
+			check(err)
+		}
+	case "get-domain":
+		list, err := c.ListCustomDomains(ctx, args[1])
+		check(err)
+		for _, d := range list {
+			if d["domainName"] == args[1] {
+				b, err := json.Marshal(d[args[2]])
+				check(err)
+				fmt.Fprintf(ts.Stdout(), "%s\n", b)
+				return
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), "(no such domain)")
+		if !neg {
+			ts.Fatalf("fc get-domain: no custom domain %s", args[1])
+		}
+		return
+	case "delete-domain":
+		check(c.DeleteCustomDomain(ctx, args[1]))
 	case "tag":
 		tags, err := c.FunctionTags(ctx, args[1])
 		check(err)
@@ -398,4 +450,24 @@ func zipInput(ts *testscript.TestScript, files map[string]string) map[string]any
 		ts.Fatalf("zip: %v", err)
 	}
 	return map[string]any{"zipFile": base64.StdEncoding.EncodeToString(buf.Bytes())}
+}
+
+// selfSignedPair makes a PEM certificate and its private key, as a console
+// user uploads them for an HTTPS custom domain.
+func selfSignedPair(ts *testscript.TestScript) (certPEM, keyPEM string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ts.Check(err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "example.com"},
+		DNSNames:     []string{"*.example.com"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	ts.Check(err)
+	kb, err := x509.MarshalECPrivateKey(key)
+	ts.Check(err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
 }

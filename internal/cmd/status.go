@@ -101,6 +101,7 @@ func printStatus(env Env, branch string, rep *push.StatusReport) {
 			fmt.Fprintf(env.Stdout, "\t%s\n", p)
 		}
 	}
+	defer printDomainStatus(env, rep.Domains)
 	if len(rep.Functions) == 0 {
 		fmt.Fprintln(env.Stdout, "No functions, locally or online.")
 		return
@@ -118,6 +119,16 @@ func printStatus(env Env, branch string, rep *push.StatusReport) {
 		}
 		if unverified[f.Function] {
 			line += "  [deployed from beyond this shallow clone's history: online is exactly that deploy; git fetch --unshallow to check it is in HEAD's history]"
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+}
+
+func printDomainStatus(env Env, domains []push.DomainStatus) {
+	for _, d := range domains {
+		line := fmt.Sprintf("  %-26s domain %s", d.State+":", d.Domain)
+		if d.Drift != nil && d.State != push.OnlineOnly {
+			line += "  [" + d.Drift.Describe() + "]"
 		}
 		fmt.Fprintln(env.Stdout, line)
 	}
