@@ -19,6 +19,32 @@ func TestRenderParseRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRenderOptionalKeys: keys whose absence means something (domains,
+// watch, secrets) round-trip when set, and stay commented out when not.
+func TestRenderOptionalKeys(t *testing.T) {
+	off, secrets := "", []string{"DB_*"}
+	in := &Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online", Domains: &off, Watch: []string{"aliases"}, Secrets: &secrets}
+	out, err := Parse(FileName, Render(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.DomainsDir() != "" || strings.Join(out.Watch, ",") != "aliases" || out.Secrets == nil || strings.Join(*out.Secrets, ",") != "DB_*" {
+		t.Fatalf("round trip changed config: %+v", out)
+	}
+	def, err := Parse(FileName, Render(&Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.DomainsDir() != DefaultDomains || len(def.Watch) != 0 || def.Secrets != nil {
+		t.Fatalf("defaults not kept: %+v", def)
+	}
+	for _, key := range []string{"# domains = ", "# watch = ", "# secrets = "} {
+		if !strings.Contains(string(Render(def)), key) {
+			t.Errorf("rendered file lacks the commented key %q", key)
+		}
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	c, err := Parse(FileName, []byte(`region = "cn-hangzhou"`))
 	if err != nil {

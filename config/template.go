@@ -23,6 +23,20 @@ func Render(c *Config) []byte {
 	fmt.Fprintf(&b, "dir = %s\n\n", q(c.Dir))
 	fmt.Fprintf(&b, "# Branch that records what fcgit last saw online or deployed.\n")
 	fmt.Fprintf(&b, "branch = %s\n\n", q(c.Branch))
+	fmt.Fprintf(&b, "# Directory of custom domain files, one <domainName>.toml each; \"\" leaves\n")
+	fmt.Fprintf(&b, "# custom domains unmanaged.\n")
+	if c.Domains != nil {
+		fmt.Fprintf(&b, "domains = %s\n\n", q(*c.Domains))
+	} else {
+		fmt.Fprintf(&b, "# domains = %s\n\n", q(DefaultDomains))
+	}
+	fmt.Fprintf(&b, "# Per-function kinds FC lists function by function, read for every function\n")
+	fmt.Fprintf(&b, "# (one request each per function and read) rather than only where declared.\n")
+	if len(c.Watch) > 0 {
+		fmt.Fprintf(&b, "watch = %s\n\n", renderList(c.Watch))
+	} else {
+		fmt.Fprintf(&b, "# watch = [\"aliases\", \"vpcBindings\"]\n\n")
+	}
 	fmt.Fprintf(&b, "# Environment variables whose values are secrets (globs, case-insensitive):\n")
 	fmt.Fprintf(&b, "# function.toml holds a reference instead of the value, and push takes the\n")
 	fmt.Fprintf(&b, "# value from its environment. Without this key: %s.\n", strings.Join(DefaultSecretPatterns, " "))

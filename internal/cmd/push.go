@@ -121,7 +121,11 @@ EXAMPLES:
 			}
 			if c.Bool("publish") {
 				// Every function, not only those just deployed: a publish
-				// cut off before is finished; an unchanged one is skipped.
+				// cut off before its tag gets the tag; an unchanged
+				// function is skipped.
+				if _, err := release.Scan(c.Context, w.client, w.repo, res.Functions, true); err != nil {
+					return fmt.Errorf("versions: %w", err)
+				}
 				pubs, err := release.Publish(c.Context, w.client, w.repo, res.Functions, res.Head)
 				for _, p := range pubs {
 					fmt.Fprintf(env.Stdout, "published %s version %s (tag %s)\n", p.Function, p.Version, p.Tag)
