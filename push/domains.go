@@ -27,12 +27,17 @@ type DomainsClient interface {
 	DeleteCustomDomain(ctx context.Context, name string) error
 }
 
-// domainDrift compares recorded domains with the domains online.
-func domainDrift(rec, online, local map[string]*fetch.Domain) []Drift {
+// domainDrift compares recorded domains with the domains online. A domain
+// online as HEAD has it lost nothing; one as an interrupted deploy left it
+// (deploying, when there is one) is push's own half-finished work.
+func domainDrift(rec, online, local, deploying map[string]*fetch.Domain) []Drift {
 	var out []Drift
 	for _, name := range unionDomains(rec, online) {
 		t, o := rec[name], online[name]
 		if fetch.SameDomain(t, o) || (o != nil && fetch.SameDomain(local[name], o)) {
+			continue
+		}
+		if deploying != nil && fetch.SameDomain(deploying[name], o) {
 			continue
 		}
 		d := Drift{Domain: name, Kind: "changed online"}
@@ -79,17 +84,17 @@ func unionDomains(a, b map[string]*fetch.Domain) []string {
 }
 
 // deployDomains writes the domain actions, after the functions they route
-// to exist. It stops at the first failure: domains are few and ordered.
-func deployDomains(ctx context.Context, client Client, actions []DomainAction, src secretSource) ([]string, error) {
+// to exist. It stops at the first failure (domains are few and ordered),
+// reporting it in failed and the rest in skipped, by domain name.
+func deployDomains(ctx context.Context, client Client, actions []DomainAction, src secretSource) (done []string, failed map[string]error, skipped []string) {
 	if len(actions) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	dc, ok := client.(DomainsClient)
 	if !ok {
-		return nil, fmt.Errorf("this FC client cannot write custom domains")
+		return nil, map[string]error{actions[0].Domain: fmt.Errorf("this FC client cannot write custom domains")}, nil
 	}
-	var done []string
-	for _, a := range actions {
+	for i, a := range actions {
 		var err error
 		switch a.Op {
 		case "delete":
@@ -107,11 +112,14 @@ func deployDomains(ctx context.Context, client Client, actions []DomainAction, s
 			}
 		}
 		if err != nil {
-			return done, fmt.Errorf("%s domain %s: %w", a.Op, a.Domain, err)
+			for _, rest := range actions[i+1:] {
+				skipped = append(skipped, rest.Domain)
+			}
+			return done, map[string]error{a.Domain: fmt.Errorf("%s domain %s: %w", a.Op, a.Domain, err)}, skipped
 		}
 		done = append(done, a.Domain)
 	}
-	return done, nil
+	return done, nil, nil
 }
 
 // domainsContained reports the recorded domains HEAD's history does not
@@ -127,7 +135,7 @@ func domainsContained(repo *gitstate.Repo, b BranchInfo, rec, local map[string]*
 			return nil, err
 		}
 		if found == nil {
-			missing = append(missing, "domain "+name)
+			missing = append(missing, DomainLabel+name)
 		}
 	}
 	return missing, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // Drift is one function whose online state moved away from what fcgit last
@@ -41,7 +42,7 @@ func (d Drift) Describe() string {
 
 func (d Drift) describe() string {
 	if d.Domain != "" {
-		d.Function = "domain " + d.Domain
+		d.Function = DomainLabel + d.Domain
 	}
 	var parts []string
 	if len(d.Config) > 0 {
@@ -85,7 +86,7 @@ func (e *DriftError) Error() string {
 	case len(e.Deleted) > 0:
 		what := "functions"
 		for _, n := range e.Deleted {
-			if strings.HasPrefix(n, "domain ") {
+			if strings.HasPrefix(n, DomainLabel) {
 				what = "functions and domains"
 			}
 		}
@@ -116,14 +117,19 @@ func countDrift(ds []Drift) string {
 // ExitCode is the drift exit code.
 func (e *DriftError) ExitCode() int { return 3 }
 
+// DomainLabel prefixes a custom domain's name where functions and domains
+// are listed together ("domain api.example.com").
+const DomainLabel = "domain "
+
 // PartialError is a deploy that stopped part-way: some functions were
 // deployed, some were not. The deploy stays recorded (refs/fcgit/deploying),
 // so the next push finishes it.
 type PartialError struct {
-	Dir      string // the managed directory, to name the files to fix
-	Deployed []string
-	Failed   map[string]error
-	Skipped  []string
+	Dir        string // the managed directory, to name the files to fix
+	DomainsDir string // the custom domains' directory, likewise
+	Deployed   []string
+	Failed     map[string]error
+	Skipped    []string
 }
 
 func (e *PartialError) Error() string {
@@ -166,6 +172,10 @@ func (e *PartialError) Rejected() []string {
 func (e *PartialError) files(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
+		if d, ok := strings.CutPrefix(n, DomainLabel); ok {
+			out[i] = path.Join(e.DomainsDir, snapshot.DomainFile(d))
+			continue
+		}
 		out[i] = path.Join(e.Dir, n, "function.toml")
 	}
 	return out

@@ -204,6 +204,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		return nil, err
 	}
 	var deployingFns map[string]*fetch.Function
+	var deployingDomains map[string]*fetch.Domain
 	if hasDeploying {
 		dc, err := repo.ReadCommit(deployingCommit)
 		if err != nil {
@@ -216,10 +217,19 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		if deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
 			return nil, err
 		}
+		if b.DomainsDir != "" && sel == nil {
+			ddt, err := managedTree(repo, dc.TreeHash, b.DomainsDir)
+			if err != nil {
+				return nil, err
+			}
+			if deployingDomains, err = fetch.LoadDomains(repo, b.DomainsDir, ddt); err != nil {
+				return nil, err
+			}
+		}
 		res.Resumed = true
 	}
 	drift := findDrift(tipFns, online, local, deployingFns, hasDeploying, prep.Stamps)
-	drift = append(drift, domainDrift(recDomains, on.Domains, localDomains)...)
+	drift = append(drift, domainDrift(recDomains, on.Domains, localDomains, deployingDomains)...)
 	if len(drift) > 0 && !opts.Force {
 		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
 			return nil, &DriftError{Drift: drift}
@@ -265,7 +275,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 		for _, n := range refusedDomains {
 			if recDomains[n] != nil {
-				deleted = append(deleted, "domain "+n)
+				deleted = append(deleted, DomainLabel+n)
 			}
 		}
 		if len(deleted) > 0 {
@@ -336,10 +346,20 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 			return res, partial
 		}
 		// Domains route to functions: they are written once those exist.
-		done, err := deployDomains(ctx, client, plan.Domains, src)
+		done, failed, skipped := deployDomains(ctx, client, plan.Domains, src)
 		res.DeployedDomains = done
-		if err != nil {
-			return res, &PartialError{Dir: b.Dir, Deployed: partial.Deployed, Failed: map[string]error{"domains": err}}
+		if len(failed) > 0 {
+			pe := &PartialError{Dir: b.Dir, DomainsDir: b.DomainsDir, Deployed: append([]string(nil), res.Deployed...), Failed: map[string]error{}}
+			for _, d := range done {
+				pe.Deployed = append(pe.Deployed, DomainLabel+d)
+			}
+			for d, err := range failed {
+				pe.Failed[DomainLabel+d] = err
+			}
+			for _, d := range skipped {
+				pe.Skipped = append(pe.Skipped, DomainLabel+d)
+			}
+			return res, pe
 		}
 	}
 

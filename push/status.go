@@ -229,7 +229,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 func domainStatus(local, tip, online map[string]*fetch.Domain) []DomainStatus {
 	var out []DomainStatus
 	drift := map[string]Drift{}
-	for _, d := range domainDrift(tip, online, nil) {
+	for _, d := range domainDrift(tip, online, nil, nil) {
 		drift[d.Domain] = d
 	}
 	for _, name := range unionDomains(local, unionMap(tip, online)) {
