@@ -30,6 +30,23 @@ func (f *faultInjector) set(latency time.Duration, errorRate, throttleRate float
 	f.latency, f.errorRate, f.throttleRate = latency, errorRate, throttleRate
 }
 
+// wait waits the configured latency alone: code downloads, a round trip to
+// the object store, take as long as a request but draw no fault (so the
+// faults API requests get do not depend on how many downloads ran).
+func (f *faultInjector) wait(ctx context.Context) {
+	f.mu.Lock()
+	latency := f.latency
+	f.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+}
+
 // apply waits the configured latency and returns the injected failure for
 // this request, or nil.
 func (f *faultInjector) apply(ctx context.Context) *apiError {

@@ -178,7 +178,8 @@ func sortedKeys[V any](m map[string]V) []string {
 // applyCreateDefaults fills what FC fills on create when the caller omitted a
 // field: scalars at their defaults and unset nested settings as empty shapes
 // (devsapp/fc3 src/default/config.ts). cpu defaults to memorySize/1024 rounded
-// to two decimals, at least 0.05.
+// to a multiple of 0.05 (the only values FC accepts, so a value it chose is
+// one it takes back), at least 0.05.
 func applyCreateDefaults(cfg map[string]any) {
 	setDefault := func(k string, v any) {
 		if cur, ok := cfg[k]; !ok || cur == nil {
@@ -193,7 +194,7 @@ func applyCreateDefaults(cfg map[string]any) {
 	setDefault("diskSize", intNumber(512))
 	if cur, ok := cfg["cpu"]; !ok || cur == nil {
 		mem, _ := asInt(cfg["memorySize"])
-		cpu := math.Round(float64(mem)/1024*100) / 100
+		cpu := math.Round(float64(mem)/1024/0.05) * 5 / 100
 		cfg["cpu"] = number(max(cpu, 0.05))
 	}
 	setDefault("vpcConfig", map[string]any{"securityGroupId": "", "vSwitchIds": []any{}, "vpcId": ""})

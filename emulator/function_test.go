@@ -71,14 +71,21 @@ func TestCreateFillsFCDefaultsAndEmptyShapes(t *testing.T) {
 }
 
 func TestCPUDefaultFollowsMemory(t *testing.T) {
-	tests := []struct{ memory, wantCPU string }{{"128", "0.13"}, {"512", "0.5"}, {"3072", "3"}}
+	tests := []struct{ memory, wantCPU string }{{"128", "0.15"}, {"192", "0.2"}, {"384", "0.4"}, {"512", "0.5"}, {"3072", "3"}}
 	_, c := newTestServer(t, Options{})
 	for i, tc := range tests {
 		mem, _ := strconv.Atoi(tc.memory)
-		r := c.createFunction(fmt.Sprintf("cpu%d", i), map[string]any{"memorySize": mem})
-		// Independent computation: memory/1024 rounded to 2 decimals, >= 0.05.
-		if got := string(r.JSON["cpu"].(json.Number)); got != tc.wantCPU {
+		name := fmt.Sprintf("cpu%d", i)
+		r := c.createFunction(name, map[string]any{"memorySize": mem})
+		// Independent computation: memory/1024 to the nearest 0.05, >= 0.05.
+		got := string(r.JSON["cpu"].(json.Number))
+		if got != tc.wantCPU {
 			t.Errorf("memory %s: cpu %s, want %s", tc.memory, got, tc.wantCPU)
+		}
+		// What FC chose, it takes back: a client sending the value it read
+		// is not refused.
+		if u := c.do(http.MethodPut, "/2023-03-30/functions/"+name, nil, map[string]any{"cpu": r.JSON["cpu"]}); u.Status != http.StatusOK {
+			t.Errorf("memory %s: sending back cpu %s: %d %s", tc.memory, got, u.Status, u.Body)
 		}
 	}
 }

@@ -13,7 +13,7 @@ type Options struct {
 	AccountID     string            // default "1234567890123456"; used in ARNs
 	Credentials   map[string]string // AccessKeyID -> AccessKeySecret; required, at least one
 	DataDir       string            // "" = in memory; else state is persisted there and reloaded by New
-	Latency       time.Duration     // added to every API request
+	Latency       time.Duration     // added to every API request and code download
 	ErrorRate     float64           // 0..1: fraction of API requests answered 500/503
 	ThrottleRate  float64           // 0..1: fraction of API requests answered 429 ResourceThrottled
 	Seed          int64             // seeds fault injection so a run is reproducible

@@ -205,6 +205,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-acs-request-id", requestID)
 	if strings.HasPrefix(r.URL.Path, codeDownloadPrefix) {
 		s.stats.request("DownloadCode")
+		s.faults.wait(r.Context())
 		s.serveDownload(w, r, requestID)
 		return
 	}

@@ -43,6 +43,8 @@ type Client struct {
 	// Tests replace them to run retries without real waiting.
 	sleep  func(ctx context.Context, d time.Duration) error
 	jitter func(max time.Duration) time.Duration
+
+	stats *counters
 }
 
 // uaToken is one "name/version" pair appended to the SDK's User-Agent.
@@ -73,6 +75,7 @@ func New(cfg Config) (*Client, error) {
 		apiTimeout:  apiReadTimeout,
 		sleep:       sleepContext,
 		jitter:      fullJitter,
+		stats:       &counters{},
 	}
 	c.userAgent, c.configUA = parseUserAgent(cfg.UserAgent)
 	return c, nil

@@ -74,6 +74,7 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 		if err := ctx.Err(); err != nil {
 			return nil, cancelled("DownloadCode", subject, err)
 		}
+		c.stats.downloads.Add(1)
 		body, retryAfter, dErr := c.downloadOnce(ctx, httpClient, rawURL, subject)
 		if dErr == nil {
 			return body, nil
@@ -101,7 +102,9 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 	}
 	idle := c.limits.DownloadIdleTimeout
 	watch := newStallWatch(idle, cancel) // running: the wait for headers counts
+	start := time.Now()
 	resp, err := hc.Do(req)
+	c.stats.since(start)
 	watch.pause()
 	if err != nil {
 		cancel()
@@ -125,7 +128,7 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 			Message: "code package is larger than " + c.limits.codeLimitText()}
 		stalled := &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork,
 			Message: fmt.Sprintf("download stalled: no data for %v", idle)}
-		return &codeBody{body: newLimitedBody(resp.Body, limit, tooLarge), watch: watch, cancel: cancel, stalled: stalled}, 0, nil
+		return &codeBody{body: newLimitedBody(resp.Body, limit, tooLarge), watch: watch, cancel: cancel, stalled: stalled, stats: c.stats}, 0, nil
 	}
 	defer cancel()
 	defer resp.Body.Close()
@@ -158,11 +161,15 @@ type codeBody struct {
 	watch   *stallWatch
 	cancel  context.CancelFunc
 	stalled *Error
+	stats   *counters
 }
 
 func (b *codeBody) Read(p []byte) (int, error) {
 	b.watch.resume()
+	start := time.Now()
 	n, err := b.body.Read(p)
+	b.stats.since(start)
+	b.stats.bytes.Add(int64(n))
 	b.watch.pause()
 	if err != nil && err != io.EOF && b.watch.fired() {
 		// The abort surfaces as a context or connection error; say what

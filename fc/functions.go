@@ -14,21 +14,39 @@ const pageLimit = 100
 // all), following nextToken across pages. List items lack the state fields.
 func (c *Client) ListFunctions(ctx context.Context, prefix string) ([]Function, error) {
 	var all []Function
-	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (int, string, error) {
-		var page struct {
-			Functions []Function `json:"functions"`
-			NextToken string     `json:"nextToken"`
-		}
-		if err := decodeJSON(body, &page); err != nil {
-			return 0, "", err
-		}
-		all = append(all, page.Functions...)
-		return len(page.Functions), page.NextToken, nil
+	err := c.ListFunctionPages(ctx, prefix, func(page []Function) error {
+		all = append(all, page...)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return all, nil
+}
+
+// ListFunctionPages is ListFunctions handing over each page as it arrives,
+// so that work on the first functions overlaps the listing of the rest. An
+// error from page stops the listing and is returned.
+func (c *Client) ListFunctionPages(ctx context.Context, prefix string, page func([]Function) error) error {
+	var pageErr error
+	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (int, string, error) {
+		var p struct {
+			Functions []Function `json:"functions"`
+			NextToken string     `json:"nextToken"`
+		}
+		if err := decodeJSON(body, &p); err != nil {
+			return 0, "", err
+		}
+		if err := page(p.Functions); err != nil {
+			pageErr = err
+			return len(p.Functions), "", nil
+		}
+		return len(p.Functions), p.NextToken, nil
+	})
+	if pageErr != nil {
+		return pageErr
+	}
+	return err
 }
 
 // paginate runs a list operation page by page until nextToken is empty.

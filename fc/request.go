@@ -62,7 +62,13 @@ func apiPath(segments ...string) string {
 func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
 	var out outcome
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			cl.stats.retries.Add(1)
+		}
+		cl.stats.requests.Add(1)
+		start := time.Now()
 		body, retryAfter, err := cl.attempt(ctx, c)
+		cl.stats.since(start)
 		if err == nil {
 			return body, out, nil
 		}

@@ -76,7 +76,16 @@ func LoadDomains(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[strin
 // the domains directory's tree; a domain unchanged since the base keeps
 // its file byte for byte.
 func (r *reader) readDomains(ctx context.Context, dc DomainsClient) (map[string]*Domain, plumbing.Hash, error) {
-	docs, err := dc.ListCustomDomains(ctx, "")
+	var docs []fc.Doc
+	var err error
+	if r.pipe != nil && r.pipe.domains != nil {
+		docs, err = r.pipe.domains.wait(ctx)
+	} else {
+		err = r.request(ctx, func() (err error) {
+			docs, err = dc.ListCustomDomains(ctx, "")
+			return err
+		})
+	}
 	if err != nil {
 		return nil, plumbing.ZeroHash, fmt.Errorf("list custom domains: %w", err)
 	}

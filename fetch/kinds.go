@@ -27,15 +27,19 @@ var PerFunctionKinds = []string{kinds.AliasesKey, kinds.VpcBindingsKey}
 
 // regionSettings lists every setting kind once for the region and files the
 // documents by function: a fetch of many functions with nothing configured
-// costs one request per kind, not per function.
-func regionSettings(ctx context.Context, client KindsClient, jobs int) (map[string]snapshot.Extras, error) {
+// costs one request per kind, not per function. request runs each listing
+// (in a request slot).
+func regionSettings(ctx context.Context, client KindsClient, request func(context.Context, func() error) error) (map[string]snapshot.Extras, error) {
 	out := map[string]snapshot.Extras{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(jobs, 1))
 	for _, s := range kinds.Settings {
 		g.Go(func() error {
-			items, err := client.ListSettings(gctx, s)
+			var items []fc.SettingItem
+			err := request(gctx, func() (err error) {
+				items, err = client.ListSettings(gctx, s)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("list %s: %w", s.Key, err)
 			}
@@ -77,7 +81,11 @@ func (r *reader) perFunction(ctx context.Context, fn string, prev *snapshot.Stat
 		}
 		switch key {
 		case kinds.AliasesKey:
-			list, err := kc.ListAliases(ctx, fn)
+			var list []fc.Doc
+			err := r.request(ctx, func() (err error) {
+				list, err = kc.ListAliases(ctx, fn)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -94,7 +102,11 @@ func (r *reader) perFunction(ctx context.Context, fn string, prev *snapshot.Stat
 			}
 			ex[key] = m
 		case kinds.VpcBindingsKey:
-			ids, err := kc.ListVpcBindings(ctx, fn)
+			var ids []string
+			err := r.request(ctx, func() (err error) {
+				ids, err = kc.ListVpcBindings(ctx, fn)
+				return err
+			})
 			if err != nil {
 				return err
 			}

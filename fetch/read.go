@@ -5,9 +5,9 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"sync"
@@ -112,11 +112,12 @@ type reader struct {
 	repo   *gitstate.Repo
 	base   Base
 	opts   Options
-	// mu serialises writes to the object store: go-git's storage is not
-	// documented as safe for concurrent writers.
-	mu sync.Mutex
-	// settings are the region's settings by function (regionSettings).
-	settings map[string]snapshot.Extras
+	// pipe holds the request slots (Options.Jobs of them) and what was
+	// started early; nil when reading one function, alone.
+	pipe *pipeline
+	// spools hold the code packages being downloaded and unpacked, which
+	// bounds the memory they take.
+	spools chan struct{}
 }
 
 // Read reads every in-scope function with its triggers and code and stores
@@ -134,41 +135,104 @@ func Read(ctx context.Context, client Client, repo *gitstate.Repo, base Base, op
 func List(ctx context.Context, client Client, opts Options) ([]fc.Function, error) {
 	list, err := client.ListFunctions(ctx, opts.Prefix)
 	if err != nil {
-		return nil, fmt.Errorf("list functions: %w", err)
+		return nil, listError(err)
 	}
+	return inScope(list, opts), nil
+}
+
+func listError(err error) error { return fmt.Errorf("list functions: %w", err) }
+
+// inScope keeps the functions Options.InScope accepts.
+func inScope(list []fc.Function, opts Options) []fc.Function {
 	var fns []fc.Function
 	for _, f := range list {
 		if opts.InScope == nil || opts.InScope(f.Name()) {
 			fns = append(fns, f)
 		}
 	}
-	return fns, nil
+	return fns
 }
 
 // ReadListed reads the listed functions' triggers and code, as Read does.
 func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options) (*Online, error) {
+	return readPipelined(ctx, client, repo, base, fns, opts, nil)
+}
+
+// defaultJobs is Options.Jobs when unset.
+const defaultJobs = 16
+
+// readPipelined is ReadListed taking what pipe started early (nil: start
+// from scratch).
+func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
 	if opts.Jobs <= 0 {
-		opts.Jobs = 16
+		opts.Jobs = defaultJobs
 	}
+	if pipe == nil {
+		pipe = newPipeline(ctx, opts.Jobs)
+		pipe.startRegion(client, opts)
+	}
+	defer pipe.cancel()
 	if base.Note == nil {
 		base.Note = &Note{Functions: map[string]FunctionMeta{}}
 	}
-	var err error
-	r := &reader{client: client, repo: repo, base: base, opts: opts}
-	if kc, ok := client.(KindsClient); ok {
-		if r.settings, err = regionSettings(ctx, kc, opts.Jobs); err != nil {
+	// One pack for everything this read stores, instead of a loose object
+	// (temporary file, compressor, fsync) each. Until it is committed
+	// below, the objects are invisible to other processes and a crash
+	// loses them with the repository intact. When a batch is already open
+	// (the caller's), objects go there.
+	if batch, err := repo.BeginBatch(); err == nil {
+		defer batch.Abort()
+		on, err := readListed(ctx, client, repo, base, fns, opts, pipe)
+		if err != nil {
 			return nil, err
 		}
+		if err := batch.Commit(); err != nil {
+			return nil, fmt.Errorf("store objects: %w", err)
+		}
+		return on, nil
+	} else if !errors.Is(err, gitstate.ErrBatchInProgress) {
+		return nil, err
 	}
-	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}}
+	return readListed(ctx, client, repo, base, fns, opts, pipe)
+}
+
+func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
+	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs)}
+	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}, Domains: map[string]*Domain{}}
+	// Everything is read at once, through Jobs request slots: the region's
+	// settings and custom domains alongside the functions, and each
+	// function's triggers alongside its code. More functions are under way
+	// than there are slots, so that a slot one frees is taken at once.
+	g, gctx := errgroup.WithContext(ctx)
+	if pipe.settings != nil {
+		// Functions wait for the settings too; this reports their failure
+		// when there is no function to.
+		g.Go(func() error {
+			_, err := pipe.settings.wait(gctx)
+			return err
+		})
+	}
+	if dc, ok := client.(DomainsClient); ok && opts.DomainsDir != "" {
+		g.Go(func() error {
+			var err error
+			out.Domains, out.DomainsTree, err = r.readDomains(gctx, dc)
+			return err
+		})
+	}
 	var (
 		mu   sync.Mutex
 		done int
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Jobs)
+	underway := make(chan struct{}, 4*opts.Jobs)
+launch:
 	for _, f := range fns {
+		select {
+		case underway <- struct{}{}:
+		case <-gctx.Done():
+			break launch
+		}
 		g.Go(func() error {
+			defer func() { <-underway }()
 			fn, meta, downloaded, err := r.readFunction(gctx, f)
 			if err != nil {
 				return fmt.Errorf("read function %s: %w", f.Name(), err)
@@ -190,11 +254,8 @@ func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out.Domains = map[string]*Domain{}
-	if dc, ok := client.(DomainsClient); ok && opts.DomainsDir != "" {
-		if out.Domains, out.DomainsTree, err = r.readDomains(ctx, dc); err != nil {
-			return nil, err
-		}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	entries := make([]gitstate.TreeEntry, 0, len(out.Functions))
 	for _, name := range out.Names() {
@@ -214,9 +275,42 @@ func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	return out, nil
 }
 
+// request runs one request to FC (or a code download) in one of the Jobs
+// slots, waiting for a free one; a reader without slots (reading one
+// function) runs it at once.
+func (r *reader) request(ctx context.Context, call func() error) error {
+	if r.pipe == nil {
+		return call()
+	}
+	return r.pipe.request(ctx, call)
+}
+
 func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, FunctionMeta, bool, error) {
 	name := raw.Name()
-	triggers, err := r.client.ListTriggers(ctx, name)
+	// The code goes its own way meanwhile: it depends on nothing below.
+	type codeResult struct {
+		tree       plumbing.Hash
+		downloaded bool
+		err        error
+	}
+	var code chan codeResult
+	if hasCode(raw) {
+		code = make(chan codeResult, 1)
+		go func() {
+			tree, downloaded, err := r.codeTree(ctx, name, raw.CodeChecksum())
+			code <- codeResult{tree, downloaded, err}
+		}()
+	}
+	var triggers []fc.Trigger
+	var err error
+	if early := r.pipe.takeTriggers(name); early != nil {
+		triggers, err = early.wait(ctx)
+	} else {
+		err = r.request(ctx, func() (err error) {
+			triggers, err = r.client.ListTriggers(ctx, name)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
 	}
@@ -225,8 +319,14 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		return nil, FunctionMeta{}, false, err
 	}
 	extras := snapshot.Extras{}
-	for k, v := range r.settings[name] {
-		extras[k] = v
+	if r.pipe != nil && r.pipe.settings != nil {
+		settings, err := r.pipe.settings.wait(ctx)
+		if err != nil {
+			return nil, FunctionMeta{}, false, err
+		}
+		for k, v := range settings[name] {
+			extras[k] = v
+		}
 	}
 	var prevState *snapshot.State
 	if prev != nil {
@@ -266,10 +366,15 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	}
 
 	downloaded := false
-	if hasCode(raw) {
-		fn.CodeTree, downloaded, err = r.codeTree(ctx, name, raw.CodeChecksum())
-		if err != nil {
-			return nil, FunctionMeta{}, false, err
+	if code != nil {
+		select {
+		case res := <-code:
+			if res.err != nil {
+				return nil, FunctionMeta{}, false, res.err
+			}
+			fn.CodeTree, downloaded = res.tree, res.downloaded
+		case <-ctx.Done():
+			return nil, FunctionMeta{}, false, ctx.Err()
 		}
 	}
 	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree && len(fn.SecretsChanged) == 0 &&
@@ -284,8 +389,6 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		return nil, FunctionMeta{}, false, fmt.Errorf("encode function.toml: %w", err)
 	}
 
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	tomlHash, err := r.repo.StoreBlob(fn.TOML)
 	if err != nil {
 		return nil, FunctionMeta{}, false, err
@@ -311,7 +414,7 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 }
 
 // baseFiles returns the entries of a base tree that keep selects; none for
-// a zero tree. The caller holds r.mu or runs alone.
+// a zero tree.
 func (r *reader) baseFiles(tree plumbing.Hash, keep func(gitstate.TreeEntry) bool) ([]gitstate.TreeEntry, error) {
 	if tree.IsZero() {
 		return nil, nil
@@ -353,8 +456,6 @@ func (r *reader) previous(name string) (*previousFunction, plumbing.Hash, error)
 	if r.base.Tree.IsZero() {
 		return nil, plumbing.ZeroHash, nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	dir, ok, err := r.repo.TreeEntryAt(r.base.Tree, name)
 	if err != nil || !ok || dir.Mode != filemode.Dir {
 		return nil, plumbing.ZeroHash, err
@@ -384,9 +485,7 @@ func (r *reader) previous(name string) (*previousFunction, plumbing.Hash, error)
 // checksum is unchanged, otherwise the downloaded and unpacked package.
 func (r *reader) codeTree(ctx context.Context, name, checksum string) (plumbing.Hash, bool, error) {
 	if !r.base.Tree.IsZero() && checksum != "" && r.base.Note.Functions[name].CodeChecksum == checksum {
-		r.mu.Lock()
 		e, ok, err := r.repo.TreeEntryAt(r.base.Tree, path.Join(name, "code"))
-		r.mu.Unlock()
 		if err != nil {
 			return plumbing.ZeroHash, false, err
 		}
@@ -399,7 +498,11 @@ func (r *reader) codeTree(ctx context.Context, name, checksum string) (plumbing.
 }
 
 func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, error) {
-	loc, err := r.client.GetFunctionCode(ctx, name)
+	var loc fc.CodeLocation
+	err := r.request(ctx, func() (err error) {
+		loc, err = r.client.GetFunctionCode(ctx, name)
+		return err
+	})
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -408,21 +511,28 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 
 // downloadFrom downloads, checks and unpacks a code package into a tree.
 func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbing.Hash, error) {
-	body, err := r.client.DownloadCode(ctx, loc.URL)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
+	if r.spools != nil {
+		select {
+		case r.spools <- struct{}{}:
+		case <-ctx.Done():
+			return plumbing.ZeroHash, ctx.Err()
+		}
+		defer func() { <-r.spools }()
 	}
-	defer body.Close()
-	// A zip is read from its end, so the stream is spooled to a temporary
-	// file rather than held in memory.
-	tmp, err := os.CreateTemp("", "fcgit-code-*.zip")
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	defer os.Remove(tmp.Name())
+	// A zip is read from its end, so the stream is spooled first.
+	tmp := &spool{}
 	defer tmp.Close()
 	sum := fc.NewChecksum()
-	size, err := io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, body})
+	var size int64
+	err := r.request(ctx, func() error {
+		body, err := r.client.DownloadCode(ctx, loc.URL)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		size, err = io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, body})
+		return err
+	})
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
 	}
@@ -430,7 +540,7 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 		return plumbing.ZeroHash, fmt.Errorf("download code: checksum %s, FC says %s (interrupted download?)", got, loc.Checksum)
 	}
 	var files []fileEntry
-	err = snapshot.ReadZip(tmp, size, r.opts.ZipLimits, func(f snapshot.CodeFile) error {
+	err = snapshot.ReadZip(tmp.ReaderAt(), size, r.opts.ZipLimits, func(f snapshot.CodeFile) error {
 		mode, err := gitMode(f.Mode)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
@@ -440,9 +550,7 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 			return err
 		}
 		defer rc.Close()
-		r.mu.Lock()
 		h, err := r.repo.StoreBlobFrom(rc, f.Size)
-		r.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("store %s: %w", f.Path, err)
 		}
@@ -455,8 +563,6 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 	if len(files) == 0 {
 		return plumbing.ZeroHash, nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	return buildTree(r.repo, files)
 }
 

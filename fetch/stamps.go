@@ -558,6 +558,8 @@ type Prepared struct {
 	Listed []fc.Function
 	Head   plumbing.Hash
 	opts   Options
+	// pipe holds the requests started while listing, for Read.
+	pipe *pipeline
 }
 
 // Prepare lists the in-scope functions and resolves the tip from the online
@@ -572,23 +574,36 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
-	fns, err := List(ctx, client, opts)
+	// Reading starts with the listing: the region's settings and domains,
+	// and each listed page's triggers, are read while the listing goes on.
+	pipe := newPipeline(ctx, opts.Jobs)
+	pipe.startRegion(client, opts)
+	p, err := prepare(ctx, client, repo, b, opts, old, head.Hash, pipe)
+	if err != nil {
+		pipe.cancel()
+		return nil, err
+	}
+	return p, nil
+}
+
+func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, opts Options, old *Tip, head plumbing.Hash, pipe *pipeline) (*Prepared, error) {
+	fns, err := pipe.listStarting(ctx, client, opts)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Declared == nil {
-		if opts.Declared, err = declaredAt(repo, b.Dir, head.Hash); err != nil {
+		if opts.Declared, err = declaredAt(repo, b.Dir, head); err != nil {
 			return nil, err
 		}
 	}
-	tip, st, err := ResolveTip(repo, b, old, fns, head.Hash)
+	tip, st, err := ResolveTip(repo, b, old, fns, head)
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
 	}
 	if err := fillChecksums(repo, tip, fns); err != nil {
 		return nil, err
 	}
-	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head.Hash, opts: opts}, nil
+	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head, opts: opts, pipe: pipe}, nil
 }
 
 // declaredAt reports which per-function kinds HEAD's files declare.
@@ -670,7 +685,10 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 	if opts.Declared == nil {
 		opts.Declared = p.opts.Declared
 	}
-	on, err := ReadListed(ctx, client, repo, p.Tip.Base(), p.Listed, opts)
+	// What the listing started is used once; a second Read starts afresh.
+	pipe := p.pipe
+	p.pipe = nil
+	on, err := readPipelined(ctx, client, repo, p.Tip.Base(), p.Listed, opts, pipe)
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,16 @@ type Options struct {
 	// Hide, when set, is given every secret value push handles, so that
 	// output can be scrubbed of them.
 	Hide func(string)
+	// Phase, when set, is called as each phase ends: "check" (HEAD read
+	// and checked), "read" (online state read and compared), "deploy",
+	// "record" (the online branch moved).
+	Phase func(name string)
+}
+
+func (o *Options) phase(name string) {
+	if o.Phase != nil {
+		o.Phase(name)
+	}
 }
 
 // BranchInfo names the online branch and the managed directory.
@@ -80,6 +90,36 @@ type Result struct {
 func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Result, error) {
 	b := opts.Branch
 	sel := newSelection(opts.Only)
+	fopts := opts.Fetch
+	fopts.Hide = opts.Hide
+	if sel == nil {
+		fopts.DomainsDir = b.DomainsDir
+	}
+	// Listing online state starts at once, while HEAD is read and checked
+	// here: those checks take as long as a few requests. A refusal from
+	// them still comes first, and cancels the listing.
+	prepCtx, cancelPrep := context.WithCancel(ctx)
+	defer cancelPrep()
+	var (
+		prepared   *fetch.Prepared
+		prepareErr error
+		prepDone   = make(chan struct{})
+	)
+	go func() {
+		defer close(prepDone)
+		prepared, prepareErr = fetch.Prepare(prepCtx, client, repo, b, fopts)
+	}()
+	res, err := push(ctx, client, repo, opts, sel, fopts, func() (*fetch.Prepared, error) {
+		<-prepDone
+		return prepared, prepareErr
+	})
+	cancelPrep()
+	<-prepDone
+	return res, err
+}
+
+func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options, sel selection, fopts fetch.Options, prepare func() (*fetch.Prepared, error)) (*Result, error) {
+	b := opts.Branch
 	if err := checkClean(repo, b.Dir, opts.Only); err != nil {
 		return nil, err
 	}
@@ -123,12 +163,8 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
-	fopts := opts.Fetch
-	fopts.Hide = opts.Hide
-	if sel == nil {
-		fopts.DomainsDir = b.DomainsDir
-	}
-	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
+	opts.phase("check")
+	prep, err := prepare()
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
@@ -246,6 +282,8 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 			}
 		}
 	}
+
+	opts.phase("read")
 
 	// 4. Plan the difference between what is online and HEAD.
 	plan, refused := makePlan(online, local, opts.Prune)
@@ -371,6 +409,8 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 
+	opts.phase("deploy")
+
 	// 6. Move the online branch to what is now online: HEAD, when HEAD
 	// contains the branch. Otherwise (after overwriting drift, or a HEAD that
 	// merely has the same state) a commit joining the branch and HEAD, with
@@ -429,6 +469,7 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 		}
 	}
 	res.NewTip = newTip
+	opts.phase("record")
 	return res, nil
 }
 

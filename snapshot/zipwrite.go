@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // dosDate1980 is 1980-01-01 in MS-DOS date format, the earliest a zip can
@@ -49,9 +50,7 @@ func WriteZip(w io.Writer, files []CodeFile) error {
 		return fmt.Errorf("write code zip: %w", err)
 	}
 	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, deflateLevel)
-	})
+	zw.RegisterCompressor(zip.Deflate, pooledDeflate)
 	for _, f := range sorted {
 		if err := writeZipEntry(zw, f); err != nil {
 			return fmt.Errorf("write code zip: %s: %w", f.Path, err)
@@ -96,4 +95,35 @@ func writeZipEntry(zw *zip.Writer, f CodeFile) error {
 		return fmt.Errorf("copy content: %w", err)
 	}
 	return closeErr
+}
+
+// deflaters recycles compressors: a new one allocates about a megabyte, and
+// a code package of many small files would take one per file. Like the
+// pools of compress/gzip users in the standard library, it is a cache, not
+// state.
+var deflaters sync.Pool
+
+// pooledDeflate is the zip compressor: a recycled flate writer.
+func pooledDeflate(out io.Writer) (io.WriteCloser, error) {
+	if fw, ok := deflaters.Get().(*flate.Writer); ok {
+		fw.Reset(out)
+		return &recycledDeflater{fw}, nil
+	}
+	fw, err := flate.NewWriter(out, deflateLevel)
+	if err != nil {
+		return nil, err
+	}
+	return &recycledDeflater{fw}, nil
+}
+
+type recycledDeflater struct{ *flate.Writer }
+
+// Close finishes the stream and hands the compressor back for reuse.
+func (d *recycledDeflater) Close() error {
+	err := d.Writer.Close()
+	if err == nil {
+		deflaters.Put(d.Writer)
+	}
+	d.Writer = nil
+	return err
 }

@@ -43,7 +43,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "access-key-id", Usage: "accepted AccessKey `ID` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_ID"}},
 			&cli.StringFlag{Name: "access-key-secret", Usage: "its `SECRET` (required)", EnvVars: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET"}},
 			&cli.StringFlag{Name: "data", Usage: "persist state in `DIR` (default: in memory)"},
-			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every request"},
+			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every request and code download"},
 			&cli.Float64Flag{Name: "error-rate", Usage: "answer this `FRACTION` of requests with a 5xx error"},
 			&cli.Float64Flag{Name: "throttle-rate", Usage: "answer this `FRACTION` of requests with a throttling error"},
 			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "`SEED` for fault injection (same seed, same faults)"},

@@ -40,12 +40,16 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			res, err := w.fetch(c)
+			ph := newPhases(w.client)
+			res, err := w.fetch(c, ph)
 			if err != nil {
 				return err
 			}
 			if !globalBool(c, "quiet") || res.changed {
 				res.print(w.env, globalBool(c, "verbose"))
+			}
+			if globalBool(c, "verbose") {
+				ph.print(w.env.Stderr, "fetch")
 			}
 			return nil
 		},
@@ -66,17 +70,21 @@ type fetchResult struct {
 	names      []string // the functions online
 }
 
-func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
+// fetch reads online state and records it on the online branch; ph times
+// its phases (list, read, record) for --verbose.
+func (w *workspace) fetch(c *cli.Context, ph *phases) (*fetchResult, error) {
 	b := w.branch()
 	opts := w.fetchOptions(c)
 	prep, err := fetch.Prepare(c.Context, w.client, w.repo, b, opts)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	ph.mark("list")
 	on, err := prep.Read(c.Context, w.client, w.repo, opts)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	ph.mark("read")
 	if err := prep.Commit(w.repo, b); err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
@@ -89,6 +97,7 @@ func (w *workspace) fetch(c *cli.Context) (*fetchResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	ph.mark("record")
 	res := &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
 		functions: len(on.Functions), downloads: on.Downloads, names: on.Names()}
 	if !changed && !prep.Head.IsZero() {

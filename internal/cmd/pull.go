@@ -61,7 +61,11 @@ EXAMPLES:
 			if err := pull.CheckMergeable(w.repo); err != nil {
 				return err
 			}
-			fr, err := w.fetch(c)
+			ph := newPhases(w.client)
+			if globalBool(c, "verbose") {
+				defer ph.print(env.Stderr, "pull")
+			}
+			fr, err := w.fetch(c, ph)
 			if err != nil {
 				return err
 			}
@@ -82,6 +86,7 @@ EXAMPLES:
 				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, DomainsDir: w.cfg.DomainsDir(), Region: w.cfg.Region,
 				Favor: favor, NoCommit: c.Bool("no-commit"),
 			})
+			ph.mark("merge")
 			var ce *pull.ConflictError
 			if errors.As(err, &ce) {
 				printConflicts(env, ce)
@@ -115,6 +120,11 @@ func (w *workspace) importVersions(c *cli.Context, names []string) error {
 }
 
 func printPull(env Env, branch string, out *pull.Outcome) {
+	if out.Resumed {
+		// What follows is that pull's outcome; anything fetched since is
+		// merged by the next pull.
+		fmt.Fprintln(env.Stdout, "Finished an interrupted pull (.git/fcgit-checkout).")
+	}
 	switch out.Kind {
 	case "nothing-online":
 		fmt.Fprintln(env.Stdout, "Nothing online yet.")

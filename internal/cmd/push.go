@@ -72,6 +72,11 @@ EXAMPLES:
 				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"), Only: only,
 				Getenv: env.getenv, Hide: env.hide,
 			}
+			ph := newPhases(w.client)
+			opts.Phase = ph.mark
+			if globalBool(c, "verbose") {
+				defer ph.print(env.Stderr, "push")
+			}
 			if env.terminal() && !globalBool(c, "quiet") {
 				opts.Progress = func(done, total int) {
 					fmt.Fprintf(env.Stderr, "\rDeploying: %d/%d", done, total)

@@ -37,6 +37,14 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(benchProcessEnv); args != "" {
+		// fcgit in a process of its own, for a benchmark: its emulator, or
+		// a run whose peak memory is measured (benchProcess).
+		code := Main(context.Background(), append([]string{"fcgit"}, strings.Fields(args)...),
+			Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		reportPeakMemory()
+		os.Exit(code)
+	}
 	testscript.Main(m, map[string]func(){
 		"fcgit": func() { os.Exit(Run()) },
 	})

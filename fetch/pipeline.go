@@ -1,0 +1,158 @@
+package fetch
+
+import (
+	"context"
+	"sync"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/snapshot"
+)
+
+// A read of online state is a few hundred to a few thousand small requests
+// whose latency, not fcgit's work, sets the pace. The pipeline keeps
+// Options.Jobs of them in flight from the first listing page to the last
+// download: while functions are still being listed, the triggers of those
+// already listed and the region's settings and custom domains are being
+// read, so that Read finds them ready. What depends on the online branch's
+// tip (which code to download) waits for Read.
+
+// pipeline holds the request slots of one read and what was started early.
+type pipeline struct {
+	slots chan struct{}
+	// ctx bounds the requests started early: cancelled once Read is done
+	// with them, or when the caller gives up.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	triggers map[string]*future[[]fc.Trigger]
+	settings *future[map[string]snapshot.Extras]
+	domains  *future[[]fc.Doc]
+}
+
+func newPipeline(ctx context.Context, jobs int) *pipeline {
+	if jobs <= 0 {
+		jobs = defaultJobs
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	return &pipeline{slots: make(chan struct{}, jobs), ctx: pctx, cancel: cancel, triggers: map[string]*future[[]fc.Trigger]{}}
+}
+
+// request runs call in a free slot, waiting for one.
+func (p *pipeline) request(ctx context.Context, call func() error) error {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.slots }()
+	return call()
+}
+
+// future is a result being computed.
+type future[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+}
+
+// start runs call as one request of the pipeline, in the background.
+func start[T any](p *pipeline, call func(ctx context.Context) (T, error)) *future[T] {
+	f := &future[T]{done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		f.err = p.request(p.ctx, func() (err error) {
+			f.v, err = call(p.ctx)
+			return err
+		})
+	}()
+	return f
+}
+
+// wait returns the result, or ctx's error if ctx ends first.
+func (f *future[T]) wait(ctx context.Context) (T, error) {
+	select {
+	case <-f.done:
+		return f.v, f.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// startTriggers starts reading the triggers of listed functions.
+func (p *pipeline) startTriggers(client Client, fns []fc.Function) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range fns {
+		name := f.Name()
+		p.triggers[name] = start(p, func(ctx context.Context) ([]fc.Trigger, error) {
+			return client.ListTriggers(ctx, name)
+		})
+	}
+}
+
+// takeTriggers returns the triggers read early for fn, if they were; a
+// result is handed out once.
+func (p *pipeline) takeTriggers(fn string) *future[[]fc.Trigger] {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.triggers[fn]
+	delete(p.triggers, fn)
+	return f
+}
+
+// startRegion starts the region-wide listings: settings, and custom
+// domains when managed.
+func (p *pipeline) startRegion(client Client, opts Options) {
+	if kc, ok := client.(KindsClient); ok {
+		// Each kind's listing is a request of its own.
+		f := &future[map[string]snapshot.Extras]{done: make(chan struct{})}
+		go func() {
+			defer close(f.done)
+			f.v, f.err = regionSettings(p.ctx, kc, p.request)
+		}()
+		p.settings = f
+	}
+	if dc, ok := client.(DomainsClient); ok && opts.DomainsDir != "" {
+		p.domains = start(p, func(ctx context.Context) ([]fc.Doc, error) {
+			return dc.ListCustomDomains(ctx, "")
+		})
+	}
+}
+
+// pagedLister is a client that hands out listing pages as they arrive.
+type pagedLister interface {
+	ListFunctionPages(ctx context.Context, prefix string, page func([]fc.Function) error) error
+}
+
+// listStarting lists the in-scope functions as List does, starting the
+// read of each page's triggers as soon as the page arrives.
+func (p *pipeline) listStarting(ctx context.Context, client Client, opts Options) ([]fc.Function, error) {
+	pl, ok := client.(pagedLister)
+	if !ok {
+		fns, err := List(ctx, client, opts)
+		if err == nil {
+			p.startTriggers(client, fns)
+		}
+		return fns, err
+	}
+	var fns []fc.Function
+	err := p.request(ctx, func() error {
+		// The listing holds one slot throughout: its pages come one after
+		// the other anyway.
+		return pl.ListFunctionPages(ctx, opts.Prefix, func(page []fc.Function) error {
+			in := inScope(page, opts)
+			fns = append(fns, in...)
+			p.startTriggers(client, in)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, listError(err)
+	}
+	return fns, nil
+}
