@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +68,17 @@ func TestFetch250(t *testing.T) {
 		t.Fatalf("online branch holds %d functions, want 250", n)
 	}
 	w.git("fsck", "--strict")
+	// The read's objects went into one pack: only what was written after
+	// it (the commit, its note) is loose.
+	counts := map[string]int{}
+	for _, line := range strings.Split(w.git("count-objects", "-v"), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			counts[k], _ = strconv.Atoi(v)
+		}
+	}
+	if counts["in-pack"] < 3*250 || counts["count"] > 10 || counts["packs"] != 1 {
+		t.Fatalf("objects after a first fetch: %v, want them in one pack", counts)
+	}
 	if st := w.git("status", "--porcelain"); st != "" {
 		t.Fatalf("fetch touched the work tree or index:\n%s", st)
 	}
@@ -101,6 +115,12 @@ func TestFetch250(t *testing.T) {
 		t.Fatalf("commit message: %s", msg)
 	}
 	w.git("fsck", "--strict")
+	// git's own maintenance takes fcgit's packs as its own.
+	w.git("gc", "-q")
+	w.git("fsck", "--strict")
+	if out := w.mustRun("fetch"); !strings.Contains(out, "up to date") {
+		t.Fatalf("fetch after git gc: %s", out)
+	}
 }
 
 // TestFetchFailureChangesNothing: an error part-way leaves the branch and
@@ -165,6 +185,12 @@ func TestFetchCancelledChangesNothing(t *testing.T) {
 	if after := w.git("for-each-ref"); after != before {
 		t.Fatalf("a cancelled fetch moved refs:\nbefore %s\nafter %s", before, after)
 	}
+	// What it had stored was in its unfinished pack: gone, and nothing
+	// left behind for git to trip on.
+	if tmp, _ := filepath.Glob(filepath.Join(w.dir, ".git", "objects", "pack", "tmp_*")); len(tmp) > 0 {
+		t.Fatalf("a cancelled fetch left %v", tmp)
+	}
+	w.git("fsck", "--strict")
 }
 
 // TestFetchSettingsRequestCount: reading the settings people change during
@@ -194,5 +220,30 @@ func TestFetchSettingsRequestCount(t *testing.T) {
 	}
 	if n := w.srv.Stats().Requests["ListTriggers"]; n != 200 {
 		t.Fatalf("ListTriggers: %d requests, want one per function", n)
+	}
+}
+
+// TestVerbosePhases: fetch -v says, per phase, how long it took and what it
+// asked FC for; the total agrees with what the emulator served.
+func TestVerbosePhases(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 12)
+	w.srv.ResetStats()
+	out := w.mustRun("-v", "fetch")
+	for _, phase := range []string{"list", "read", "record", "total"} {
+		if !regexp.MustCompile(`(?m)^fetch: ` + phase + ` +[0-9]+\.[0-9]{2}s`).MatchString(out) {
+			t.Errorf("no %s phase line in\n%s", phase, out)
+		}
+	}
+	served := 0
+	for op, n := range w.srv.Stats().Requests {
+		if op != "DownloadCode" {
+			served += n
+		}
+	}
+	total := regexp.MustCompile(`(?m)^fetch: total .* (\d+) requests  12 downloads`).FindStringSubmatch(out)
+	if total == nil || total[1] != strconv.Itoa(served) {
+		t.Fatalf("total line %v, the emulator served %d API requests and 12 downloads:\n%s", total, served, out)
 	}
 }

@@ -212,7 +212,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "C", Usage: "run as if fcgit was started in `DIR`"},
 		&cli.StringFlag{Name: "endpoint", Usage: "FC API endpoint `URL` (emulator, private endpoint); default from fcgit.toml, then https://fcv3.<region>.aliyuncs.com", EnvVars: []string{"FCGIT_ENDPOINT"}},
 		&cli.StringFlag{Name: "region", Usage: "FC `REGION`, overriding fcgit.toml", EnvVars: []string{"FCGIT_REGION"}},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more: how many code packages were downloaded, the details of an internal error"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more: each phase's time, requests and downloads (on stderr), how many code packages were downloaded, the details of an internal error"},
 		&cli.BoolFlag{Name: "version", Usage: "print fcgit's version and exit"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and results"},
 	}
