@@ -190,28 +190,13 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			d := describeDrift(name, t, o, prep.Stamps)
 			fs.Drift = &d
 		}
-		switch {
-		case !drifted && fetch.Same(l, t):
-			fs.State = InSync
-		case l == nil && t == nil:
-			fs.State = OnlineOnly
-		case l != nil && t == nil && o == nil:
-			fs.State = NewLocally
-		case l != nil && t != nil && o == nil:
-			fs.State = DeletedOnline
-		case l == nil && t != nil && o != nil && !drifted:
-			fs.State = DeletedLocal
-		case !drifted:
-			fs.State = LocalChanges
-		case fetch.Same(l, t):
-			fs.State = ChangedOnline
-		case fetch.Same(l, o) && len(o.SecretsChanged) == 0:
-			// Both moved to the same place (e.g. pulled by hand): nothing
-			// to deploy and nothing lost.
-			fs.State = InSync
+		var keep bool
+		fs.State, keep = sides{
+			local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted,
+			localIsRecorded: fetch.Same(l, t), localIsOnline: fetch.Same(l, o) && (o == nil || len(o.SecretsChanged) == 0),
+		}.state()
+		if !keep {
 			fs.Drift = nil
-		default:
-			fs.State = Diverged
 		}
 		rep.Functions = append(rep.Functions, fs)
 	}
@@ -239,25 +224,13 @@ func domainStatus(local, tip, online map[string]*fetch.Domain) []DomainStatus {
 		if drifted {
 			ds.Drift = &d
 		}
-		switch {
-		case !drifted && fetch.SameDomain(l, t):
-			ds.State = InSync
-		case l == nil && t == nil:
-			ds.State = OnlineOnly
-		case l != nil && t == nil && o == nil:
-			ds.State = NewLocally
-		case l != nil && t != nil && o == nil:
-			ds.State = DeletedOnline
-		case l == nil && t != nil && o != nil && !drifted:
-			ds.State = DeletedLocal
-		case !drifted:
-			ds.State = LocalChanges
-		case fetch.SameDomain(l, t):
-			ds.State = ChangedOnline
-		case fetch.SameDomain(l, o):
-			ds.State, ds.Drift = InSync, nil
-		default:
-			ds.State = Diverged
+		var keep bool
+		ds.State, keep = sides{
+			local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted,
+			localIsRecorded: fetch.SameDomain(l, t), localIsOnline: fetch.SameDomain(l, o),
+		}.state()
+		if !keep {
+			ds.Drift = nil
 		}
 		out = append(out, ds)
 	}
@@ -273,4 +246,38 @@ func unionMap(a, b map[string]*fetch.Domain) map[string]*fetch.Domain {
 		m[n] = d
 	}
 	return m
+}
+
+// sides is how one function or domain compares across HEAD (local), the
+// online branch (recorded) and FC (online).
+type sides struct {
+	local, recorded, online bool // present on each side
+	drifted                 bool // online differs from recorded
+	// localIsRecorded, localIsOnline: HEAD holds the same state.
+	localIsRecorded, localIsOnline bool
+}
+
+// state names the comparison, and says whether the drift stands: when HEAD
+// and online moved to the same place (pulled by hand, say) there is
+// nothing to deploy and nothing lost.
+func (s sides) state() (state string, driftStands bool) {
+	switch {
+	case !s.drifted && s.localIsRecorded:
+		return InSync, true
+	case !s.local && !s.recorded:
+		return OnlineOnly, true
+	case s.local && !s.recorded && !s.online:
+		return NewLocally, true
+	case s.local && s.recorded && !s.online:
+		return DeletedOnline, true
+	case !s.local && s.recorded && s.online && !s.drifted:
+		return DeletedLocal, true
+	case !s.drifted:
+		return LocalChanges, true
+	case s.localIsRecorded:
+		return ChangedOnline, true
+	case s.localIsOnline:
+		return InSync, false
+	}
+	return Diverged, true
 }

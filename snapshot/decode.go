@@ -50,23 +50,9 @@ func (e *DecodeError) Error() string {
 // function.toml and push must send back. (If FC ever adds a field within
 // distance 2 of a known one, add it to schema.go.)
 func Decode(path string, data []byte, name string) (*State, error) {
-	if line, deep := tomlTooDeep(string(data), MaxDepth); deep {
-		return nil, &DecodeError{Path: path, Line: line, Msg: depthMessage}
-	}
-	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			msg := "TOML syntax error: " + pe.Message
-			return nil, &DecodeError{Path: path, Line: pe.Position.Line, Msg: msg}
-		}
-		return nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
-	}
-	d := &decoder{path: path, lines: locateKeys(string(data))}
-	for _, k := range sortedKeys(raw) {
-		if p, deep := deeper(raw[k], 0, MaxDepth, []string{k}); deep {
-			return nil, &DecodeError{Path: path, Line: d.lines.line(p), Msg: depthMessage}
-		}
+	raw, d, err := parseTOML(path, data)
+	if err != nil {
+		return nil, err
 	}
 	if !validFunctionName(name) {
 		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -)", name)
@@ -382,4 +368,29 @@ func nearestKey(key string, known fieldSet) (string, bool) {
 		}
 	}
 	return best, best != ""
+}
+
+// parseTOML parses a file fcgit reads (function.toml, a domain file),
+// refusing nesting deeper than MaxDepth before and after the TOML parser
+// runs, and returns its top-level table with a decoder that places keys at
+// their lines.
+func parseTOML(path string, data []byte) (map[string]any, *decoder, error) {
+	if line, deep := tomlTooDeep(string(data), MaxDepth); deep {
+		return nil, nil, &DecodeError{Path: path, Line: line, Msg: depthMessage}
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, nil, &DecodeError{Path: path, Line: pe.Position.Line, Msg: "TOML syntax error: " + pe.Message}
+		}
+		return nil, nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
+	}
+	d := &decoder{path: path, lines: locateKeys(string(data))}
+	for _, k := range sortedKeys(raw) {
+		if p, deep := deeper(raw[k], 0, MaxDepth, []string{k}); deep {
+			return nil, nil, &DecodeError{Path: path, Line: d.lines.line(p), Msg: depthMessage}
+		}
+	}
+	return raw, d, nil
 }

@@ -1,12 +1,9 @@
 package snapshot
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/fcgit/fcgit/kinds"
 )
@@ -76,18 +73,10 @@ func ValidDomainName(name string) error {
 // DecodeDomain parses a domain file strictly, as Decode does function.toml.
 // A secret field (certConfig.privateKey) must be a reference.
 func DecodeDomain(path string, data []byte, name string) (*State, error) {
-	if line, deep := tomlTooDeep(string(data), MaxDepth); deep {
-		return nil, &DecodeError{Path: path, Line: line, Msg: depthMessage}
+	raw, d, err := parseTOML(path, data)
+	if err != nil {
+		return nil, err
 	}
-	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &DecodeError{Path: path, Line: pe.Position.Line, Msg: "TOML syntax error: " + pe.Message}
-		}
-		return nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
-	}
-	d := &decoder{path: path, lines: locateKeys(string(data))}
 	if err := ValidDomainName(name); err != nil {
 		d.fail(nil, "file name: %v", err)
 	}
