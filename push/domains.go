@@ -28,13 +28,14 @@ type DomainsClient interface {
 }
 
 // domainDrift compares recorded domains with the domains online. A domain
-// online as HEAD has it lost nothing; one as an interrupted deploy left it
-// (deploying, when there is one) is push's own half-finished work.
+// online as HEAD (local, unless nil) has it lost nothing, deleted in both
+// included; one as an interrupted deploy left it (deploying, when there is
+// one) is push's own half-finished work.
 func domainDrift(rec, online, local, deploying map[string]*fetch.Domain) []Drift {
 	var out []Drift
 	for _, name := range unionDomains(rec, online) {
 		t, o := rec[name], online[name]
-		if fetch.SameDomain(t, o) || (o != nil && fetch.SameDomain(local[name], o)) {
+		if fetch.SameDomain(t, o) || (local != nil && fetch.SameDomain(local[name], o)) {
 			continue
 		}
 		if deploying != nil && fetch.SameDomain(deploying[name], o) {

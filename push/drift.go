@@ -32,7 +32,9 @@ func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDepl
 		if hasDeploying && between(t, deploying[name], o) && !rotated {
 			continue
 		}
-		if o != nil && fetch.Same(local[name], o) && !rotated {
+		// HEAD already holds what is online (both changed alike, or both
+		// deleted): nothing would be lost and nothing is to deploy.
+		if fetch.Same(local[name], o) && !rotated {
 			continue
 		}
 		out = append(out, describeDrift(name, t, o, stamps))
