@@ -2,6 +2,7 @@ package fc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -118,6 +119,30 @@ func (p *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
 }
 
 func (p *lockedProvider) GetProviderName() string { return p.inner.GetProviderName() }
+
+// Credentials is an identity to sign requests with.
+type Credentials struct {
+	AccessKeyID, AccessKeySecret, SecurityToken string
+}
+
+// Credentials resolves the identity the client signs with, for requests to
+// other Alibaba Cloud services made on the same identity (code packages put
+// into OSS). Credentials from the default chain may be temporary and are
+// refreshed by it: call this for each use rather than keeping the result.
+func (c *Client) Credentials() (Credentials, error) {
+	cc, err := c.credentials.GetCredentials()
+	if err != nil {
+		var ce *credentialsError
+		if !errors.As(err, &ce) {
+			err = &credentialsError{err: err}
+		}
+		return Credentials{}, err
+	}
+	if cc == nil || cc.AccessKeyId == "" || cc.AccessKeySecret == "" {
+		return Credentials{}, &credentialsError{err: errors.New("the credential provider returned no access key")}
+	}
+	return Credentials{AccessKeyID: cc.AccessKeyId, AccessKeySecret: cc.AccessKeySecret, SecurityToken: cc.SecurityToken}, nil
+}
 
 // credentialsError is a failure to obtain credentials (nothing was sent).
 type credentialsError struct{ err error }

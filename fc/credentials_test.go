@@ -89,3 +89,45 @@ func TestExplicitSTSCredentials(t *testing.T) {
 		t.Fatalf("url = %q", r.URL)
 	}
 }
+
+// TestClientCredentials: other services are signed as the same identity as
+// FC's requests, from explicit keys or the default chain, and a chain with
+// nothing to offer is a credentials error, not an empty key.
+func TestClientCredentials(t *testing.T) {
+	isolateCredentialChain(t)
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		env  map[string]string
+		want Credentials
+		err  string
+	}{
+		{name: "explicit", cfg: Config{AccessKeyID: "AK", AccessKeySecret: "SK"}, want: Credentials{AccessKeyID: "AK", AccessKeySecret: "SK"}},
+		{name: "sts", cfg: Config{AccessKeyID: "AK", AccessKeySecret: "SK", SecurityToken: "TOK"}, want: Credentials{AccessKeyID: "AK", AccessKeySecret: "SK", SecurityToken: "TOK"}},
+		{name: "chain", env: map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "ENVAK", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "ENVSK"},
+			want: Credentials{AccessKeyID: "ENVAK", AccessKeySecret: "ENVSK"}},
+		{name: "nothing", err: "resolve credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			cfg := tc.cfg
+			cfg.Region = "cn-hangzhou"
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Credentials()
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Credentials() = %+v, %v; want an error containing %q", got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("Credentials() = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
