@@ -1,0 +1,204 @@
+// Package ossupload puts code packages into Alibaba Cloud OSS, where Function
+// Compute reads the packages too large to send inline (over 100 MB), through
+// the official OSS SDK for Go (v2).
+package ossupload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+)
+
+// Credentials is an identity to sign OSS requests with.
+type Credentials struct {
+	AccessKeyID, AccessKeySecret, SecurityToken string
+}
+
+// Config configures a Client.
+type Config struct {
+	Region string
+	// Endpoint is a URL ("http://127.0.0.1:9001") or host[:port] (https
+	// assumed); "" means https://oss-<region>.aliyuncs.com.
+	Endpoint string
+	// Credentials is asked for the identity on every request: temporary
+	// credentials (STS, OIDC, a RAM role) rotate during a long upload.
+	Credentials func(ctx context.Context) (Credentials, error)
+	UserAgent   string
+	// PartSize is the size of one part of a multipart upload, and the size
+	// from which uploads are multipart; 0 means the SDK's (6 MiB).
+	PartSize int64
+	// Parallel is the number of parts sent at once; 0 means the SDK's (3).
+	Parallel int
+}
+
+// abortTimeout bounds the request that abandons a multipart upload after a
+// failure or a cancellation: it runs on a context of its own, since the
+// caller's may be the one that was cancelled.
+const abortTimeout = 30 * time.Second
+
+// Client uploads code packages. It is safe for concurrent use.
+type Client struct {
+	oss      *oss.Client
+	uploader *oss.Uploader
+}
+
+// New validates cfg and builds a Client. It does no I/O.
+func New(cfg Config) (*Client, error) {
+	if cfg.Region == "" {
+		return nil, errors.New("oss client: no region")
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("oss client: no credentials")
+	}
+	endpoint, err := resolveEndpoint(cfg.Region, cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	get := cfg.Credentials
+	provider := credentials.CredentialsProviderFunc(func(ctx context.Context) (credentials.Credentials, error) {
+		c, err := get(ctx)
+		if err != nil {
+			return credentials.Credentials{}, err
+		}
+		return credentials.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, nil
+	})
+	occ := oss.LoadDefaultConfig().
+		WithRegion(cfg.Region).
+		WithEndpoint(endpoint).
+		WithCredentialsProvider(provider).
+		WithSignatureVersion(oss.SignatureVersionV4)
+	if cfg.UserAgent != "" {
+		occ = occ.WithUserAgent(cfg.UserAgent)
+	}
+	client := oss.NewClient(occ)
+	up := client.NewUploader(func(o *oss.UploaderOptions) {
+		if cfg.PartSize > 0 {
+			o.PartSize = cfg.PartSize
+		}
+		if cfg.Parallel > 0 {
+			o.ParallelNum = cfg.Parallel
+		}
+		// The SDK would abort on the caller's context, which a Ctrl-C has
+		// already cancelled: Upload aborts on its own.
+		o.LeavePartsOnError = true
+	})
+	return &Client{oss: client, uploader: up}, nil
+}
+
+// resolveEndpoint turns the configured endpoint into a URL, refusing what is
+// not a plain scheme://host[:port].
+func resolveEndpoint(region, override string) (string, error) {
+	override = strings.TrimSpace(override)
+	if override == "" {
+		return "https://oss-" + region + ".aliyuncs.com", nil
+	}
+	raw := override
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("invalid OSS endpoint %q: %w", override, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("invalid OSS endpoint %q: scheme must be http or https", override)
+	case u.Hostname() == "":
+		return "", fmt.Errorf("invalid OSS endpoint %q: no host", override)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return "", fmt.Errorf("invalid OSS endpoint %q: only scheme, host and port are allowed", override)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// Upload stores size bytes of body as bucket/object. checksum is their
+// CRC-64/ECMA-182 as an unsigned decimal, FC's code checksum, which OSS
+// computes too: an object already there with that checksum and size is not
+// sent again (object names carry the checksum, so a push that was cut off
+// and run again finds its package), and an upload that OSS reports with
+// another checksum fails. Parts are read from body where they lie, so a
+// package is never held in memory. When ctx is cancelled the multipart
+// upload in progress is aborted, leaving no parts behind.
+func (c *Client) Upload(ctx context.Context, bucket, object string, body io.ReaderAt, size int64, checksum string) error {
+	if c.exists(ctx, bucket, object, size, checksum) {
+		return nil
+	}
+	res, err := c.uploader.UploadFrom(ctx, &oss.PutObjectRequest{
+		Bucket: oss.Ptr(bucket), Key: oss.Ptr(object), ContentType: oss.Ptr("application/zip"),
+	}, io.NewSectionReader(body, 0, size))
+	if err != nil {
+		var ue *oss.UploadError
+		if errors.As(err, &ue) && ue.UploadId != "" {
+			if aerr := c.abort(ctx, bucket, object, ue.UploadId); aerr != nil {
+				return fmt.Errorf("%w (and abandoning multipart upload %s failed: %v; a lifecycle rule on the bucket removes parts left behind)", describe(ctx, err), ue.UploadId, describe(ctx, aerr))
+			}
+		}
+		return describe(ctx, err)
+	}
+	if got := oss.ToString(res.HashCRC64); got != "" && got != checksum {
+		return fmt.Errorf("OSS stored a CRC-64 of %s, not the package's %s", got, checksum)
+	}
+	return nil
+}
+
+// exists reports whether bucket/object already holds the package. Any
+// failure to tell (no such object, no permission to read it) means no.
+func (c *Client) exists(ctx context.Context, bucket, object string, size int64, checksum string) bool {
+	head, err := c.oss.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr(object)})
+	return err == nil && head.ContentLength == size && oss.ToString(head.HashCRC64) == checksum
+}
+
+func (c *Client) abort(ctx context.Context, bucket, object, uploadID string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	_, err := c.oss.AbortMultipartUpload(actx, &oss.AbortMultipartUploadRequest{
+		Bucket: oss.Ptr(bucket), Key: oss.Ptr(object), UploadId: oss.Ptr(uploadID),
+	})
+	var se *oss.ServiceError
+	if errors.As(err, &se) && se.Code == "NoSuchUpload" {
+		return nil
+	}
+	return err
+}
+
+// describe shortens the SDK's errors, which span lines and repeat the
+// request, to what a person acts on; a cancellation stays recognisable with
+// errors.Is.
+func describe(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("cancelled: %w", cerr)
+	}
+	var se *oss.ServiceError
+	if errors.As(err, &se) {
+		return &ServiceError{Status: se.StatusCode, Code: se.Code, Message: se.Message, RequestID: se.RequestID}
+	}
+	return err
+}
+
+// ServiceError is an error answer from OSS.
+type ServiceError struct {
+	Status    int
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func (e *ServiceError) Error() string {
+	msg := fmt.Sprintf("OSS answered %d %s: %s", e.Status, e.Code, strings.TrimSuffix(e.Message, "."))
+	switch e.Code {
+	case "NoSuchBucket":
+		msg += " (create the bucket in the functions' region, or fix [code] ossBucket in fcgit.toml)"
+	case "AccessDenied":
+		msg += " (the RAM identity fcgit runs as needs oss:PutObject on the bucket, and the multipart upload actions)"
+	}
+	if e.RequestID != "" {
+		msg += " (request id " + e.RequestID + ")"
+	}
+	return msg
+}
