@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -44,6 +45,33 @@ type Config struct {
 	// Domains is the directory of custom domain files, beside dir; nil
 	// (key absent) means DefaultDomains, "" turns custom domains off.
 	Domains *string `toml:"domains"`
+	// Code says where push puts code packages too large to send inline.
+	Code Code `toml:"code"`
+}
+
+// Code is the [code] table: FC takes a package over 100 MB only from an OSS
+// bucket in the function's region, so push uploads such packages there.
+type Code struct {
+	// OSSBucket is the bucket; "" refuses packages over the inline limit.
+	OSSBucket string `toml:"ossBucket"`
+	// OSSPrefix starts every object name; nil (key absent) means
+	// DefaultOSSPrefix, "" puts objects at the top of the bucket.
+	OSSPrefix *string `toml:"ossPrefix"`
+	// OSSEndpoint overrides https://oss-<region>.aliyuncs.com (an internal
+	// endpoint, the emulator's OSS endpoint); FCGIT_OSS_ENDPOINT wins over it.
+	OSSEndpoint string `toml:"ossEndpoint"`
+}
+
+// DefaultOSSPrefix starts object names when fcgit.toml sets no ossPrefix, so
+// fcgit's objects stay apart from the bucket's others.
+const DefaultOSSPrefix = "fcgit/"
+
+// Prefix is the object name prefix in effect.
+func (c Code) Prefix() string {
+	if c.OSSPrefix == nil {
+		return DefaultOSSPrefix
+	}
+	return *c.OSSPrefix
 }
 
 // DefaultDomains is the custom domains' directory when fcgit.toml names none.
@@ -117,15 +145,18 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		k := undecoded[0]
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude)",
-			name, keyLine(data, k), k.String())
+		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: %s)",
+			name, keyLine(data, k), k.String(), knownKeys)
 	}
 	c.setDefaults()
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, keyLine(data, toml.Key{err.(*fieldError).key}), err)
+		return nil, fmt.Errorf("%s:%d: %w", name, keyLine(data, strings.Split(err.(*fieldError).key, ".")), err)
 	}
 	return &c, nil
 }
+
+// knownKeys lists fcgit.toml's keys for the unknown-key message, tables last.
+const knownKeys = "region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint"
 
 func (c *Config) setDefaults() {
 	if c.Dir == "" {
@@ -149,6 +180,8 @@ var (
 	typeErrRe = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 	regionRe  = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 	branchRe  = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	// bucketRe is OSS's bucket naming rule.
+	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 )
 
 func (c *Config) validate() error {
@@ -193,11 +226,33 @@ func (c *Config) validate() error {
 			return &fieldError{"watch", fmt.Sprintf("%q: want %s", w, strings.Join(WatchKinds, " or "))}
 		}
 	}
+	if err := c.Code.validate(); err != nil {
+		return err
+	}
 	for _, pats := range [][]string{c.Scope.Include, c.Scope.Exclude} {
 		for _, p := range pats {
 			if _, err := path.Match(p, ""); err != nil {
 				return &fieldError{"scope", fmt.Sprintf("bad glob %q: %v", p, err)}
 			}
+		}
+	}
+	return nil
+}
+
+func (c Code) validate() error {
+	if c.OSSBucket != "" && !bucketRe.MatchString(c.OSSBucket) {
+		return &fieldError{"code.ossBucket", fmt.Sprintf("%q is not an OSS bucket name (3-63 lower-case letters, digits and '-', not starting or ending with '-')", c.OSSBucket)}
+	}
+	if p := c.Prefix(); p != "" {
+		// OSS refuses object names starting with a slash or a backslash;
+		// the others keep object names printable and unambiguous.
+		bad := strings.HasPrefix(p, "/") || strings.Contains(p, `\`) || strings.Contains(p, "//") || len(p) > 512 ||
+			strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		for _, seg := range strings.Split(p, "/") {
+			bad = bad || seg == "." || seg == ".."
+		}
+		if bad || !utf8.ValidString(p) {
+			return &fieldError{"code.ossPrefix", fmt.Sprintf("%q is not an object name prefix such as \"fcgit/\" (no leading '/', no '\\', '//', '.' or '..' segments, no control characters, at most 512 bytes)", p)}
 		}
 	}
 	return nil

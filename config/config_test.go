@@ -6,15 +6,18 @@ import (
 )
 
 func TestRenderParseRoundTrip(t *testing.T) {
+	prefix := "deploy/fcgit-"
 	in := &Config{Region: "cn-shanghai", Endpoint: "http://127.0.0.1:9000", Dir: "fns", Branch: "fcgit/online",
-		Scope: Scope{Prefix: "shop-", Include: []string{"shop-*"}, Exclude: []string{"shop-tmp-*"}}}
+		Scope: Scope{Prefix: "shop-", Include: []string{"shop-*"}, Exclude: []string{"shop-tmp-*"}},
+		Code:  Code{OSSBucket: "shop-deploy", OSSPrefix: &prefix, OSSEndpoint: "http://127.0.0.1:9001"}}
 	out, err := Parse(FileName, Render(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Region != in.Region || out.Endpoint != in.Endpoint || out.Dir != in.Dir || out.Branch != in.Branch ||
 		out.Scope.Prefix != in.Scope.Prefix || strings.Join(out.Scope.Include, ",") != "shop-*" ||
-		strings.Join(out.Scope.Exclude, ",") != "shop-tmp-*" {
+		strings.Join(out.Scope.Exclude, ",") != "shop-tmp-*" ||
+		out.Code.OSSBucket != "shop-deploy" || out.Code.Prefix() != prefix || out.Code.OSSEndpoint != "http://127.0.0.1:9001" {
 		t.Fatalf("round trip changed config: %+v", out)
 	}
 }
@@ -22,23 +25,26 @@ func TestRenderParseRoundTrip(t *testing.T) {
 // TestRenderOptionalKeys: keys whose absence means something (domains,
 // watch, secrets) round-trip when set, and stay commented out when not.
 func TestRenderOptionalKeys(t *testing.T) {
-	off, secrets := "", []string{"DB_*"}
-	in := &Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online", Domains: &off, Watch: []string{"aliases"}, Secrets: &secrets}
+	off, secrets, noPrefix := "", []string{"DB_*"}, ""
+	in := &Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online", Domains: &off, Watch: []string{"aliases"}, Secrets: &secrets,
+		Code: Code{OSSPrefix: &noPrefix}}
 	out, err := Parse(FileName, Render(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.DomainsDir() != "" || strings.Join(out.Watch, ",") != "aliases" || out.Secrets == nil || strings.Join(*out.Secrets, ",") != "DB_*" {
+	if out.DomainsDir() != "" || strings.Join(out.Watch, ",") != "aliases" || out.Secrets == nil || strings.Join(*out.Secrets, ",") != "DB_*" ||
+		out.Code.OSSPrefix == nil || out.Code.Prefix() != "" {
 		t.Fatalf("round trip changed config: %+v", out)
 	}
 	def, err := Parse(FileName, Render(&Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if def.DomainsDir() != DefaultDomains || len(def.Watch) != 0 || def.Secrets != nil {
+	if def.DomainsDir() != DefaultDomains || len(def.Watch) != 0 || def.Secrets != nil ||
+		def.Code.OSSBucket != "" || def.Code.OSSPrefix != nil || def.Code.Prefix() != DefaultOSSPrefix || def.Code.OSSEndpoint != "" {
 		t.Fatalf("defaults not kept: %+v", def)
 	}
-	for _, key := range []string{"# domains = ", "# watch = ", "# secrets = "} {
+	for _, key := range []string{"# domains = ", "# watch = ", "# secrets = ", "\n[code]\n", "# ossBucket = ", "# ossPrefix = ", "# ossEndpoint = "} {
 		if !strings.Contains(string(Render(def)), key) {
 			t.Errorf("rendered file lacks the commented key %q", key)
 		}
@@ -69,6 +75,16 @@ func TestParseErrors(t *testing.T) {
 		{"escaping dir", "region = \"cn-hangzhou\"\ndir = \"../x\"\n", "fcgit.toml:2: dir:"},
 		{"bad branch", "region = \"cn-hangzhou\"\nbranch = \"a..b\"\n", "fcgit.toml:2: branch:"},
 		{"bad glob", "region = \"cn-hangzhou\"\n[scope]\ninclude = [\"[\"]\n", "bad glob"},
+		{"unknown code key", "region = \"cn-hangzhou\"\n[code]\nossBucket = \"b-1\"\nbucket = \"b\"\n",
+			`fcgit.toml:4: unknown key "code.bucket" (known keys: region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint)`},
+		{"code key at the top", "region = \"cn-hangzhou\"\nossBucket = \"b-1\"\n", `fcgit.toml:2: unknown key "ossBucket"`},
+		{"bad bucket", "region = \"cn-hangzhou\"\n\n[code]\nossPrefix = \"x/\"\nossBucket = \"My_Bucket\"\n",
+			`fcgit.toml:5: code.ossBucket: "My_Bucket" is not an OSS bucket name`},
+		{"short bucket", "region = \"cn-hangzhou\"\n[code]\nossBucket = \"ab\"\n", `fcgit.toml:3: code.ossBucket: "ab"`},
+		{"bucket type", "region = \"cn-hangzhou\"\n[code]\nossBucket = 5\n", "fcgit.toml:3:"},
+		{"absolute prefix", "region = \"cn-hangzhou\"\n[code]\nossPrefix = \"/fcgit/\"\n", `fcgit.toml:3: code.ossPrefix: "/fcgit/" is not an object name prefix`},
+		{"dot-dot prefix", "region = \"cn-hangzhou\"\n[code]\nossPrefix = \"a/../b/\"\n", `fcgit.toml:3: code.ossPrefix:`},
+		{"control prefix", "region = \"cn-hangzhou\"\n[code]\nossPrefix = \"a\\tb/\"\n", `fcgit.toml:3: code.ossPrefix:`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

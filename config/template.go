@@ -53,7 +53,28 @@ func Render(c *Config) []byte {
 	fmt.Fprintf(&b, "prefix = %s\n", q(c.Scope.Prefix))
 	fmt.Fprintf(&b, "# Name globs (path.Match syntax) to keep / to leave out, applied after prefix.\n")
 	fmt.Fprintf(&b, "include = %s\n", renderList(c.Scope.Include))
-	fmt.Fprintf(&b, "exclude = %s\n", renderList(c.Scope.Exclude))
+	fmt.Fprintf(&b, "exclude = %s\n\n", renderList(c.Scope.Exclude))
+	fmt.Fprintf(&b, "# Code packages over FC's 100 MB inline limit (up to 500 MB): push uploads them\n")
+	fmt.Fprintf(&b, "# to this OSS bucket, which must be in the region above, and FC reads them there.\n")
+	fmt.Fprintf(&b, "[code]\n")
+	if c.Code.OSSBucket != "" {
+		fmt.Fprintf(&b, "ossBucket = %s\n", q(c.Code.OSSBucket))
+	} else {
+		fmt.Fprintf(&b, "# ossBucket = \"my-deploy-bucket\"\n")
+	}
+	fmt.Fprintf(&b, "# Object names are <ossPrefix><function>/<checksum>.zip.\n")
+	if c.Code.OSSPrefix != nil {
+		fmt.Fprintf(&b, "ossPrefix = %s\n", q(*c.Code.OSSPrefix))
+	} else {
+		fmt.Fprintf(&b, "# ossPrefix = %s\n", q(DefaultOSSPrefix))
+	}
+	fmt.Fprintf(&b, "# OSS endpoint override (internal endpoint, emulator). Empty means\n")
+	fmt.Fprintf(&b, "# https://oss-<region>.aliyuncs.com. FCGIT_OSS_ENDPOINT wins over it.\n")
+	if c.Code.OSSEndpoint != "" {
+		fmt.Fprintf(&b, "ossEndpoint = %s\n", q(c.Code.OSSEndpoint))
+	} else {
+		fmt.Fprintf(&b, "# ossEndpoint = \"\"\n")
+	}
 	return []byte(b.String())
 }
 

@@ -1,9 +1,7 @@
 package push
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,10 +21,6 @@ const (
 	StampTag   = fetch.StampTag
 	ContentTag = fetch.ContentTag
 )
-
-// MaxInlineCode is FC's limit for a code package sent inline (base64 in the
-// request); larger packages go through OSS, which fcgit does not do yet.
-const MaxInlineCode = 100 << 20
 
 // Client is the part of the FC client that deploying needs.
 type Client interface {
@@ -60,6 +54,7 @@ type deployer struct {
 	repoMu   sync.Mutex
 	progress func(done, total int)
 	secrets  secretSource
+	code     *codeSender
 }
 
 // run executes the plan, functions in parallel up to jobs, and returns one
@@ -98,6 +93,19 @@ func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
 		res.err = err
 		return res
 	}
+	// The code package is made ready first: zipping it, and uploading it to
+	// OSS when it is too large to send inline, may take minutes, and the
+	// re-read below must come right before the write.
+	var code *sentCode
+	if sendsCode(a) {
+		c, err := d.prepareCode(ctx, a)
+		if err != nil {
+			res.err = fmt.Errorf("%s %s: %w", a.Op, a.Function, err)
+			return res
+		}
+		defer c.release()
+		code = c
+	}
 	// Compare, then write: FC has no conditional writes, so re-read the
 	// function right before writing it and stop if it moved since the drift
 	// check. This narrows the race to the time of one request.
@@ -108,9 +116,9 @@ func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
 	var err error
 	switch a.Op {
 	case "create":
-		res.meta, res.urls, err = d.create(ctx, a)
+		res.meta, res.urls, err = d.create(ctx, a, code)
 	case "update":
-		res.meta, res.urls, err = d.update(ctx, a)
+		res.meta, res.urls, err = d.update(ctx, a, code)
 	case "delete":
 		err = d.delete(ctx, a)
 	}
@@ -118,7 +126,7 @@ func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
 		// FC has no compare-and-swap: a writer racing this one may have
 		// written between our check and our write, or right after it.
 		// Read the function back and make sure this deploy is what stuck.
-		err = d.verify(ctx, a)
+		err = d.verify(ctx, a, code)
 	}
 	if err != nil {
 		res.err = fmt.Errorf("%s %s: %w", a.Op, a.Function, err)
@@ -126,9 +134,9 @@ func (d *deployer) deployOne(ctx context.Context, a Action) deployed {
 	return res
 }
 
-// verify reads a deployed function back: it must carry this push's stamp
-// and the configuration this push sent.
-func (d *deployer) verify(ctx context.Context, a Action) error {
+// verify reads a deployed function back: it must carry this push's stamp,
+// the configuration this push sent and the code package it sent, if any.
+func (d *deployer) verify(ctx context.Context, a Action, code *sentCode) error {
 	now, err := d.client.GetFunction(ctx, a.Function)
 	if fc.IsNotFound(err) {
 		return &OverwrittenError{Function: a.Function, By: "it was deleted"}
@@ -139,6 +147,9 @@ func (d *deployer) verify(ctx context.Context, a Action) error {
 	s := fetch.StampOf(now)
 	if s.Commit != d.commit || s.Content != fetch.ContentOf(a.local) {
 		return &OverwrittenError{Function: a.Function, By: "it carries another deploy's stamp"}
+	}
+	if code != nil && now.CodeChecksum() != code.checksum {
+		return &OverwrittenError{Function: a.Function, By: "its code is not the package this push sent"}
 	}
 	got, err := snapshot.FromAPI(now, nil)
 	if err != nil {
@@ -183,30 +194,9 @@ func (d *deployer) checkUnchanged(ctx context.Context, a Action) error {
 	return nil
 }
 
-func (d *deployer) codeInput(l *fetch.Function) (map[string]any, error) {
-	d.repoMu.Lock()
-	files, err := fetch.CodeFiles(d.repo, l.CodeTree)
-	if err != nil {
-		d.repoMu.Unlock()
-		return nil, fmt.Errorf("read code: %w", err)
-	}
-	var buf bytes.Buffer
-	err = snapshot.WriteZip(&buf, files)
-	d.repoMu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("zip code: %w", err)
-	}
-	if buf.Len() > MaxInlineCode {
-		return nil, fmt.Errorf("code package is %d MiB zipped; FC takes at most %d MiB inline (OSS upload is not supported yet)",
-			buf.Len()>>20, MaxInlineCode>>20)
-	}
-	return map[string]any{
-		"zipFile":  base64.StdEncoding.EncodeToString(buf.Bytes()),
-		"checksum": fc.Checksum(buf.Bytes()),
-	}, nil
-}
-
-func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, map[string]string, error) {
+// functionInput is the body of a's create or update, with code when it
+// carries a package.
+func (d *deployer) functionInput(a Action, code *sentCode) (map[string]any, map[string]string, error) {
 	in := a.local.State.FunctionInput()
 	deployed, err := resolveSecrets(in, a, d.secrets)
 	if err != nil {
@@ -225,28 +215,26 @@ func (d *deployer) functionInput(a Action, withCode bool) (map[string]any, map[s
 		}
 		delete(in, "functionName")
 	}
-	if withCode {
-		code, err := d.codeInput(a.local)
-		if err != nil {
-			return nil, nil, err
-		}
-		in["code"] = code
+	if code != nil {
+		in["code"] = code.input
 	}
 	return in, deployed, nil
 }
 
-func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
+func (d *deployer) create(ctx context.Context, a Action, code *sentCode) (fetch.FunctionMeta, []string, error) {
 	if a.local.CodeTree.IsZero() && a.local.State.Config["runtime"] != "custom-container" {
 		return fetch.FunctionMeta{}, nil, fmt.Errorf("functions/%s/code/ is missing or empty: FC needs a code package for runtime %v", a.Function, a.local.State.Config["runtime"])
 	}
-	in, secrets, err := d.functionInput(a, !a.local.CodeTree.IsZero())
+	in, secrets, err := d.functionInput(a, code)
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
 	if tags := a.local.State.CreateTags(""); len(tags) > 0 {
 		in["tags"] = tags
 	}
-	if _, err := d.client.CreateFunction(ctx, in); err != nil {
+	_, err = d.client.CreateFunction(ctx, in)
+	code.release()
+	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
 	fn, err := d.client.WaitFunctionSettled(ctx, a.Function)
@@ -259,7 +247,7 @@ func (d *deployer) create(ctx context.Context, a Action) (fetch.FunctionMeta, []
 	return d.triggersAndStamp(ctx, a, fn, secrets)
 }
 
-func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []string, error) {
+func (d *deployer) update(ctx context.Context, a Action, code *sentCode) (fetch.FunctionMeta, []string, error) {
 	fn := a.online.Raw
 	config, tags := splitTags(a.Config)
 	if tags {
@@ -279,12 +267,14 @@ func (d *deployer) update(ctx context.Context, a Action) (fetch.FunctionMeta, []
 		return fetch.FunctionMeta{}, nil, err
 	}
 	if functionConfig(config) || a.Code || len(a.Secrets) > 0 {
-		in, deployed, err := d.functionInput(a, a.Code)
+		in, deployed, err := d.functionInput(a, code)
 		if err != nil {
 			return fetch.FunctionMeta{}, nil, err
 		}
 		secrets = deployed
-		if _, err := d.client.UpdateFunction(ctx, a.Function, in); err != nil {
+		_, err = d.client.UpdateFunction(ctx, a.Function, in)
+		code.release()
+		if err != nil {
 			return fetch.FunctionMeta{}, nil, err
 		}
 		if fn, err = d.client.WaitFunctionSettled(ctx, a.Function); err != nil {

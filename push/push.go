@@ -52,6 +52,8 @@ type Options struct {
 	// Hide, when set, is given every secret value push handles, so that
 	// output can be scrubbed of them.
 	Hide func(string)
+	// Code says how code packages are sent: inline, or through OSS.
+	Code CodeOptions
 	// Phase, when set, is called as each phase ends: "check" (HEAD read
 	// and checked), "read" (online state read and compared), "deploy",
 	// "record" (the online branch moved).
@@ -320,6 +322,14 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 			return nil, &DriftError{Deleted: deleted}
 		}
 	}
+	d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src,
+		code: newCodeSender(opts.Code, b.Region)}
+	defer d.code.cleanup()
+	// Last of the checks, as it may zip large packages: those FC would not
+	// take are refused here, before anything is written.
+	if err := d.checkCode(ctx, b.Dir, plan, !opts.DryRun); err != nil {
+		return nil, err
+	}
 	if opts.DryRun {
 		return res, nil
 	}
@@ -351,7 +361,6 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		if err := recordForced(repo, opts.Force, head.Hash); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src}
 		outcomes := d.run(ctx, plan, opts.Jobs)
 		partial := &PartialError{Dir: b.Dir, Failed: map[string]error{}}
 		for _, o := range outcomes {

@@ -27,7 +27,8 @@ for code packages over FC's 100 MB inline limit: objects uploaded there with
 the OSS SDK (signed with the same key pair, V4 or V1, path-style URLs, region
 as --region) can be a function's code through ossBucketName/ossObjectName, up
 to 500 MB. Every bucket name exists; objects live in --data, or in a temporary
-directory removed on exit.
+directory removed on exit. fcgit push uploads there with FCGIT_OSS_ENDPOINT
+set to its URL and [code] ossBucket set in fcgit.toml.
 
 EXAMPLES:
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK
@@ -102,6 +103,7 @@ EXAMPLES:
 				go func() {
 					ossDone <- srv.ListenAndServeOSS(ctx, ossAddr, func(url string) {
 						fmt.Fprintf(env.Stdout, "OSS endpoint listening on %s (path-style, region %s)\n", url, c.String("region"))
+						fmt.Fprintf(env.Stdout, "  export FCGIT_OSS_ENDPOINT=%s\n", url)
 						close(listening)
 					})
 					cancel()

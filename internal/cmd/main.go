@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fcgit/fcgit/internal/typo"
+	"github.com/fcgit/fcgit/push"
 )
 
 // Env is what a run of fcgit may touch outside its arguments. Tests build one
@@ -33,6 +34,9 @@ type Env struct {
 
 	// scrub hides secret values from Stdout and Stderr (set by Main).
 	scrub *scrubber
+	// tweakCode, when set, adjusts how push sends code packages: tests
+	// lower the limits so that small packages take the paths of large ones.
+	tweakCode func(*push.CodeOptions)
 }
 
 // hide registers a secret value to keep out of output.

@@ -35,6 +35,9 @@ first, so the overwritten console edit stays in git log -p fcgit/online.
 A push cut off part-way (Ctrl-C, a failure, a killed process) is recorded
 in refs/fcgit/deploying; the next push finishes it without calling it drift.
 
+Code packages over FC's 100 MB inline limit (up to 500 MB) are uploaded to
+the OSS bucket [code] ossBucket in fcgit.toml names, and deployed from it.
+
 EXAMPLES:
    fcgit push --dry-run
    fcgit push --dry-run --json
@@ -67,10 +70,14 @@ EXAMPLES:
 			if err != nil {
 				return jsonFailure(env, asJSON, err)
 			}
+			code, err := w.codeOptions()
+			if err != nil {
+				return jsonFailure(env, asJSON, err)
+			}
 			opts := push.Options{
 				Branch: w.branch(), Fetch: w.fetchOptions(c), Force: c.Bool("force"), Prune: c.Bool("prune"),
 				DryRun: c.Bool("dry-run"), Jobs: c.Int("jobs"), Only: only,
-				Getenv: env.getenv, Hide: env.hide,
+				Getenv: env.getenv, Hide: env.hide, Code: code,
 			}
 			ph := newPhases(w.client)
 			opts.Phase = ph.mark

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/ossupload"
+	"github.com/fcgit/fcgit/push"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -22,6 +25,8 @@ type workspace struct {
 	repo   *gitstate.Repo
 	cfg    *config.Config
 	client *fc.Client
+	// ossEndpointFrom names where cfg.Code.OSSEndpoint came from, for errors.
+	ossEndpointFrom string
 }
 
 // startDir is the directory fcgit runs in: -C, relative to the process's.
@@ -67,6 +72,10 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if e := globalString(c, "endpoint"); e != "" {
 		cfg.Endpoint = e
 	}
+	ossEndpointFrom := config.FileName + " [code] ossEndpoint"
+	if e := env.getenv("FCGIT_OSS_ENDPOINT"); e != "" {
+		cfg.Code.OSSEndpoint, ossEndpointFrom = e, "FCGIT_OSS_ENDPOINT"
+	}
 	client, err := fc.New(fc.Config{
 		Region:          cfg.Region,
 		Endpoint:        cfg.Endpoint,
@@ -78,7 +87,30 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("FC client: %w", err)
 	}
-	return &workspace{env: env, repo: repo, cfg: cfg, client: client}, nil
+	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom}, nil
+}
+
+// codeOptions say how push sends code packages: packages over FC's inline
+// limit go to the [code] bucket, signed as the identity FC's requests are.
+func (w *workspace) codeOptions() (push.CodeOptions, error) {
+	opts := push.CodeOptions{Bucket: w.cfg.Code.OSSBucket, Prefix: w.cfg.Code.Prefix()}
+	if opts.Bucket != "" {
+		up, err := ossupload.New(ossupload.Config{
+			Region: w.cfg.Region, Endpoint: w.cfg.Code.OSSEndpoint, UserAgent: "fcgit",
+			Credentials: func(context.Context) (ossupload.Credentials, error) {
+				c, err := w.client.Credentials()
+				return ossupload.Credentials(c), err
+			},
+		})
+		if err != nil {
+			return opts, fmt.Errorf("%s: %w", w.ossEndpointFrom, err)
+		}
+		opts.Uploader = up
+	}
+	if w.env.tweakCode != nil {
+		w.env.tweakCode(&opts)
+	}
+	return opts, nil
 }
 
 func (w *workspace) branch() fetch.Branch {
