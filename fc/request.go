@@ -365,15 +365,10 @@ func parseRetryAfter(v string) time.Duration {
 }
 
 // encodeJSON renders a request body. HTML escaping is off so strings reach
-// FC byte for byte as the caller wrote them.
+// FC byte for byte as the caller wrote them. InlineZip values become base64
+// strings read straight into the body.
 func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return encodeWithInline(v)
 }
 
 // decodeJSON decodes a response keeping numbers as json.Number, so values

@@ -159,6 +159,9 @@ func commonDirOf(gitDir string) string {
 	return filepath.Clean(c)
 }
 
+// largeObject is the size above which go-git streams an object it reads.
+const largeObject = 1 << 20
+
 func openAt(workDir, gitDir string) (*Repo, error) {
 	r := &Repo{workDir: workDir, gitDir: gitDir, commonDir: commonDirOf(gitDir)}
 	if err := r.checkSupported(); err != nil {
@@ -167,6 +170,10 @@ func openAt(workDir, gitDir string) (*Repo, error) {
 	fs := osfs.New(r.commonDir, osfs.WithBoundOS())
 	r.store = filesystem.NewStorageWithOptions(fs, cache.NewObjectLRUDefault(), filesystem.Options{
 		AlternatesFS: osfs.New("/", osfs.WithBoundOS()),
+		// Objects above this are streamed from disk when read, not
+		// inflated into memory whole: a code package's 100 MB file is
+		// read by push once per deploy.
+		LargeObjectThreshold: largeObject,
 	})
 	return r, nil
 }

@@ -9,8 +9,8 @@ import (
 	"io"
 	"os"
 	"path"
+	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -273,6 +273,7 @@ type sentCode struct {
 	checksum string
 	once     sync.Once
 	free     func() // returns its share of the inline budget
+	pkg      *codePackage
 }
 
 // release drops the package and returns its share of the inline budget,
@@ -283,16 +284,34 @@ func (c *sentCode) release() {
 		return
 	}
 	c.input = nil
-	if c.free != nil {
-		c.once.Do(c.free)
-	}
+	c.once.Do(func() {
+		if c.pkg != nil {
+			c.pkg.remove()
+			if c.pkg.size >= returnMemoryAbove {
+				// The request body that carried the package is garbage
+				// now; hand its memory back before the next large body
+				// is built, rather than when the collector gets to it,
+				// so that pushing many large packages stays within the
+				// memory one of them takes.
+				debug.FreeOSMemory()
+			}
+		}
+		if c.free != nil {
+			c.free()
+		}
+	})
 }
 
+// returnMemoryAbove is the inline package size from which release returns
+// the memory of its request body to the system at once.
+const returnMemoryAbove = 16 << 20
+
 // prepareCode makes a's code package ready to send: zipped (unless it was
-// before the first write), then either read into the request as base64,
-// within the inline budget, or uploaded to OSS. The temporary file is gone
-// when it returns.
-func (d *deployer) prepareCode(ctx context.Context, a Action) (*sentCode, error) {
+// before the first write), then either to be read into the request body as
+// base64 when the request is made, within the inline budget, or uploaded to
+// OSS. The temporary file is gone once the code is released (inline), or
+// when it returns (OSS).
+func (d *deployer) prepareCode(ctx context.Context, a Action) (_ *sentCode, err error) {
 	pkg := d.code.take(a.Function)
 	if pkg == nil {
 		files, err := d.codeFiles(a.local.CodeTree)
@@ -303,7 +322,12 @@ func (d *deployer) prepareCode(ctx context.Context, a Action) (*sentCode, error)
 			return nil, err
 		}
 	}
-	defer pkg.remove()
+	keep := false
+	defer func() {
+		if !keep {
+			pkg.remove()
+		}
+	}()
 	if err := d.code.refusal(pkg.size); err != nil {
 		return nil, err
 	}
@@ -312,12 +336,10 @@ func (d *deployer) prepareCode(ctx context.Context, a Action) (*sentCode, error)
 		if err != nil {
 			return nil, err
 		}
-		b64, err := encodeFile(pkg.file, pkg.size)
-		if err != nil {
-			free()
-			return nil, err
-		}
-		return &sentCode{input: map[string]any{"zipFile": b64, "checksum": pkg.checksum}, checksum: pkg.checksum, free: free}, nil
+		keep = true
+		file := pkg.file
+		zip := fc.InlineZip{Size: pkg.size, Open: func() (io.ReadCloser, error) { return os.Open(file) }}
+		return &sentCode{input: map[string]any{"zipFile": zip, "checksum": pkg.checksum}, checksum: pkg.checksum, free: free, pkg: pkg}, nil
 	}
 	bucket := d.code.opts.Bucket
 	object := d.code.opts.Prefix + a.Function + "/" + pkg.checksum + ".zip"
@@ -330,25 +352,6 @@ func (d *deployer) prepareCode(ctx context.Context, a Action) (*sentCode, error)
 		return nil, fmt.Errorf("upload %s code to oss://%s/%s: %w", a.Function, bucket, object, err)
 	}
 	return &sentCode{input: map[string]any{"ossBucketName": bucket, "ossObjectName": object, "checksum": pkg.checksum}, checksum: pkg.checksum}, nil
-}
-
-// encodeFile reads a package as base64, the one copy of it held in memory.
-func encodeFile(name string, size int64) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", fmt.Errorf("read zipped code: %w", err)
-	}
-	defer f.Close()
-	var b strings.Builder
-	b.Grow(base64.StdEncoding.EncodedLen(int(size)))
-	enc := base64.NewEncoder(base64.StdEncoding, &b)
-	if _, err := io.Copy(enc, f); err != nil {
-		return "", fmt.Errorf("read zipped code: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return "", fmt.Errorf("read zipped code: %w", err)
-	}
-	return b.String(), nil
 }
 
 // inlineBudget bounds the memory inline packages take while being sent:
@@ -366,9 +369,10 @@ func newInlineBudget(total int64) *inlineBudget {
 }
 
 // inlineWeight is the memory an inline package of size bytes holds while it
-// is sent: its base64 text, and the request body that carries it.
+// is sent: the request body that carries it as base64 (fc.InlineZip reads
+// it straight into the body).
 func inlineWeight(size int64) int64 {
-	return 2 * int64(base64.StdEncoding.EncodedLen(int(size)))
+	return int64(base64.StdEncoding.EncodedLen(int(size)))
 }
 
 // acquire waits until a package of size bytes fits in the budget, and

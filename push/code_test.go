@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -240,8 +239,9 @@ func TestPackageThroughOSSStreams(t *testing.T) {
 	}
 }
 
-// TestPackageInline: a package within the inline limit is sent as base64,
-// holding its share of the budget until released.
+// TestPackageInline: a package within the inline limit is sent as base64
+// read from its file into the request body, holding its share of the budget
+// (and its file) until released.
 func TestPackageInline(t *testing.T) {
 	d := testDeployer(t, CodeOptions{InlineBudget: 64 << 10})
 	ctx := context.Background()
@@ -254,9 +254,15 @@ func TestPackageInline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := base64.StdEncoding.DecodeString(code.input["zipFile"].(string))
+	inline := code.input["zipFile"].(fc.InlineZip)
+	rc, err := inline.Open()
 	if err != nil {
 		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || int64(len(raw)) != inline.Size {
+		t.Fatalf("inline package: %d bytes of %d: %v", len(raw), inline.Size, err)
 	}
 	if _, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw))); err != nil || fc.Checksum(raw) != pkg.checksum || code.input["checksum"] != pkg.checksum {
 		t.Fatalf("inline package: %v; checksum %s, announced %v", err, fc.Checksum(raw), code.input["checksum"])
@@ -272,6 +278,9 @@ func TestPackageInline(t *testing.T) {
 	}
 	if code.input != nil || code.checksum != pkg.checksum {
 		t.Fatalf("released code keeps its package (%d keys) or lost its checksum %q", len(code.input), code.checksum)
+	}
+	if _, err := os.Stat(pkg.file); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the package's temporary file is still there once released: %v", err)
 	}
 }
 

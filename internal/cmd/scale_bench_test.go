@@ -384,3 +384,58 @@ func randomBytes(seed uint64, n int) []byte {
 	rand.NewChaCha8(key).Read(out)
 	return out
 }
+
+// BenchmarkPushLargeCode measures the peak memory (resident set) of a push
+// of 1 GiB of code: 20 new functions with 50 MiB packages of incompressible
+// data, each sent inline, pushed by fcgit in a process of its own. Goal
+// (issue 14): peak-MB ≤ 256, whatever the total.
+func BenchmarkPushLargeCode(b *testing.B) {
+	const (
+		functions = 20
+		size      = 50 << 20
+	)
+	url := benchEmulator(b)
+	var peak int64
+	var wall time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		dir := benchRepo(b, url)
+		for i := range functions {
+			fn := filepath.Join(dir, "functions", fmt.Sprintf("big-%02d-%d", i, b.N))
+			if err := os.MkdirAll(filepath.Join(fn, "code"), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			files := map[string][]byte{
+				"function.toml":  []byte("handler = \"index.handler\"\nruntime = \"python3.10\"\n"),
+				"code/index.py":  []byte("def handler(e, c):\n    return 1\n"),
+				"code/model.bin": randomBytes(uint64(i), size),
+			}
+			for name, data := range files {
+				if err := os.WriteFile(filepath.Join(fn, name), data, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		for _, args := range [][]string{{"add", "-A"}, {"commit", "-q", "-m", "big"}} {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+		}
+		b.StartTimer()
+		cmd := benchProcess("-C", dir, "-v", "push")
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		wall = time.Since(start)
+		if err != nil {
+			b.Fatalf("push: %v\n%s", err, out)
+		}
+		if n := strings.Count(string(out), "created big-"); n != functions {
+			b.Fatalf("push created %d functions, want %d:\n%s", n, functions, out)
+		}
+		peak = max(peak, peakMemory(b, out))
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-MB")
+	b.ReportMetric(float64(functions*size)/(1<<20)/wall.Seconds(), "MB/s")
+}
