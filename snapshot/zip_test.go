@@ -198,6 +198,51 @@ func TestWriteZipHeaders(t *testing.T) {
 	}
 }
 
+// TestWriteZipStoresIncompressible: a large file deflate cannot shrink
+// (random bytes: a jar, an image, a model) is stored, a large compressible
+// one and small files deflated, and both read back as written.
+func TestWriteZipStoresIncompressible(t *testing.T) {
+	random := make([]byte, 2<<20)
+	rand.New(rand.NewSource(3)).Read(random)
+	text := strings.Repeat("def handler(event, context):\n    return 'x'\n", 50000)
+	files := toCodeFiles([]readFile{
+		{Path: "model.bin", Mode: 0o644, Body: string(random)},
+		{Path: "big.py", Mode: 0o644, Body: text},
+		{Path: "small.bin", Mode: 0o644, Body: string(random[:1000])},
+	})
+	var buf bytes.Buffer
+	if err := WriteZip(&buf, files); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint16{"model.bin": zip.Store, "big.py": zip.Deflate, "small.bin": zip.Deflate}
+	for _, f := range zr.File {
+		if f.Method != want[f.Name] {
+			t.Errorf("%s: method %d, want %d", f.Name, f.Method, want[f.Name])
+		}
+	}
+	got := map[string]string{}
+	err = ReadZip(bytes.NewReader(buf.Bytes()), int64(buf.Len()), ZipLimits{}, func(f CodeFile) error {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		got[f.Path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["model.bin"] != string(random) || got["big.py"] != text || got["small.bin"] != string(random[:1000]) {
+		t.Fatal("content read back differs")
+	}
+}
+
 // bombZip declares a tiny size for an entry that inflates to n bytes.
 func bombZip(t *testing.T, declared uint64, n int) []byte {
 	t.Helper()

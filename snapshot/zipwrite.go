@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"fmt"
 	"io"
@@ -81,20 +82,66 @@ func writeZipEntry(zw *zip.Writer, f CodeFile) error {
 	if f.Open == nil {
 		return fmt.Errorf("no content")
 	}
-	fw, err := zw.CreateHeader(hdr)
-	if err != nil {
-		return err
-	}
 	rc, err := f.Open()
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(fw, rc)
-	closeErr := rc.Close()
+	err = writeContent(zw, hdr, f.Size, rc)
+	if closeErr := rc.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// writeContent writes one file's entry: deflated, or stored when it is
+// large and deflate cannot shrink it.
+func writeContent(zw *zip.Writer, hdr *zip.FileHeader, size int64, rc io.Reader) error {
+	var content io.Reader = rc
+	if hdr.Method == zip.Deflate && size >= sampleAbove {
+		// Jars, images, models, archives: a large file deflate cannot
+		// shrink is stored, saving the time compressing it would take.
+		head := make([]byte, compressSample)
+		n, err := io.ReadFull(rc, head)
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return fmt.Errorf("copy content: %w", err)
+		}
+		head = head[:n]
+		if !compressible(head) {
+			hdr.Method = zip.Store
+		}
+		content = io.MultiReader(bytes.NewReader(head), rc)
+	}
+	fw, err := zw.CreateHeader(hdr)
 	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(fw, content); err != nil {
 		return fmt.Errorf("copy content: %w", err)
 	}
-	return closeErr
+	return nil
+}
+
+// Files from sampleAbove bytes are sampled: the first compressSample bytes
+// are deflated to see whether deflating the file is worth it.
+const (
+	sampleAbove    = 1 << 20
+	compressSample = 64 << 10
+)
+
+// compressible reports whether deflate shrinks sample by at least 3%.
+func compressible(sample []byte) bool {
+	var n countWriter
+	fw, _ := flate.NewWriter(&n, flate.BestSpeed)
+	fw.Write(sample)
+	fw.Close()
+	return n.n < int64(len(sample))*97/100
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 // deflaters recycles compressors: a new one allocates about a megabyte, and

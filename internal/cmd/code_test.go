@@ -278,8 +278,8 @@ func (w *world) gitMaybe(args ...string) string {
 // grows by a small fraction of it (the emulator, in this process too,
 // streams what it receives to disk).
 func TestPushLargeCodeThroughOSS(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("150 MB package, skipped with -short and -race; TestPushCodeThroughOSS covers the same paths with a lowered limit")
+	if testing.Short() {
+		t.Skip("150 MB package, skipped with -short; TestPushCodeThroughOSS covers the same paths with a lowered limit")
 	}
 	const size = 150 << 20
 	w := newWorld(t, emulator.Options{})
