@@ -26,6 +26,8 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+
+	"github.com/fcgit/fcgit/internal/heapwatch"
 )
 
 // ossEnv is an emulator serving both the FC API and the OSS endpoint.
@@ -646,9 +648,9 @@ func TestOSSLargeCodePackage(t *testing.T) {
 	ctx := context.Background()
 
 	runtime.GC()
-	baseline := heapInuse()
+	baseline := heapwatch.InUse()
 	var peak uint64
-	stop := sampleHeap(&peak)
+	stop := heapwatch.Sample(&peak)
 
 	start := time.Now()
 	pr, pw := io.Pipe()
@@ -698,30 +700,4 @@ func TestOSSLargeCodePackage(t *testing.T) {
 	if peak > 16<<20 {
 		t.Errorf("peak heap in use %.1f MiB for a %d MiB package", float64(peak)/(1<<20), payload>>20)
 	}
-}
-
-func heapInuse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
-}
-
-// sampleHeap records the largest HeapInuse seen every few milliseconds
-// until stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			*peak = max(*peak, heapInuse())
-			select {
-			case <-quit:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() { close(quit); <-done }
 }

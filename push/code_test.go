@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/heapwatch"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -207,9 +208,9 @@ func TestPackageThroughOSSStreams(t *testing.T) {
 	files := memFiles(t, map[string]int64{"model.bin": size, "index.py": 100}, 5)
 
 	runtime.GC()
-	baseline := heapInuse()
+	baseline := heapwatch.InUse()
 	var peak uint64
-	stop := sampleHeap(&peak)
+	stop := heapwatch.Sample(&peak)
 	pkg, err := d.pack(ctx, files, true)
 	if err == nil {
 		d.code.packed["big"] = pkg
@@ -295,30 +296,4 @@ func TestPackCancelled(t *testing.T) {
 	if _, err := d.pack(ctx, files, true); !errors.Is(err, context.Canceled) {
 		t.Fatalf("pack = %v, want it cancelled", err)
 	}
-}
-
-func heapInuse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
-}
-
-// sampleHeap records the largest HeapInuse seen every few milliseconds
-// until stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			*peak = max(*peak, heapInuse())
-			select {
-			case <-quit:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() { close(quit); <-done }
 }

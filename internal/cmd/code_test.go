@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fcgit/fcgit/emulator"
+	"github.com/fcgit/fcgit/internal/heapwatch"
 	"github.com/fcgit/fcgit/push"
 )
 
@@ -291,9 +292,9 @@ func TestPushLargeCodeThroughOSS(t *testing.T) {
 	want := strings.TrimSpace(w.git("rev-parse", "HEAD:functions/big/code/model.bin"))
 
 	runtime.GC()
-	baseline := heapInuse()
+	baseline := heapwatch.InUse()
 	var peak uint64
-	stop := sampleHeap(&peak)
+	stop := heapwatch.Sample(&peak)
 	start := time.Now()
 	code, out := w.run("push")
 	stop()
@@ -312,32 +313,6 @@ func TestPushLargeCodeThroughOSS(t *testing.T) {
 	if got := w.fetchedBlob("functions/big/code/model.bin"); got != want {
 		t.Fatalf("fetched model.bin is blob %s, committed %s", got, want)
 	}
-}
-
-func heapInuse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
-}
-
-// sampleHeap records the largest HeapInuse seen every few milliseconds
-// until stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			*peak = max(*peak, heapInuse())
-			select {
-			case <-quit:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() { close(quit); <-done }
 }
 
 // TestPushUploadFailure: a package that cannot be uploaded fails its
