@@ -31,7 +31,9 @@ func demoCommand(env Env) *cli.Command {
 temporary directory and runs the story fcgit exists for, showing each real
 command and its output: a first deploy, a console hot-fix that push refuses
 to overwrite, pull merging it, a conflict resolved with plain git, a fresh
-clone meeting a function it never deployed, and CI's --use-local.
+clone meeting a function it never deployed, CI's --use-local, a secret that
+never reaches git, and releases: versions as tagged commits, a canary as an
+edit, a rollback as a revert.
 It exits non-zero if any step does not behave as narrated.
 
 EXAMPLES:
@@ -60,13 +62,25 @@ type demo struct {
 	client  *fc.Client
 	gitEnv  []string
 	fcgitEn Env
+	// password is what the demo's CI secret store holds for DB_PASSWORD.
+	password string
 }
 
 const (
 	demoAK       = "demo-access-key"
 	demoSK       = "demo-secret"
 	demoPassword = "correct-horse-battery-staple"
+	demoRotated  = "rotated-in-console"
 )
+
+// demoCanary is the alias the demo adds to storefront.
+const demoCanary = `
+[aliases.prod]
+versionId = "1"
+
+[aliases.prod.additionalVersionWeight]
+"2" = 0.1
+`
 
 func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 	if _, err := exec.LookPath("git"); err != nil {
@@ -112,6 +126,7 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 	if err != nil {
 		return err
 	}
+	var d *demo
 	getenv := func(k string) string {
 		switch k {
 		case "ALIBABA_CLOUD_ACCESS_KEY_ID":
@@ -122,11 +137,11 @@ func runDemo(ctx context.Context, env Env, dir string, keep bool) error {
 			return ""
 		case "DB_PASSWORD":
 			// What a CI secret store would provide.
-			return demoPassword
+			return d.password
 		}
 		return env.getenv(k)
 	}
-	d := &demo{ctx: ctx, env: env, root: dir, client: client,
+	d = &demo{ctx: ctx, env: env, root: dir, client: client, password: demoPassword,
 		gitEnv: append(os.Environ(),
 			"GIT_AUTHOR_NAME=Dana Developer", "GIT_AUTHOR_EMAIL=dana@example.com",
 			"GIT_COMMITTER_NAME=Dana Developer", "GIT_COMMITTER_EMAIL=dana@example.com",
@@ -235,6 +250,18 @@ func (d *demo) edit(dir, rel, old, new string) error {
 	}
 	fmt.Fprintf(d.env.Stdout, "(edit) %s: %s -> %s\n", rel, old, new)
 	return os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644)
+}
+
+// appendTo adds text at the end of a file, as an editor would.
+func (d *demo) appendTo(dir, rel, text string) error {
+	p := filepath.Join(d.root, dir, rel)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.env.Stdout, "(edit) %s: append%s", rel, strings.ReplaceAll(text, "\n", "\n    "))
+	fmt.Fprintln(d.env.Stdout)
+	return os.WriteFile(p, append(data, text...), 0o644)
 }
 
 const demoFunction = `description = "storefront API"
@@ -427,10 +454,52 @@ func (d *demo) story(url string) error {
 			}
 			fmt.Fprintf(d.env.Stdout, "    (no object holds it)\n")
 			d.say("Someone rotates the password in the console: drift, named, value hidden (exit 3).")
-			if err := d.console("UpdateFunction storefront: DB_PASSWORD rotated", "storefront", map[string]any{"environmentVariables": map[string]any{"STAGE": "prod", "DB_PASSWORD": "rotated-in-console"}}); err != nil {
+			if err := d.console("UpdateFunction storefront: DB_PASSWORD rotated", "storefront", map[string]any{"environmentVariables": map[string]any{"STAGE": "prod", "DB_PASSWORD": demoRotated}}); err != nil {
 				return err
 			}
-			return d.fcgit("shop-ci", exitDrift, "storefront: DB_PASSWORD changed online (value hidden)", "push")
+			if err := d.fcgit("shop-ci", exitDrift, "storefront: DB_PASSWORD changed online (value hidden)", "push"); err != nil {
+				return err
+			}
+			d.say("The team updates the secret store and pulls the rotation in: nothing left to deploy.")
+			fmt.Fprintf(d.env.Stdout, "(CI) $DB_PASSWORD is now the rotated value\n")
+			d.password = demoRotated
+			if err := d.fcgit("shop-ci", 0, "changed  storefront (secrets: DB_PASSWORD (values hidden))", "pull"); err != nil {
+				return err
+			}
+			return d.fcgit("shop-ci", 0, "Everything up to date", "push")
+		},
+		func() error {
+			d.say("7. Releases: a published version is a commit, tagged; an alias is a table of function.toml.")
+			if err := d.fcgit("shop-ci", 0, "published storefront version 1 (tag fcgit/storefront/v1)", "push", "--publish"); err != nil {
+				return err
+			}
+			if err := d.edit("shop-ci", "functions/storefront/function.toml", "timeout = 30", "timeout = 45"); err != nil {
+				return err
+			}
+			if _, err := d.git("shop-ci", "commit", "-q", "-am", "storefront v2: shorter timeout"); err != nil {
+				return err
+			}
+			if err := d.fcgit("shop-ci", 0, "published storefront version 2 (tag fcgit/storefront/v2)", "push", "--publish"); err != nil {
+				return err
+			}
+			if _, err := d.git("shop-ci", "diff", "fcgit/storefront/v1", "fcgit/storefront/v2", "--", "functions/storefront"); err != nil {
+				return err
+			}
+			d.say("A canary is an edit: prod stays on version 1 and sends 10%% of its traffic to version 2.")
+			if err := d.appendTo("shop-ci", "functions/storefront/function.toml", demoCanary); err != nil {
+				return err
+			}
+			if _, err := d.git("shop-ci", "commit", "-q", "-am", "canary: 10% of prod on v2"); err != nil {
+				return err
+			}
+			if err := d.fcgit("shop-ci", 0, "updated storefront (config: aliases)", "push"); err != nil {
+				return err
+			}
+			d.say("Rolling back is git revert: the canary alias goes again.")
+			if _, err := d.git("shop-ci", "revert", "--no-edit", "HEAD"); err != nil {
+				return err
+			}
+			return d.fcgit("shop-ci", 0, "updated storefront (config: aliases)", "push")
 		},
 	}
 	for _, step := range steps {

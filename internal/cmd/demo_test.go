@@ -19,7 +19,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exited %d:\n%s", code, out.String())
 	}
-	if strings.Contains(out.String(), demoPassword) || strings.Contains(out.String(), "rotated-in-console\n") {
+	if strings.Contains(out.String(), demoPassword) || strings.Contains(out.String(), demoRotated) {
 		t.Error("the demo printed a secret value")
 	}
 	for _, want := range []string{
@@ -31,6 +31,10 @@ func TestDemo(t *testing.T) {
 		"legacy-report: exists online, not deployed from this repository",
 		"Overwrote online changes",
 		"storefront: DB_PASSWORD changed online (value hidden)",
+		"published storefront version 1 (tag fcgit/storefront/v1)",
+		"published storefront version 2 (tag fcgit/storefront/v2)",
+		"+timeout = 45",
+		"updated storefront (config: aliases)",
 		"The demo behaved as narrated",
 	} {
 		if !strings.Contains(out.String(), want) {
