@@ -3,7 +3,6 @@ package emulator
 import (
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 )
 
@@ -132,13 +131,9 @@ func (s *Server) createAlias(req *apiRequest) (int, []byte, *apiError) {
 func (s *Server) getAlias(req *apiRequest) (int, []byte, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, ok := s.st.Functions[req.Function]
-	if !ok {
-		return 0, nil, functionNotFound(req.Function)
-	}
-	a, ok := f.Aliases[req.Alias]
-	if !ok {
-		return 0, nil, aliasNotFound(req.Function, req.Alias)
+	_, a, e := s.aliasLocked(req)
+	if e != nil {
+		return 0, nil, e
 	}
 	out, e := marshal(s.aliasView(req.Alias, a))
 	return http.StatusOK, out, e
@@ -160,13 +155,9 @@ func (s *Server) updateAlias(req *apiRequest) (int, []byte, *apiError) {
 	changes := withoutNulls(in, serverSetAliasFields)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, ok := s.st.Functions[req.Function]
-	if !ok {
-		return 0, nil, functionNotFound(req.Function)
-	}
-	a, ok := f.Aliases[req.Alias]
-	if !ok {
-		return 0, nil, aliasNotFound(req.Function, req.Alias)
+	f, a, e := s.aliasLocked(req)
+	if e != nil {
+		return 0, nil, e
 	}
 	cfg := copyMap(a.Config)
 	for k, v := range changes {
@@ -189,13 +180,9 @@ func (s *Server) updateAlias(req *apiRequest) (int, []byte, *apiError) {
 func (s *Server) deleteAlias(req *apiRequest) (int, []byte, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, ok := s.st.Functions[req.Function]
-	if !ok {
-		return 0, nil, functionNotFound(req.Function)
-	}
-	a, ok := f.Aliases[req.Alias]
-	if !ok {
-		return 0, nil, aliasNotFound(req.Function, req.Alias)
+	f, a, e := s.aliasLocked(req)
+	if e != nil {
+		return 0, nil, e
 	}
 	delete(f.Aliases, req.Alias)
 	if e := s.commitLocked(); e != nil {
@@ -218,24 +205,18 @@ func (s *Server) listAliases(req *apiRequest) (int, []byte, *apiError) {
 	if !ok {
 		return 0, nil, functionNotFound(req.Function)
 	}
-	names := make([]string, 0, len(f.Aliases))
-	for name := range f.Aliases {
-		if strings.HasPrefix(name, q.Get("prefix")) {
-			names = append(names, name)
-		}
+	return listByName(q, limit, "aliases", f.Aliases, s.aliasView)
+}
+
+// aliasLocked finds the request's function and alias; the caller holds s.mu.
+func (s *Server) aliasLocked(req *apiRequest) (*functionRecord, *aliasRecord, *apiError) {
+	f, ok := s.st.Functions[req.Function]
+	if !ok {
+		return nil, nil, functionNotFound(req.Function)
 	}
-	pageNames, next, e := page(names, q.Get("nextToken"), limit)
-	if e != nil {
-		return 0, nil, e
+	a, ok := f.Aliases[req.Alias]
+	if !ok {
+		return nil, nil, aliasNotFound(req.Function, req.Alias)
 	}
-	items := make([]any, 0, len(pageNames))
-	for _, name := range pageNames {
-		items = append(items, s.aliasView(name, f.Aliases[name]))
-	}
-	resp := map[string]any{"aliases": items}
-	if next != "" {
-		resp["nextToken"] = next
-	}
-	out, e := marshal(resp)
-	return http.StatusOK, out, e
+	return f, a, nil
 }

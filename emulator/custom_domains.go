@@ -334,24 +334,5 @@ func (s *Server) listCustomDomains(req *apiRequest) (int, []byte, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	names := make([]string, 0, len(s.st.CustomDomains))
-	for name := range s.st.CustomDomains {
-		if strings.HasPrefix(name, q.Get("prefix")) {
-			names = append(names, name)
-		}
-	}
-	pageNames, next, e := page(names, q.Get("nextToken"), limit)
-	if e != nil {
-		return 0, nil, e
-	}
-	items := make([]any, 0, len(pageNames))
-	for _, name := range pageNames {
-		items = append(items, s.customDomainView(name, s.st.CustomDomains[name]))
-	}
-	resp := map[string]any{"customDomains": items}
-	if next != "" {
-		resp["nextToken"] = next
-	}
-	out, e := marshal(resp)
-	return http.StatusOK, out, e
+	return listByName(q, limit, "customDomains", s.st.CustomDomains, s.customDomainView)
 }

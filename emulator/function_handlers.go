@@ -14,29 +14,11 @@ func (s *Server) listFunctions(req *apiRequest) (int, []byte, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
-	prefix := q.Get("prefix")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	names := make([]string, 0, len(s.st.Functions))
-	for name := range s.st.Functions {
-		if strings.HasPrefix(name, prefix) {
-			names = append(names, name)
-		}
-	}
-	pageNames, next, e := page(names, q.Get("nextToken"), limit)
-	if e != nil {
-		return 0, nil, e
-	}
-	items := make([]any, 0, len(pageNames))
-	for _, name := range pageNames {
-		items = append(items, s.functionView(name, s.st.Functions[name], false, req.now))
-	}
-	resp := map[string]any{"functions": items}
-	if next != "" {
-		resp["nextToken"] = next
-	}
-	out, e := marshal(resp)
-	return http.StatusOK, out, e
+	return listByName(q, limit, "functions", s.st.Functions, func(name string, f *functionRecord) any {
+		return s.functionView(name, f, false, req.now)
+	})
 }
 
 // getFunction answers the function, or with qualifier=<versionId|alias>

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/base64"
+	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,4 +47,31 @@ func page(keys []string, token string, limit int) ([]string, string, *apiError) 
 		next = base64.RawURLEncoding.EncodeToString([]byte(keys[end]))
 	}
 	return keys[start:end], next, nil
+}
+
+// listByName answers a list operation over resources keyed by name: those
+// whose name starts with the prefix query parameter, one page of limit
+// sorted by name, each rendered by view, under key (with nextToken when
+// more follow). The caller holds s.mu.
+func listByName[V, Item any](q url.Values, limit int, key string, all map[string]V, view func(name string, v V) Item) (int, []byte, *apiError) {
+	names := make([]string, 0, len(all))
+	for name := range all {
+		if strings.HasPrefix(name, q.Get("prefix")) {
+			names = append(names, name)
+		}
+	}
+	pageNames, next, e := page(names, q.Get("nextToken"), limit)
+	if e != nil {
+		return 0, nil, e
+	}
+	items := make([]any, 0, len(pageNames))
+	for _, name := range pageNames {
+		items = append(items, view(name, all[name]))
+	}
+	resp := map[string]any{key: items}
+	if next != "" {
+		resp["nextToken"] = next
+	}
+	out, e := marshal(resp)
+	return http.StatusOK, out, e
 }

@@ -324,20 +324,7 @@ func validateProvisionConfig(cfg map[string]any) *apiError {
 	}
 	names := map[string]bool{}
 	for i, a := range actions {
-		prefix := indexPath("scheduledActions", i)
-		if e := checkPolicyName(a, prefix, names); e != nil {
-			return e
-		}
-		if e := checkNonEmptyString(a, "scheduleExpression", prefix); e != nil {
-			return e
-		}
-		if e := checkRequired(a, "target", prefix); e != nil {
-			return e
-		}
-		if e := checkIntIn(a, "target", prefix, 0, maxProvisionTarget); e != nil {
-			return e
-		}
-		if e := checkStrings(a, prefix, "startTime", "endTime", "timeZone"); e != nil {
+		if e := checkScheduled(a, indexPath("scheduledActions", i), names, true); e != nil {
 			return e
 		}
 	}
@@ -353,6 +340,26 @@ func validateProvisionConfig(cfg map[string]any) *apiError {
 		}
 	}
 	return nil
+}
+
+// checkScheduled checks a time-based policy: a provision config's
+// ScheduledAction (target required) or a scaling config's ScheduledPolicy.
+func checkScheduled(p map[string]any, prefix string, names map[string]bool, targetRequired bool) *apiError {
+	if e := checkPolicyName(p, prefix, names); e != nil {
+		return e
+	}
+	if e := checkNonEmptyString(p, "scheduleExpression", prefix); e != nil {
+		return e
+	}
+	if targetRequired {
+		if e := checkRequired(p, "target", prefix); e != nil {
+			return e
+		}
+	}
+	if e := checkIntIn(p, "target", prefix, 0, maxProvisionTarget); e != nil {
+		return e
+	}
+	return checkStrings(p, prefix, "startTime", "endTime", "timeZone")
 }
 
 // checkPolicyName requires a unique, non-empty policy name (uniqueness
@@ -449,17 +456,7 @@ func validateScalingConfig(cfg map[string]any) *apiError {
 	}
 	names = map[string]bool{}
 	for i, p := range scheduled {
-		prefix := indexPath("scheduledPolicies", i)
-		if e := checkPolicyName(p, prefix, names); e != nil {
-			return e
-		}
-		if e := checkNonEmptyString(p, "scheduleExpression", prefix); e != nil {
-			return e
-		}
-		if e := checkIntIn(p, "target", prefix, 0, maxProvisionTarget); e != nil {
-			return e
-		}
-		if e := checkStrings(p, prefix, "startTime", "endTime", "timeZone"); e != nil {
+		if e := checkScheduled(p, indexPath("scheduledPolicies", i), names, false); e != nil {
 			return e
 		}
 	}

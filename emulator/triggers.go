@@ -108,26 +108,9 @@ func (s *Server) listTriggers(req *apiRequest) (int, []byte, *apiError) {
 	if !ok {
 		return 0, nil, functionNotFound(req.Function)
 	}
-	names := make([]string, 0, len(f.Triggers))
-	for name := range f.Triggers {
-		if strings.HasPrefix(name, q.Get("prefix")) {
-			names = append(names, name)
-		}
-	}
-	pageNames, next, e := page(names, q.Get("nextToken"), limit)
-	if e != nil {
-		return 0, nil, e
-	}
-	items := make([]any, 0, len(pageNames))
-	for _, name := range pageNames {
-		items = append(items, s.triggerView(req.Function, name, f.Triggers[name]))
-	}
-	resp := map[string]any{"triggers": items}
-	if next != "" {
-		resp["nextToken"] = next
-	}
-	out, e := marshal(resp)
-	return http.StatusOK, out, e
+	return listByName(q, limit, "triggers", f.Triggers, func(name string, t *triggerRecord) any {
+		return s.triggerView(req.Function, name, t)
+	})
 }
 
 func (s *Server) getTrigger(req *apiRequest) (int, []byte, *apiError) {
