@@ -28,6 +28,9 @@ type lineScanner struct {
 	i    int
 	line int
 	out  keyLines
+	// lenientKeys reads a quoted key whose escapes do not decode as its
+	// raw text instead of failing (tomlTooDeep).
+	lenientKeys bool
 }
 
 func locateKeys(src string) keyLines {
@@ -138,7 +141,11 @@ func (sc *lineScanner) keyPart() (string, bool) {
 			return "", false
 		}
 		sc.i++
-		return unescapeBasic(sc.s[start+1 : sc.i-1])
+		raw := sc.s[start+1 : sc.i-1]
+		if u, ok := unescapeBasic(raw); ok || !sc.lenientKeys {
+			return u, ok
+		}
+		return raw, true
 	case '\'':
 		end := strings.IndexAny(sc.s[sc.i+1:], "'\n")
 		if end < 0 || sc.s[sc.i+1+end] != '\'' {

@@ -25,7 +25,10 @@ func tomlTooDeep(src string, max int) (int, bool) {
 	case strings.HasPrefix(src, "\xff\xfe"), strings.HasPrefix(src, "\xfe\xff"):
 		src = src[2:]
 	}
-	sc := &depthScanner{lineScanner: lineScanner{s: src, line: 1}, max: max, arrays: map[string]bool{}}
+	// Lenient keys: a quoted key with an escape the scanner does not know
+	// is read raw, so that the scan never stops where the decoder would
+	// carry on.
+	sc := &depthScanner{lineScanner: lineScanner{s: src, line: 1, lenientKeys: true}, max: max, arrays: map[string]bool{}}
 	return sc.run()
 }
 
@@ -59,7 +62,7 @@ func (sc *depthScanner) run() (int, bool) {
 			}
 			table = d
 		default:
-			parts, ok := sc.keyParts('=')
+			parts, ok := sc.keyPath('=')
 			if !ok {
 				return 0, false
 			}
@@ -83,7 +86,7 @@ func (sc *depthScanner) header() (int, bool) {
 	if array {
 		sc.i++
 	}
-	parts, ok := sc.keyParts(']')
+	parts, ok := sc.keyPath(']')
 	if !ok {
 		return 0, false
 	}
@@ -110,66 +113,6 @@ func (sc *depthScanner) header() (int, bool) {
 	return d, true
 }
 
-// keyParts reads a dotted key up to end ('=' or ']'), leaving sc.i on end.
-func (sc *depthScanner) keyParts(end byte) ([]string, bool) {
-	var parts []string
-	for {
-		sc.skipBlanks()
-		if sc.i >= len(sc.s) {
-			return nil, false
-		}
-		part, ok := sc.keyPart()
-		if !ok {
-			return nil, false
-		}
-		parts = append(parts, part)
-		sc.skipBlanks()
-		if sc.i >= len(sc.s) {
-			return nil, false
-		}
-		switch sc.s[sc.i] {
-		case '.':
-			sc.i++
-		case end:
-			return parts, true
-		default:
-			return nil, false
-		}
-	}
-}
-
-// keyPart reads one part of a key: bare, "basic" or 'literal'. Unlike
-// lineScanner.keyPart it keeps going past escapes it does not know, so
-// that it never stops where the decoder would carry on.
-func (sc *depthScanner) keyPart() (string, bool) {
-	switch q := sc.s[sc.i]; q {
-	case '"', '\'':
-		j := sc.i + 1
-		for j < len(sc.s) && sc.s[j] != q && sc.s[j] != '\n' {
-			if q == '"' && sc.s[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j >= len(sc.s) || sc.s[j] != q {
-			return "", false
-		}
-		raw := sc.s[sc.i+1 : j]
-		sc.i = j + 1
-		if q == '"' {
-			if u, ok := unescapeBasic(raw); ok {
-				return u, true
-			}
-		}
-		return raw, true
-	}
-	start := sc.i
-	for sc.i < len(sc.s) && isBareKey(sc.s[sc.i:sc.i+1]) {
-		sc.i++
-	}
-	return sc.s[start:sc.i], sc.i > start
-}
-
 // value scans the value after '=' of a key whose table is base levels
 // deep, up to the line end that follows it, and reports whether it nests
 // deeper than max.
@@ -194,7 +137,7 @@ func (sc *depthScanner) value(base int) (int, bool) {
 		case c == '#':
 			sc.skipComment()
 		case key && c != '}':
-			parts, ok := sc.keyParts('=')
+			parts, ok := sc.keyPath('=')
 			if !ok {
 				return 0, false
 			}
