@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fcgit/fcgit/emulator"
 	"github.com/fcgit/fcgit/kinds"
@@ -245,5 +246,46 @@ func TestVerbosePhases(t *testing.T) {
 	total := regexp.MustCompile(`(?m)^fetch: total .* (\d+) requests  12 downloads`).FindStringSubmatch(out)
 	if total == nil || total[1] != strconv.Itoa(served) {
 		t.Fatalf("total line %v, the emulator served %d API requests and 12 downloads:\n%s", total, served, out)
+	}
+}
+
+// TestFetchReadsWhileListing: the triggers of the functions on the first
+// listing page are read while the next page is still being listed, not
+// after the whole listing: the emulator holds the second page back until a
+// ListTriggers request arrives (or gives up after 10 s, and the test fails).
+func TestFetchReadsWhileListing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Options{})
+	populate(t, w, 150) // two pages of 100
+	triggersSeen := make(chan struct{})
+	var once sync.Once
+	var mu sync.Mutex
+	pages, overlapped := 0, false
+	w.srv.SetBefore(func(op, fn string) {
+		switch op {
+		case "ListTriggers":
+			once.Do(func() { close(triggersSeen) })
+		case "ListFunctions":
+			mu.Lock()
+			pages++
+			second := pages == 2
+			mu.Unlock()
+			if second {
+				select {
+				case <-triggersSeen:
+					mu.Lock()
+					overlapped = true
+					mu.Unlock()
+				case <-time.After(10 * time.Second):
+				}
+			}
+		}
+	})
+	w.mustRun("fetch")
+	w.srv.SetBefore(nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if pages != 2 || !overlapped {
+		t.Fatalf("%d listing pages; triggers read during the listing: %v", pages, overlapped)
 	}
 }
