@@ -18,10 +18,10 @@ func fetchCommand(env Env) *cli.Command {
 	return &cli.Command{
 		Name:  "fetch",
 		Usage: "record the online state on the online branch (work tree and index untouched)",
-		Description: `Reads every function in scope (fcgit.toml [scope]) with its triggers and
-code, and when that differs from the online branch (fcgit/online) commits it
-there: one commit per observed online state, whose message says what changed
-online. Code is downloaded only when its checksum changed. The work tree, the
+		Description: `Reads every function in scope (fcgit.toml [scope]) with its triggers,
+settings and code, and the custom domains routing to them, and when that
+differs from the online branch (fcgit/online) commits it there: one commit
+per observed online state, whose message says what changed online. Code is downloaded only when its checksum changed. The work tree, the
 index and your branches are not touched; an error or Ctrl-C leaves the online
 branch and its notes as they were.
 

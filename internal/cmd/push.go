@@ -18,8 +18,10 @@ func pushCommand(env Env) *cli.Command {
 	return &cli.Command{
 		Name:  "push",
 		Usage: "deploy the committed HEAD; refuse when online state drifted",
-		Description: `Deploys what HEAD holds under the managed directory, and nothing else:
-only the difference between the online branch and HEAD is written.
+		Description: `Deploys what HEAD holds under the managed directory (and, without
+pathspecs, its custom domain files, after the functions they route to),
+and nothing else: only the difference between the online branch and HEAD
+is written.
 
 Refuses (exit 3) when the online branch has commits HEAD does not contain
 ("run fcgit pull"), when a function changed online since the last fetch or

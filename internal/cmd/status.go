@@ -17,8 +17,10 @@ func statusCommand(env Env) *cli.Command {
 		Usage: "compare HEAD, the online branch and online state (changes nothing)",
 		Description: `Reads online state and prints each function's state: in sync, local
 changes to deploy, changed online (drift), diverged (both), new locally,
-exists online only, deleted online, deleted locally. Also says when the
-online branch has commits HEAD lacks, and when a deploy was interrupted.
+exists online only, deleted online, deleted locally; then each custom
+domain's (without pathspecs), and versions published online from no commit.
+Also says when the online branch has commits HEAD lacks, and when a deploy
+was interrupted.
 
 EXAMPLES:
    fcgit status
