@@ -119,3 +119,16 @@ func (r *Repo) MergeBases(a, b plumbing.Hash) ([]plumbing.Hash, error) {
 	sort.Slice(best, func(i, j int) bool { return best[i].String() < best[j].String() })
 	return best, nil
 }
+
+// Reachable returns the commits reachable from h, h included (up to a
+// shallow clone's boundary).
+func (r *Repo) Reachable(h plumbing.Hash) (map[plumbing.Hash]bool, error) {
+	out := map[plumbing.Hash]bool{}
+	if err := r.walkAncestors([]plumbing.Hash{h}, nil, func(c plumbing.Hash) bool {
+		out[c] = true
+		return true
+	}); err != nil {
+		return nil, fmt.Errorf("history of %s: %w", h, err)
+	}
+	return out, nil
+}

@@ -188,6 +188,9 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		}
 		baseTree = bc.TreeHash
 	}
+	if baseTree, err = deployedBase(repo, opts.Dir, head.Hash, theirs, baseTree); err != nil {
+		return nil, fmt.Errorf("merge base: %w", err)
+	}
 	style, err := conflictStyle(repo)
 	if err != nil {
 		return nil, err

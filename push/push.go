@@ -426,13 +426,22 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	// HEAD's tree, so that no recorded online state leaves the branch's
 	// history; or nothing at all when nothing was deployed.
 	newTip := head.Hash
+	partial := false
 	if sel != nil {
 		// Only some functions were deployed: the online branch records
-		// exactly those at HEAD's version, the rest as they were.
-		if newTip, err = partialTip(repo, b, tip, headTree, plan, head.Hash); err != nil {
+		// exactly those at HEAD's version, the rest as they were; unless
+		// that is HEAD's state as a whole (HEAD changed nothing else), which
+		// is recorded as a push of everything is, so that HEAD's history
+		// holds the deploy and the next merge takes it as base.
+		pt, isPartial, err := partialTip(repo, b, tip, headCommit.TreeHash, headTree, plan, head.Hash)
+		if err != nil {
 			return nil, err
 		}
-	} else if !tip.Commit.IsZero() {
+		if partial = isPartial; partial {
+			newTip = pt
+		}
+	}
+	if !partial && !tip.Commit.IsZero() {
 		contains, err := repo.IsAncestor(tip.Commit, head.Hash)
 		if err != nil {
 			return nil, err
@@ -662,16 +671,19 @@ func (e *ScopeError) Error() string {
 
 // partialTip is the online branch after a push of some functions: the tip
 // with those functions at HEAD's version (or removed, when pruned), in a
-// commit of its own, since HEAD's other functions were not deployed.
-func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headTree plumbing.Hash, plan *Plan, head plumbing.Hash) (plumbing.Hash, error) {
+// commit of its own, since HEAD's other functions were not deployed. When
+// that leaves the managed directory (and the domains) exactly as HEAD has
+// them, nothing is stored and partial is false: the deploy is HEAD's as a
+// whole.
+func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headRoot, headTree plumbing.Hash, plan *Plan, head plumbing.Hash) (newTip plumbing.Hash, partial bool, err error) {
 	if plan.Empty() {
-		return tip.Commit, nil
+		return tip.Commit, true, nil
 	}
 	entries := map[string]gitstate.TreeEntry{}
 	if !tip.Tree.IsZero() {
 		list, err := repo.ReadTree(tip.Tree)
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, false, err
 		}
 		for _, e := range list {
 			entries[e.Name] = e
@@ -686,10 +698,10 @@ func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headTree plum
 		}
 		e, ok, err := repo.TreeEntryAt(headTree, a.Function)
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, false, err
 		}
 		if !ok {
-			return plumbing.ZeroHash, fmt.Errorf("HEAD lost %s while pushing it", a.Function)
+			return plumbing.ZeroHash, false, fmt.Errorf("HEAD lost %s while pushing it", a.Function)
 		}
 		entries[a.Function] = e
 	}
@@ -699,21 +711,33 @@ func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headTree plum
 	}
 	managed, err := repo.StoreTree(list)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, false, err
+	}
+	if managed == headTree || len(list) == 0 && headTree.IsZero() {
+		domains := plumbing.ZeroHash
+		if b.DomainsDir != "" {
+			if domains, err = managedTree(repo, headRoot, b.DomainsDir); err != nil {
+				return plumbing.ZeroHash, false, err
+			}
+		}
+		if domains == tip.Domains {
+			return plumbing.ZeroHash, false, nil
+		}
 	}
 	root := tip.Root
 	if root.IsZero() {
 		root = gitstate.EmptyTree
 	}
 	if root, err = repo.ReplaceSubtree(root, b.Dir, managed); err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, false, err
 	}
 	var parents []plumbing.Hash
 	if !tip.Commit.IsZero() {
 		parents = []plumbing.Hash{tip.Commit}
 	}
-	msg := fmt.Sprintf("Deploy %s of %s to %s\n", strings.Join(names, ", "), head.String()[:12], b.Region)
-	return storeRecord(repo, root, parents, msg)
+	sort.Strings(names)
+	newTip, err = storeRecord(repo, root, parents, fetch.DeployMessage(b.Region, head, names))
+	return newTip, true, err
 }
 
 func hasDrift(ds []Drift, fn string) bool {
