@@ -38,7 +38,14 @@ func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[str
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s: missing: every directory under %s/ is a function and needs one", p, dir)
+			// Notes left of a function deleted online are not a function;
+			// code without its function.toml is a mistake.
+			if _, hasCode, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
+				return nil, err
+			} else if !hasCode {
+				continue
+			}
+			return nil, fmt.Errorf("%s: missing: a directory under %s/ with code/ is a function and needs one", p, dir)
 		}
 		fn.TOML, err = repo.ReadBlob(te.Hash)
 		if err != nil {

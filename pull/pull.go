@@ -117,7 +117,19 @@ func Pull(repo *gitstate.Repo, opts Options) (*Outcome, error) {
 	if ff, err := repo.IsAncestor(head.Hash, theirs); err != nil {
 		return nil, err
 	} else if ff {
-		return fastForward(repo, opts, head, theirs, headCommit.TreeHash, out)
+		// A fast-forward would take the own files of functions deleted
+		// online with them: merge instead, keeping them.
+		tc, err := repo.ReadCommit(theirs)
+		if err != nil {
+			return nil, err
+		}
+		own, err := ownFilesOfDeleted(repo, opts.Dir, headCommit.TreeHash, tc.TreeHash)
+		if err != nil {
+			return nil, err
+		}
+		if len(own) == 0 {
+			return fastForward(repo, opts, head, theirs, headCommit.TreeHash, out)
+		}
 	}
 	return threeWay(repo, opts, head, theirs, headCommit.TreeHash, out)
 }
@@ -203,6 +215,13 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		Text: topts, MergeFile: fileMerger(opts), MarkerSize: newMarkerSizes(repo).size,
 	})
 	if err != nil {
+		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
+	}
+	own, err := ownFilesOfDeleted(repo, opts.Dir, headTree, theirsCommit.TreeHash)
+	if err != nil {
+		return nil, err
+	}
+	if res.Tree, err = keepOwnFiles(repo, opts.Dir, res.Tree, own); err != nil {
 		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
 	}
 	if err := checkLocalChanges(repo, headTree, res.Tree); err != nil {
