@@ -1,6 +1,7 @@
 package gitstate
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -105,4 +106,34 @@ func (r *Repo) ChangedPaths(a, b plumbing.Hash) ([]string, error) {
 		out[i] = c.path
 	}
 	return out, nil
+}
+
+// TreeChange is a file (blob, symlink, gitlink) whose entry differs between
+// two trees; From or To is nil when the path is absent on that side.
+type TreeChange struct {
+	Path     string
+	From, To *TreeEntry
+}
+
+// DiffTrees lists the files whose entry differs from tree a to tree b
+// (zero = empty), sorted by path.
+func (r *Repo) DiffTrees(a, b plumbing.Hash) ([]TreeChange, error) {
+	changes, err := r.diffTrees(a, b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TreeChange, len(changes))
+	for i, c := range changes {
+		out[i] = TreeChange{Path: c.path, From: c.from, To: c.to}
+	}
+	return out, nil
+}
+
+// BlobSize returns the size of a blob without reading it.
+func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
+	obj, err := r.encodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return 0, fmt.Errorf("blob %s: %w", h, err)
+	}
+	return obj.Size(), nil
 }

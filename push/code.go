@@ -18,6 +18,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -139,7 +140,7 @@ func (s *codeSender) refusal(size int64) error {
 func sendsCode(a Action) bool {
 	switch a.Op {
 	case "create":
-		return !a.local.CodeTree.IsZero()
+		return !a.Local.CodeTree.IsZero()
 	case "update":
 		return a.Code
 	}
@@ -152,14 +153,14 @@ func sendsCode(a Action) bool {
 // it fits inline whatever deflate makes of them is not zipped here; the
 // others are, to learn their size, and kept (when keep is set) so that the
 // deploy does not zip them again.
-func (d *deployer) checkCode(ctx context.Context, dir string, plan *Plan, keep bool) error {
+func (d *deployer) checkCode(ctx context.Context, dir string, plan *plan.Writes, keep bool) error {
 	var errs []error
 	for _, a := range plan.Actions {
 		if !sendsCode(a) {
 			continue
 		}
 		where := path.Join(dir, a.Function, "code") + "/"
-		files, err := d.codeFiles(a.local.CodeTree)
+		files, err := d.codeFiles(a.Local.CodeTree)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
@@ -314,7 +315,7 @@ const returnMemoryAbove = 16 << 20
 func (d *deployer) prepareCode(ctx context.Context, a Action) (_ *sentCode, err error) {
 	pkg := d.code.take(a.Function)
 	if pkg == nil {
-		files, err := d.codeFiles(a.local.CodeTree)
+		files, err := d.codeFiles(a.Local.CodeTree)
 		if err != nil {
 			return nil, err
 		}

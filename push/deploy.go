@@ -12,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -60,7 +61,7 @@ type deployer struct {
 // run executes the plan, functions in parallel up to jobs, and returns one
 // outcome per action, in plan order. It never stops at the first failure:
 // every function that can be deployed is, so the report is exact.
-func (d *deployer) run(ctx context.Context, plan *Plan, jobs int) []deployed {
+func (d *deployer) run(ctx context.Context, plan *plan.Writes, jobs int) []deployed {
 	if jobs <= 0 {
 		jobs = 16
 	}
@@ -145,7 +146,7 @@ func (d *deployer) verify(ctx context.Context, a Action, code *sentCode) error {
 		return fmt.Errorf("read back: %w", err)
 	}
 	s := fetch.StampOf(now)
-	if s.Commit != d.commit || s.Content != fetch.ContentOf(a.local) {
+	if s.Commit != d.commit || s.Content != fetch.ContentOf(a.Local) {
 		return &OverwrittenError{Function: a.Function, By: "it carries another deploy's stamp"}
 	}
 	if code != nil && now.CodeChecksum() != code.checksum {
@@ -155,9 +156,9 @@ func (d *deployer) verify(ctx context.Context, a Action, code *sentCode) error {
 	if err != nil {
 		return fmt.Errorf("read back: %w", err)
 	}
-	want := &snapshot.State{Name: a.local.State.Name, Config: a.local.State.Config}
+	want := &snapshot.State{Name: a.Local.State.Name, Config: a.Local.State.Config}
 	for _, p := range snapshot.Diff(want, &snapshot.State{Name: got.Name, Config: got.Config}) {
-		if isSecretPath(a.local.State, p) || isKindPath(p) {
+		if isSecretPath(a.Local.State, p) || plan.IsKindPath(p) {
 			continue // a value, not comparable with a reference; a kind read apart
 		}
 		return &OverwrittenError{Function: a.Function, By: "its configuration differs: " + p}
@@ -179,16 +180,16 @@ func isSecretPath(st *snapshot.State, p string) bool {
 func (d *deployer) checkUnchanged(ctx context.Context, a Action) error {
 	now, err := d.client.GetFunction(ctx, a.Function)
 	switch {
-	case a.online == nil && fc.IsNotFound(err):
+	case a.Online == nil && fc.IsNotFound(err):
 		return nil
-	case a.online == nil && err == nil:
+	case a.Online == nil && err == nil:
 		return &RaceError{Drift{Function: a.Function, Kind: "created online since the drift check"}}
-	case a.online != nil && fc.IsNotFound(err):
+	case a.Online != nil && fc.IsNotFound(err):
 		return &RaceError{Drift{Function: a.Function, Kind: "deleted online since the drift check"}}
 	case err != nil:
 		return err
 	}
-	if now.LastModifiedTime() != a.online.Raw.LastModifiedTime() || now.CodeChecksum() != a.online.Raw.CodeChecksum() {
+	if now.LastModifiedTime() != a.Online.Raw.LastModifiedTime() || now.CodeChecksum() != a.Online.Raw.CodeChecksum() {
 		return &RaceError{Drift{Function: a.Function, Kind: "changed online since the drift check"}}
 	}
 	return nil
@@ -197,16 +198,16 @@ func (d *deployer) checkUnchanged(ctx context.Context, a Action) error {
 // functionInput is the body of a's create or update, with code when it
 // carries a package.
 func (d *deployer) functionInput(a Action, code *sentCode) (map[string]any, map[string]string, error) {
-	in := a.local.State.FunctionInput()
+	in := a.Local.State.FunctionInput()
 	deployed, err := resolveSecrets(in, a, d.secrets)
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.online != nil {
+	if a.Online != nil {
 		// UpdateFunction is a partial update: a key removed from
 		// function.toml must be sent with its empty shape to clear it.
-		for k := range a.online.State.Config {
-			if _, kept := a.local.State.Config[k]; kept || k == "tags" {
+		for k := range a.Online.State.Config {
+			if _, kept := a.Local.State.Config[k]; kept || k == "tags" {
 				continue
 			}
 			if v, ok := snapshot.EmptyValue(k); ok {
@@ -222,14 +223,14 @@ func (d *deployer) functionInput(a Action, code *sentCode) (map[string]any, map[
 }
 
 func (d *deployer) create(ctx context.Context, a Action, code *sentCode) (fetch.FunctionMeta, []string, error) {
-	if a.local.CodeTree.IsZero() && a.local.State.Config["runtime"] != "custom-container" {
-		return fetch.FunctionMeta{}, nil, fmt.Errorf("functions/%s/code/ is missing or empty: FC needs a code package for runtime %v", a.Function, a.local.State.Config["runtime"])
+	if a.Local.CodeTree.IsZero() && a.Local.State.Config["runtime"] != "custom-container" {
+		return fetch.FunctionMeta{}, nil, fmt.Errorf("functions/%s/code/ is missing or empty: FC needs a code package for runtime %v", a.Function, a.Local.State.Config["runtime"])
 	}
 	in, secrets, err := d.functionInput(a, code)
 	if err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}
-	if tags := a.local.State.CreateTags(""); len(tags) > 0 {
+	if tags := a.Local.State.CreateTags(""); len(tags) > 0 {
 		in["tags"] = tags
 	}
 	_, err = d.client.CreateFunction(ctx, in)
@@ -248,18 +249,18 @@ func (d *deployer) create(ctx context.Context, a Action, code *sentCode) (fetch.
 }
 
 func (d *deployer) update(ctx context.Context, a Action, code *sentCode) (fetch.FunctionMeta, []string, error) {
-	fn := a.online.Raw
+	fn := a.Online.Raw
 	config, tags := splitTags(a.Config)
 	if tags {
-		if err := d.syncTags(ctx, a.Function, a.local.State.Tags(), a.online.State.Tags()); err != nil {
+		if err := d.syncTags(ctx, a.Function, a.Local.State.Tags(), a.Online.State.Tags()); err != nil {
 			return fetch.FunctionMeta{}, nil, err
 		}
 	}
 	// The secrets left deployed: the online ones, unless this update
 	// deploys values from push's environment.
 	secrets := map[string]string{}
-	for name := range a.local.State.SecretRefs() {
-		if v, ok := a.online.Secrets[name]; ok {
+	for name := range a.Local.State.SecretRefs() {
+		if v, ok := a.Online.Secrets[name]; ok {
 			secrets[name] = v
 		}
 	}
@@ -295,8 +296,8 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		LastModifiedTime: fn.LastModifiedTime(), CodeChecksum: fn.CodeChecksum(), FunctionArn: fn.Arn(),
 		Triggers: map[string]fetch.TriggerMeta{},
 	}
-	if a.online != nil {
-		for _, t := range a.online.Triggers {
+	if a.Online != nil {
+		for _, t := range a.Online.Triggers {
 			meta.Triggers[t.Name()] = fetch.TriggerMetaOf(t)
 		}
 	}
@@ -316,12 +317,12 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		switch t.Op {
 		case "create", "replace":
 			var in map[string]any
-			if in, err = a.local.State.TriggerInput(t.Trigger); err == nil {
+			if in, err = a.Local.State.TriggerInput(t.Trigger); err == nil {
 				tr, err = d.client.CreateTrigger(ctx, a.Function, in)
 			}
 		case "update":
 			var in map[string]any
-			if in, err = a.local.State.TriggerInput(t.Trigger); err == nil {
+			if in, err = a.Local.State.TriggerInput(t.Trigger); err == nil {
 				tr, err = d.client.UpdateTrigger(ctx, a.Function, t.Trigger, updatableTrigger(in))
 			}
 		default:
@@ -337,7 +338,7 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 			return meta, nil, err
 		}
 	}
-	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.local, secrets)); err != nil {
+	if err := d.client.TagFunction(ctx, a.Function, stampTags(d.commit, a.Local, secrets)); err != nil {
 		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
 	}
 	var urls []string

@@ -8,80 +8,18 @@ import (
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
 // DomainAction is what push does to one custom domain.
-type DomainAction struct {
-	Domain string   `json:"domain"`
-	Op     string   `json:"op"` // "create", "update", "delete"
-	Config []string `json:"config,omitempty"`
-
-	local *fetch.Domain
-}
+type DomainAction = plan.DomainAction
 
 // DomainsClient is the part of the FC client writing custom domains.
 type DomainsClient interface {
 	CreateCustomDomain(ctx context.Context, input map[string]any) (fc.Doc, error)
 	UpdateCustomDomain(ctx context.Context, name string, input map[string]any) (fc.Doc, error)
 	DeleteCustomDomain(ctx context.Context, name string) error
-}
-
-// domainDrift compares recorded domains with the domains online. A domain
-// online as HEAD (local, unless nil) has it lost nothing, deleted in both
-// included; one as an interrupted deploy left it (deploying, when there is
-// one) is push's own half-finished work.
-func domainDrift(rec, online, local, deploying map[string]*fetch.Domain) []Drift {
-	var out []Drift
-	for _, name := range unionDomains(rec, online) {
-		t, o := rec[name], online[name]
-		if fetch.SameDomain(t, o) || (local != nil && fetch.SameDomain(local[name], o)) {
-			continue
-		}
-		if deploying != nil && fetch.SameDomain(deploying[name], o) {
-			continue
-		}
-		d := Drift{Domain: name, Kind: "changed online"}
-		switch {
-		case t == nil:
-			d.Kind = "exists online, not deployed from this repository"
-		case o == nil:
-			d.Kind = "deleted online"
-		default:
-			d.Config = snapshot.DomainDiff(t.State, o.State)
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
-// domainPlan compares the domains online with HEAD's; deletions need prune.
-func domainPlan(online, local map[string]*fetch.Domain, prune bool) (actions []DomainAction, refused []string) {
-	for _, name := range unionDomains(online, local) {
-		l, o := local[name], online[name]
-		switch {
-		case l == nil && !prune:
-			refused = append(refused, name)
-		case l == nil:
-			actions = append(actions, DomainAction{Domain: name, Op: "delete"})
-		case o == nil:
-			actions = append(actions, DomainAction{Domain: name, Op: "create", local: l})
-		case !fetch.SameDomain(l, o):
-			actions = append(actions, DomainAction{Domain: name, Op: "update", Config: snapshot.DomainDiff(o.State, l.State), local: l})
-		}
-	}
-	return actions, refused
-}
-
-func unionDomains(a, b map[string]*fetch.Domain) []string {
-	m := map[string]bool{}
-	for n := range a {
-		m[n] = true
-	}
-	for n := range b {
-		m[n] = true
-	}
-	return sortedKeys(m)
 }
 
 // deployDomains writes the domain actions, after the functions they route
@@ -146,7 +84,7 @@ func domainsContained(repo *gitstate.Repo, b BranchInfo, rec, local map[string]*
 // secrets cannot be sourced for a create or a certificate change.
 func checkDomains(dir string, actions []DomainAction, src secretSource) error {
 	for _, a := range actions {
-		if a.local == nil {
+		if a.Local == nil {
 			continue
 		}
 		if _, err := snapshot.DomainInput(domainBody(a), func(_ []string, ref snapshot.SecretRef) (string, bool) {
@@ -163,7 +101,7 @@ func checkDomains(dir string, actions []DomainAction, src secretSource) error {
 // keeps what it is not sent), so a route change does not need the private
 // key at hand.
 func domainBody(a DomainAction) *snapshot.State {
-	st := a.local.State
+	st := a.Local.State
 	if a.Op != "update" {
 		return st
 	}

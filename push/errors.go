@@ -4,61 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// Drift is one function whose online state moved away from what fcgit last
-// recorded.
-type Drift struct {
-	Function string   `json:"function,omitempty"`
-	Domain   string   `json:"domain,omitempty"` // a custom domain instead of a function
-	Kind     string   `json:"kind"`             // "changed online", "deleted online", "exists online, not deployed from this repository", "changed since the drift check"
-	Config   []string `json:"config,omitempty"`
-	Code     bool     `json:"code,omitempty"`
-	Triggers []string `json:"triggers,omitempty"`
-	// Secrets names secret environment variables whose value changed
-	// online; their values are never shown.
-	Secrets []string `json:"secrets,omitempty"`
-}
-
-// Describe is the drift in one line.
-func (d Drift) Describe() string {
-	var secrets []string
-	for _, n := range d.Secrets {
-		secrets = append(secrets, n+" changed online (value hidden)")
-	}
-	line := d.describe()
-	switch {
-	case len(secrets) == 0:
-		return line
-	case d.Domain == "" && line == d.Function+": "+d.Kind && d.Kind == "changed online":
-		return d.Function + ": " + strings.Join(secrets, "; ")
-	}
-	return line + "; " + strings.Join(secrets, "; ")
-}
-
-func (d Drift) describe() string {
-	if d.Domain != "" {
-		d.Function = DomainLabel + d.Domain
-	}
-	var parts []string
-	if len(d.Config) > 0 {
-		parts = append(parts, "config: "+strings.Join(d.Config, ", "))
-	}
-	if d.Code {
-		parts = append(parts, "code")
-	}
-	if len(d.Triggers) > 0 {
-		parts = append(parts, "triggers: "+strings.Join(d.Triggers, ", "))
-	}
-	if len(parts) == 0 {
-		return d.Function + ": " + d.Kind
-	}
-	return fmt.Sprintf("%s: %s (%s)", d.Function, d.Kind, strings.Join(parts, "; "))
-}
+// Drift is one function or domain whose online state moved away from what
+// fcgit last recorded.
+type Drift = plan.Drift
 
 // DriftError refuses a push because online state is not what the repository
 // last saw. Exit code 3.
@@ -68,6 +24,7 @@ type DriftError struct {
 	Branch    string
 	Drift     []Drift
 	Deleted   []string // functions deleted locally, refused without --prune
+	Aborted   bool     // answered "abort" at the prompt
 }
 
 func (e *DriftError) Error() string {
@@ -82,7 +39,11 @@ func (e *DriftError) Error() string {
 		for _, d := range e.Drift {
 			fmt.Fprintf(&b, "\n  %s", d.Describe())
 		}
-		b.WriteString("\nrun fcgit pull to merge these changes, or fcgit push --force (--use-local) to overwrite them")
+		if e.Aborted {
+			b.WriteString("\naborted: nothing was deployed")
+		} else {
+			b.WriteString("\nrun fcgit pull to merge these changes, or fcgit push --force (--use-local) to overwrite them")
+		}
 	case len(e.Deleted) > 0:
 		what := "functions"
 		for _, n := range e.Deleted {
@@ -119,7 +80,7 @@ func (e *DriftError) ExitCode() int { return 3 }
 
 // DomainLabel prefixes a custom domain's name where functions and domains
 // are listed together ("domain api.example.com").
-const DomainLabel = "domain "
+const DomainLabel = plan.DomainLabel
 
 // PartialError is a deploy that stopped part-way: some functions were
 // deployed, some were not. The deploy stays recorded (refs/fcgit/deploying),
@@ -212,4 +173,30 @@ type RaceError struct{ Drift Drift }
 
 func (e *RaceError) Error() string {
 	return "changed online since the drift check; not written (run fcgit pull, then push)"
+}
+
+// Action is what push does to one function.
+type Action = plan.Action
+
+// TriggerAction is what push does to one trigger.
+type TriggerAction = plan.TriggerAction
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// functionConfig reports whether config paths name the function's own
+// fields (written by UpdateFunction), not only its other kinds.
+func functionConfig(paths []string) bool {
+	for _, p := range paths {
+		if !plan.IsKindPath(p) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -41,9 +42,10 @@ type Options struct {
 	Prune  bool // delete functions online that HEAD no longer has
 	DryRun bool
 	Jobs   int
-	// Confirm, when set, is asked whether to overwrite drift (a terminal
-	// prompt); it is never called when Force is set.
-	Confirm func(drift []Drift) bool
+	// Confirm, when set, is asked for each drifted resource whether to
+	// overwrite its online change, skip it, or abort (a terminal prompt);
+	// it is never called when Force is set.
+	Confirm func(r *plan.Resource) Decision
 	// Progress, when set, is called after each function is deployed.
 	Progress func(done, total int)
 	// Getenv reads the environment secret references name (env:NAME);
@@ -71,9 +73,15 @@ type BranchInfo = fetch.Branch
 
 // Result is what a push did (or, with DryRun, would do).
 type Result struct {
-	Head     plumbing.Hash
-	Plan     *Plan
-	Drift    []Drift  // overwritten with --force
+	Head plumbing.Hash
+	// Plan classifies every resource the push covered; Writes is what it
+	// wrote (or, with DryRun, would write).
+	Plan   *plan.Plan
+	Writes *plan.Writes
+	Drift  []Drift // online changes overwritten (--force, or answered at the prompt)
+	// Skipped are the drifted resources the prompt was told to leave as
+	// they are online.
+	Skipped  []string
 	Deployed []string // functions written
 	URLs     map[string][]string
 	Resumed  bool // an interrupted deploy was found and finished
@@ -125,57 +133,29 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	if err := checkClean(repo, b.Dir, opts.Only); err != nil {
 		return nil, err
 	}
-	head, err := repo.Head()
-	if err != nil {
-		return nil, err
-	}
-	if head.Hash.IsZero() {
-		return nil, errors.New("nothing to push: the current branch has no commits yet")
-	}
-	headCommit, err := repo.ReadCommit(head.Hash)
-	if err != nil {
-		return nil, err
-	}
-	headTree, err := managedTree(repo, headCommit.TreeHash, b.Dir)
-	if err != nil {
-		return nil, err
-	}
-	headFns, err := fetch.LoadFunctions(repo, b.Dir, headTree)
-	if err != nil {
-		return nil, err
-	}
-	local := sel.filter(headFns)
-	for name := range local {
-		if !inScope(opts.Fetch, name) {
-			return nil, &ScopeError{Dir: b.Dir, Function: name}
-		}
-	}
-	if err := checkLiteralSecrets(b.Dir, local, opts.Fetch.Secrets); err != nil {
-		return nil, err
-	}
-	// Custom domains go with a push of everything (pathspecs name functions).
-	localDomains := map[string]*fetch.Domain{}
-	if b.DomainsDir != "" && sel == nil {
-		dt, err := managedTree(repo, headCommit.TreeHash, b.DomainsDir)
-		if err != nil {
-			return nil, err
-		}
-		if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
-			return nil, err
-		}
-	}
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
-	opts.phase("check")
-	prep, err := prepare()
+	s, err := gather(ctx, client, repo, gatherOptions{branch: b, fetch: fopts, sel: sel, prepare: prepare,
+		checked: func(s *sides) error {
+			if s.head.Hash.IsZero() {
+				return errors.New("nothing to push: the current branch has no commits yet")
+			}
+			// What the files alone refuse comes before reading online
+			// state: every such problem at once.
+			for _, name := range sortedKeys(s.local) {
+				if !inScope(opts.Fetch, name) {
+					return &ScopeError{Dir: b.Dir, Function: name}
+				}
+			}
+			if err := checkLiteralSecrets(b.Dir, s.local, opts.Fetch.Secrets); err != nil {
+				return err
+			}
+			opts.phase("check")
+			return nil
+		}})
 	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
+		return nil, err
 	}
-	// 3 (first half). Read online state: what stamps could not place is
-	// settled against it.
-	on, err := prep.Read(ctx, client, repo, fopts)
-	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
-	}
+	head, headCommit, headTree, prep, on := s.head, s.headCommit, s.headTree, s.prep, s.on
 	if !opts.DryRun {
 		// A fresh clone learns the last deploy from the stamps: record it
 		// as the online branch, as fetch would.
@@ -184,164 +164,53 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		}
 	}
 	tip := prep.Tip
-	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: sortedKeys(local)}
-	allTip, err := prep.TipFunctions(repo, b, on)
-	if err != nil {
-		return nil, fmt.Errorf("online branch: %w", err)
-	}
-	if err := sel.check(b.Dir, headFns, allTip, on.Functions); err != nil {
-		return nil, err
-	}
+	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: sortedKeys(s.local)}
 
 	// An interrupted forced deploy of this very commit goes on as forced.
 	if forced, ok, err := repo.ResolveRef(ForcedRef); err != nil {
 		return nil, err
-	} else if ok && forced == head.Hash {
-		if dc, ok, err := repo.ResolveRef(DeployingRef); err != nil {
-			return nil, err
-		} else if ok && dc == head.Hash {
-			opts.Force = true
-		}
-	}
-
-	recDomains, err := prep.TipDomains(repo, b, on)
-	if err != nil {
-		return nil, fmt.Errorf("online branch: %w", err)
-	}
-	if sel != nil {
-		recDomains = map[string]*fetch.Domain{}
-	}
-
-	// 2. HEAD must hold what the online branch records.
-	var unmerged []string
-	if !tip.Commit.IsZero() {
-		contains, missing, err := prep.Contains(head.Hash, sel.has)
-		if err != nil {
-			return nil, err
-		}
-		if ok, err := repo.IsAncestor(tip.Commit, head.Hash); err != nil {
-			return nil, err
-		} else if !ok {
-			dm, err := domainsContained(repo, b, recDomains, localDomains, prep)
-			if err != nil {
-				return nil, err
-			}
-			missing = append(missing, dm...)
-			contains = contains && len(dm) == 0
-		}
-		if !contains && !opts.Force {
-			return nil, &DriftError{Unmerged: true, Branch: strings.TrimPrefix(b.Ref, "refs/heads/"), Functions: missing}
-		}
-		unmerged = missing
-	}
-
-	// 3. Compare online state with what the tip records.
-	tipFns, online := sel.filter(allTip), sel.filter(on.Functions)
-	deployingCommit, hasDeploying, err := repo.ResolveRef(DeployingRef)
-	if err != nil {
-		return nil, err
-	}
-	var deployingFns map[string]*fetch.Function
-	var deployingDomains map[string]*fetch.Domain
-	if hasDeploying {
-		dc, err := repo.ReadCommit(deployingCommit)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", DeployingRef, err)
-		}
-		dt, err := managedTree(repo, dc.TreeHash, b.Dir)
-		if err != nil {
-			return nil, err
-		}
-		if deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
-			return nil, err
-		}
-		if b.DomainsDir != "" && sel == nil {
-			ddt, err := managedTree(repo, dc.TreeHash, b.DomainsDir)
-			if err != nil {
-				return nil, err
-			}
-			if deployingDomains, err = fetch.LoadDomains(repo, b.DomainsDir, ddt); err != nil {
-				return nil, err
-			}
-		}
-		res.Resumed = true
-	}
-	drift := findDrift(tipFns, online, local, deployingFns, hasDeploying, prep.Stamps)
-	drift = append(drift, domainDrift(recDomains, on.Domains, localDomains, deployingDomains)...)
-	if len(drift) > 0 && !opts.Force {
-		if opts.DryRun || opts.Confirm == nil || !opts.Confirm(drift) {
-			return nil, &DriftError{Drift: drift}
-		}
+	} else if ok && forced == head.Hash && s.hasDeploying && s.deploying == head.Hash {
 		opts.Force = true
 	}
-	if opts.Force {
-		res.Drift = drift
-		// --force also overwrites what the online branch recorded that HEAD
-		// never merged: say so, as for drift.
-		for _, n := range unmerged {
-			if !hasDrift(drift, n) {
-				res.Drift = append(res.Drift, Drift{Function: n, Kind: "recorded on the online branch, not merged into HEAD"})
-			}
-		}
+	if s.hasDeploying {
+		res.Resumed = true
 	}
 
+	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, prune: opts.Prune, fetch: opts.Fetch, secrets: src})
+	if err != nil {
+		return nil, err
+	}
+	res.Plan = p
+	decided, err := decide(p, s, b, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Drift, res.Skipped = decided.overwritten, decided.skipped
+	writes := p.Writes(decided.overwrite)
+	res.Writes = writes
 	opts.phase("read")
 
-	// 4. Plan the difference between what is online and HEAD.
-	plan, refused := makePlan(online, local, opts.Prune)
-	var refusedDomains []string
-	plan.Domains, refusedDomains = domainPlan(on.Domains, localDomains, opts.Prune)
-	res.Plan = plan
-	if err := checkDomains(b.DomainsDir, plan.Domains, src); err != nil {
-		return nil, err
-	}
-	if err := planSecrets(plan, online, local, src, opts.Force); err != nil {
-		return nil, err
-	}
-	if err := checkDeployable(b.Dir, plan, src); err != nil {
-		return nil, err
-	}
-	// Without --prune, functions (and domains) online that HEAD does not
-	// have stay. Those the online branch had were deleted locally: refuse,
-	// since the user most likely expects them gone. Those it never had are
-	// drift already reported (or overwritten by --force, which never deletes
-	// without --prune).
-	if len(refused) > 0 || len(refusedDomains) > 0 {
-		var deleted []string
-		for _, n := range refused {
-			if tipFns[n] != nil {
-				deleted = append(deleted, n)
-			}
-		}
-		for _, n := range refusedDomains {
-			if recDomains[n] != nil {
-				deleted = append(deleted, DomainLabel+n)
-			}
-		}
-		if len(deleted) > 0 {
-			return nil, &DriftError{Deleted: deleted}
-		}
-	}
 	d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src,
 		code: newCodeSender(opts.Code, b.Region)}
 	defer d.code.cleanup()
 	// Last of the checks, as it may zip large packages: those FC would not
 	// take are refused here, before anything is written.
-	if err := d.checkCode(ctx, b.Dir, plan, !opts.DryRun); err != nil {
+	if err := d.checkCode(ctx, b.Dir, writes, !opts.DryRun); err != nil {
 		return nil, err
 	}
 	if opts.DryRun {
 		return res, nil
 	}
 
-	// With --force, first record the online state about to be overwritten, so
-	// that the console edit stays in the online branch's history.
-	if len(drift) > 0 {
+	// Before overwriting online changes, record the online state about to
+	// be overwritten, so that the console edit stays in the online
+	// branch's history.
+	if decided.drift {
 		changes, err := fetch.Changes(repo, tip, on)
 		if err != nil {
 			return nil, err
 		}
-		commit, changed, err := fetch.Record(repo, b, tip, on, changes)
+		_, changed, err := fetch.Record(repo, b, tip, on, changes)
 		if err != nil {
 			return nil, fmt.Errorf("record online state before overwriting it: %w", err)
 		}
@@ -350,18 +219,17 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 				return nil, err
 			}
 		}
-		_ = commit
 	}
 
-	// 5. Deploy, recorded first so that a cut-off push is recognised later.
-	if !plan.Empty() {
-		if err := repo.UpdateRef(DeployingRef, head.Hash, deployingCommit, "fcgit push: deploying"); err != nil {
+	// Deploy, recorded first so that a cut-off push is recognised later.
+	if !writes.Empty() {
+		if err := repo.UpdateRef(DeployingRef, head.Hash, s.deploying, "fcgit push: deploying"); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		if err := recordForced(repo, opts.Force, head.Hash); err != nil {
+		if err := recordForced(repo, opts.Force || decided.drift, head.Hash); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		outcomes := d.run(ctx, plan, opts.Jobs)
+		outcomes := d.run(ctx, writes, opts.Jobs)
 		partial := &PartialError{Dir: b.Dir, Failed: map[string]error{}}
 		for _, o := range outcomes {
 			name := o.action.Function
@@ -390,10 +258,11 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		res.Deployed = partial.Deployed
 		if len(partial.Failed) > 0 || len(partial.Skipped) > 0 {
 			sort.Strings(partial.Skipped)
+			recordRejected(repo, head.Hash, partial)
 			return res, partial
 		}
 		// Domains route to functions: they are written once those exist.
-		done, failed, skipped := deployDomains(ctx, client, plan.Domains, src)
+		done, failed, skipped := deployDomains(ctx, client, writes.Domains, src)
 		res.DeployedDomains = done
 		if len(failed) > 0 {
 			pe := &PartialError{Dir: b.Dir, DomainsDir: b.DomainsDir, Deployed: append([]string(nil), res.Deployed...), Failed: map[string]error{}}
@@ -406,19 +275,22 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 			for _, d := range skipped {
 				pe.Skipped = append(pe.Skipped, DomainLabel+d)
 			}
+			recordRejected(repo, head.Hash, pe)
 			return res, pe
 		}
 	}
 
 	// A resumed deploy may have been cut off between a function's last
 	// write and its stamp: stamp what this push found already deployed.
-	if hasDeploying {
-		if err := restamp(ctx, client, local, on, res.Deployed, head.Hash.String(), prep.Stamps); err != nil {
+	if s.hasDeploying {
+		if err := restamp(ctx, client, s.local, on, res.Deployed, head.Hash.String(), prep.Stamps); err != nil {
 			return res, err
 		}
 	}
 
 	opts.phase("deploy")
+	drift := res.Drift
+	hasDeploying := s.hasDeploying
 
 	// 6. Move the online branch to what is now online: HEAD, when HEAD
 	// contains the branch. Otherwise (after overwriting drift, or a HEAD that
@@ -427,13 +299,13 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	// history; or nothing at all when nothing was deployed.
 	newTip := head.Hash
 	partial := false
-	if sel != nil {
+	if sel != nil || len(res.Skipped) > 0 {
 		// Only some functions were deployed: the online branch records
 		// exactly those at HEAD's version, the rest as they were; unless
 		// that is HEAD's state as a whole (HEAD changed nothing else), which
 		// is recorded as a push of everything is, so that HEAD's history
 		// holds the deploy and the next merge takes it as base.
-		pt, isPartial, err := partialTip(repo, b, tip, headCommit.TreeHash, headTree, plan, head.Hash)
+		pt, isPartial, err := partialTip(repo, b, tip, headCommit.TreeHash, headTree, writes, head.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -454,7 +326,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		}
 		switch {
 		case contains:
-		case plan.Empty() && len(drift) == 0 && tip.Tree == headTree:
+		case writes.Empty() && len(drift) == 0 && tip.Tree == headTree:
 			newTip = tip.Commit
 		default:
 			newTip, err = storeRecord(repo, headCommit.TreeHash, []plumbing.Hash{tip.Commit, head.Hash}, joinMessage(b.Region, head.Hash, drift))
@@ -472,7 +344,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	if err := repo.WriteNote(fetch.NotesRef, newTip, on.Note.Encode(), "fcgit push: metadata of "+newTip.String()[:12]); err != nil {
 		return nil, fmt.Errorf("write note: %w", err)
 	}
-	if hasDeploying || !plan.Empty() {
+	if hasDeploying || !writes.Empty() {
 		cur, ok, err := repo.ResolveRef(DeployingRef)
 		if err != nil {
 			return nil, err
@@ -485,6 +357,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		if err := recordForced(repo, false, plumbing.ZeroHash); err != nil {
 			return nil, err
 		}
+		clearRejected(repo)
 	}
 	res.NewTip = newTip
 	opts.phase("record")
@@ -675,7 +548,7 @@ func (e *ScopeError) Error() string {
 // that leaves the managed directory (and the domains) exactly as HEAD has
 // them, nothing is stored and partial is false: the deploy is HEAD's as a
 // whole.
-func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headRoot, headTree plumbing.Hash, plan *Plan, head plumbing.Hash) (newTip plumbing.Hash, partial bool, err error) {
+func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headRoot, headTree plumbing.Hash, plan *plan.Writes, head plumbing.Hash) (newTip plumbing.Hash, partial bool, err error) {
 	if plan.Empty() {
 		return tip.Commit, true, nil
 	}

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -78,65 +78,8 @@ func checkLiteralSecrets(dir string, local map[string]*fetch.Function, rules sna
 	return errors.Join(errs...)
 }
 
-// StaleSecretError: the value push would deploy is the one that was replaced
-// online since the last deploy (a console rotation, now merged): deploying it
-// would undo the rotation. Exit code 3, like drift.
-type StaleSecretError struct{ Function, Variable, Source string }
-
-func (e *StaleSecretError) Error() string {
-	return fmt.Sprintf("%s: $%s holds the value of %s that was replaced online since the last deploy (rotated in the console); update it where push runs (your secret store), or push --force to deploy it anyway",
-		e.Function, strings.TrimPrefix(e.Source, snapshot.SecretSourceEnv), e.Variable)
-}
-
-// ExitCode is the drift exit code.
-func (e *StaleSecretError) ExitCode() int { return 3 }
-
-// planSecrets adds to the plan the secrets whose sourced value differs from
-// the one online, and refuses a sourced value that a rotation replaced.
-func planSecrets(plan *Plan, online, local map[string]*fetch.Function, src secretSource, force bool) error {
-	byName := map[string]int{}
-	for i, a := range plan.Actions {
-		byName[a.Function] = i
-	}
-	for _, name := range sortedKeys(local) {
-		l, o := local[name], online[name]
-		if o == nil {
-			continue
-		}
-		var changed []string
-		for _, v := range sortedKeys(l.State.SecretRefs()) {
-			ref := l.State.SecretRefs()[v]
-			val, ok := src.value(ref)
-			cur, online := o.Secrets[v]
-			if !ok || (online && val == cur) {
-				continue
-			}
-			stamp := fetch.SecretsStampOf(o.Raw)
-			if !force && online && stamp != "" && !snapshot.StampHolds(stamp, v, cur) && snapshot.StampHolds(stamp, v, val) {
-				return &StaleSecretError{Function: name, Variable: v, Source: ref.Source}
-			}
-			changed = append(changed, v)
-		}
-		if len(changed) == 0 {
-			continue
-		}
-		i, ok := byName[name]
-		if !ok {
-			plan.Actions = append(plan.Actions, Action{Function: name, Op: "update", local: l, online: o})
-			i = len(plan.Actions) - 1
-			byName[name] = i
-		}
-		plan.Actions[i].Secrets = changed
-	}
-	sort.SliceStable(plan.Actions, func(i, j int) bool {
-		di, dj := plan.Actions[i].Op == "delete", plan.Actions[j].Op == "delete"
-		if di != dj {
-			return dj
-		}
-		return plan.Actions[i].Function < plan.Actions[j].Function
-	})
-	return nil
-}
+// StaleSecretError: the value push would deploy is the one rotated away online.
+type StaleSecretError = plan.StaleSecretError
 
 // resolveSecrets puts values in place of a request body's secret
 // references: the sourced value when there is one, else the value online
@@ -149,8 +92,8 @@ func resolveSecrets(in map[string]any, a Action, src secretSource) (map[string]s
 			deployed[name] = v
 			return v, true
 		}
-		if a.online != nil {
-			if v, ok := a.online.Secrets[name]; ok {
+		if a.Online != nil {
+			if v, ok := a.Online.Secrets[name]; ok {
 				deployed[name] = v
 				return v, true
 			}

@@ -2,96 +2,109 @@ package push
 
 import (
 	"context"
-	"fmt"
 	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/plan"
 )
 
-// Function states reported by Status.
+// Resource states, as status reports them.
 const (
-	InSync        = "in sync"
-	LocalChanges  = "local changes to deploy"
-	ChangedOnline = "changed online"
-	Diverged      = "diverged"
-	NewLocally    = "new locally"
-	OnlineOnly    = "exists online only"
-	DeletedOnline = "deleted online"
-	DeletedLocal  = "deleted locally"
-	OutOfScope    = "outside the scope of fcgit.toml"
+	InSync        = plan.InSync
+	LocalChanges  = plan.LocalChanges
+	ChangedOnline = plan.ChangedOnline
+	Diverged      = plan.Diverged
+	NewLocally    = plan.NewLocally
+	OnlineOnly    = plan.OnlineOnly
+	DeletedOnline = plan.DeletedOnline
+	DeletedLocal  = plan.DeletedLocal
+	NotMerged     = plan.NotMerged
+	OutOfScope    = plan.OutOfScope
+	Invalid       = plan.Invalid
 )
 
-// FunctionStatus is one function's state across HEAD, the online branch and
-// FC.
-type FunctionStatus struct {
-	Function string `json:"function"`
-	State    string `json:"state"`
-	Drift    *Drift `json:"drift,omitempty"`
-}
-
-// DomainStatus is one custom domain's state across HEAD, the online branch
-// and FC. States are those of functions.
-type DomainStatus struct {
-	Domain string `json:"domain"`
-	State  string `json:"state"`
-	Drift  *Drift `json:"drift,omitempty"`
-}
-
-// StatusReport is what fcgit status prints.
+// StatusReport is what fcgit status prints: the plan push would carry out,
+// and the repository's state around it.
 type StatusReport struct {
-	Branch   string `json:"branch"`
-	Head     string `json:"head"`
-	Tip      string `json:"onlineTip,omitempty"`
-	Unmerged bool   `json:"unmergedOnlineCommits"`
-	// UnmergedFunctions names the functions whose recorded online state
-	// HEAD does not hold (when Unmerged).
+	Branch string `json:"branch"`
+	Head   string `json:"head"`
+	Tip    string `json:"onlineTip,omitempty"`
+	// Unmerged: the online branch records online state HEAD does not hold
+	// (UnmergedFunctions names it): push refuses until it is pulled.
+	Unmerged          bool     `json:"unmergedOnlineCommits"`
 	UnmergedFunctions []string `json:"unmergedFunctions,omitempty"`
 	// Unverified names functions of a shallow clone whose online state is
 	// exactly what was deployed from a commit beyond the clone's history.
-	Unverified []string         `json:"unverifiedShallow,omitempty"`
-	Deploying  string           `json:"deployInProgress,omitempty"`
-	Functions  []FunctionStatus `json:"functions"`
+	Unverified []string `json:"unverifiedShallow,omitempty"`
+	Deploying  string   `json:"deployInProgress,omitempty"`
+	// Rejected is what FC refused in the interrupted deploy, when it did:
+	// pushing the same commit again cannot help.
+	Rejected *Rejected `json:"deployRejected,omitempty"`
+	// Summary counts the resources by state.
+	Summary   []plan.Count     `json:"summary"`
+	Functions []*plan.Resource `json:"functions"`
 	// Domains are the custom domains' states (when fcgit.toml manages
 	// them and no pathspec narrows the report to functions).
-	Domains []DomainStatus `json:"domains,omitempty"`
+	Domains []*plan.Resource `json:"domains,omitempty"`
 	// MergeInProgress: a pull stopped with conflicts (or --no-commit) and
-	// the merge is not committed yet.
-	MergeInProgress bool `json:"mergeInProgress,omitempty"`
+	// the merge is not committed yet; OtherMerge: a merge of another
+	// branch (the user's own git merge) is in progress.
+	MergeInProgress bool   `json:"mergeInProgress,omitempty"`
+	OtherMerge      string `json:"otherMergeInProgress,omitempty"`
 	// Uncommitted lists paths under the managed directory that differ from
 	// HEAD: push deploys commits only.
 	Uncommitted []string `json:"uncommitted,omitempty"`
 }
 
-// HasDrift reports whether anything changed online since the last fetch or
-// deploy.
-func (r *StatusReport) HasDrift() bool {
-	for _, f := range r.Functions {
-		if f.Drift != nil {
-			return true
-		}
+// Refused reports whether push would refuse because of online state (exit
+// 3): drift, online changes not merged, a stale secret, or a deletion
+// without --prune.
+func (r *StatusReport) Refused() bool {
+	if r.Unmerged {
+		return true
 	}
-	for _, d := range r.Domains {
-		if d.Drift != nil {
-			return true
+	for _, list := range [][]*plan.Resource{r.Functions, r.Domains} {
+		for _, res := range list {
+			for _, b := range res.Blocks() {
+				if b == plan.BlockedDrift || b == plan.BlockedUnmerged || b == plan.BlockedStale || b == plan.BlockedPrune {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
 
-// Status compares HEAD, the online branch and online state. It changes
-// nothing.
-//
-// only, when set, limits the report to the named functions (pathspecs).
-func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fetch.Branch, fopts fetch.Options, only []string) (*StatusReport, error) {
-	rep := &StatusReport{Branch: b.Ref}
-	sel := newSelection(only)
-	head, err := repo.Head()
-	if err != nil {
-		return nil, err
-	}
+// Status plans a push of HEAD (opts as push takes them; Force, DryRun and
+// Confirm play no part) and reports it with the repository's state. It
+// changes nothing but objects.
+func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, opts Options) (*StatusReport, error) {
+	b := opts.Branch
+	rep := &StatusReport{Branch: b.Ref, Functions: []*plan.Resource{}}
+	sel := newSelection(opts.Only)
+	var err error
 	if rep.MergeInProgress, err = repo.MergeInProgress(); err != nil {
 		return nil, err
+	}
+	if rep.MergeInProgress {
+		// A merge of the online branch is fcgit pull's; any other is the
+		// user's own.
+		mh, ok, err := repo.ResolveRef("MERGE_HEAD")
+		if err != nil {
+			return nil, err
+		}
+		if tip, found, err := repo.ResolveRef(b.Ref); err != nil {
+			return nil, err
+		} else if ok && (!found || mh != tip) {
+			if isOnline, err := onlineHistoryHas(repo, b, mh); err != nil {
+				return nil, err
+			} else if !isOnline {
+				rep.OtherMerge, rep.MergeInProgress = mh.String(), false
+			}
+		}
 	}
 	changes, err := repo.LocalChanges(b.Dir + "/")
 	if err != nil {
@@ -102,182 +115,49 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			rep.Uncommitted = append(rep.Uncommitted, c)
 		}
 	}
-	local := map[string]*fetch.Function{}
-	localDomains := map[string]*fetch.Domain{}
-	// Custom domains go with a report of everything (pathspecs name
-	// functions).
-	domains := b.DomainsDir != "" && sel == nil
-	if domains {
-		fopts.DomainsDir = b.DomainsDir
-	}
-	if !head.Hash.IsZero() {
-		rep.Head = head.Hash.String()
-		hc, err := repo.ReadCommit(head.Hash)
-		if err != nil {
-			return nil, err
-		}
-		ht, err := managedTree(repo, hc.TreeHash, b.Dir)
-		if err != nil {
-			return nil, err
-		}
-		if local, err = fetch.LoadFunctions(repo, b.Dir, ht); err != nil {
-			return nil, err
-		}
-		if domains {
-			dt, err := managedTree(repo, hc.TreeHash, b.DomainsDir)
-			if err != nil {
-				return nil, err
-			}
-			if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
-				return nil, err
-			}
-		}
-	}
-	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)
+	fopts := opts.Fetch
+	fopts.Hide = opts.Hide
+	s, err := gather(ctx, client, repo, gatherOptions{branch: b, fetch: fopts, sel: sel})
 	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
+		return nil, err
 	}
-	on, err := prep.Read(ctx, client, repo, fopts)
-	if err != nil {
-		return nil, fmt.Errorf("read online state: %w", err)
+	if !s.head.Hash.IsZero() {
+		rep.Head = s.head.Hash.String()
 	}
-	tip := prep.Tip
-	if !tip.Commit.IsZero() {
+	if tip := s.prep.Tip; !tip.Commit.IsZero() {
 		rep.Tip = tip.Commit.String()
-		if !head.Hash.IsZero() {
-			ok, missing, err := prep.Contains(head.Hash, sel.has)
-			if err != nil {
-				return nil, err
-			}
-			rep.Unmerged = !ok
-			rep.UnmergedFunctions = missing
+		rep.Unmerged = s.unmergedCommits && !s.head.Hash.IsZero()
+		rep.UnmergedFunctions = s.unmerged
+	}
+	if s.hasDeploying {
+		rep.Deploying = s.deploying.String()
+		if rep.Rejected, err = ReadRejected(repo); err != nil {
+			return nil, err
 		}
 	}
-	if d, ok, err := repo.ResolveRef(DeployingRef); err != nil {
-		return nil, err
-	} else if ok {
-		rep.Deploying = d.String()
-	}
-	for _, n := range sortedKeys(prep.Stamps.Unverified) {
-		rep.Unverified = append(rep.Unverified, n)
-	}
-	tipFns, err := prep.TipFunctions(repo, b, on)
+	rep.Unverified = sortedKeys(s.prep.Stamps.Unverified)
+	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
+	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, fetch: opts.Fetch, secrets: src})
 	if err != nil {
-		return nil, fmt.Errorf("online branch: %w", err)
-	}
-	if err := sel.check(b.Dir, local, tipFns, on.Functions); err != nil {
 		return nil, err
 	}
-	names := map[string]bool{}
-	for _, m := range []map[string]*fetch.Function{local, tipFns, on.Functions} {
-		for n := range m {
-			if sel.has(n) {
-				names[n] = true
-			}
+	rep.Summary = p.Counts()
+	for _, r := range p.Resources {
+		if r.Domain != "" {
+			rep.Domains = append(rep.Domains, r)
+		} else {
+			rep.Functions = append(rep.Functions, r)
 		}
-	}
-	for _, name := range sortedKeys(names) {
-		l, t, o := local[name], tipFns[name], on.Functions[name]
-		fs := FunctionStatus{Function: name}
-		if l != nil && !inScope(fopts, name) {
-			// fcgit neither reads nor deploys it: push refuses it too.
-			fs.State = OutOfScope
-			rep.Functions = append(rep.Functions, fs)
-			continue
-		}
-		drifted := !fetch.Same(t, o) || o != nil && len(o.SecretsChanged) > 0
-		if drifted {
-			d := describeDrift(name, t, o, prep.Stamps)
-			fs.Drift = &d
-		}
-		var keep bool
-		fs.State, keep = sides{
-			local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted,
-			localIsRecorded: fetch.Same(l, t), localIsOnline: fetch.Same(l, o) && (o == nil || len(o.SecretsChanged) == 0),
-		}.state()
-		if !keep {
-			fs.Drift = nil
-		}
-		rep.Functions = append(rep.Functions, fs)
-	}
-	if domains {
-		tipDomains, err := prep.TipDomains(repo, b, on)
-		if err != nil {
-			return nil, fmt.Errorf("online branch: %w", err)
-		}
-		rep.Domains = domainStatus(localDomains, tipDomains, on.Domains)
 	}
 	return rep, nil
 }
 
-// domainStatus classifies each custom domain as Status does functions.
-func domainStatus(local, tip, online map[string]*fetch.Domain) []DomainStatus {
-	var out []DomainStatus
-	drift := map[string]Drift{}
-	for _, d := range domainDrift(tip, online, nil, nil) {
-		drift[d.Domain] = d
+// onlineHistoryHas reports whether a commit is in the online branch's
+// history: a pull's MERGE_HEAD is the online tip of its time.
+func onlineHistoryHas(repo *gitstate.Repo, b BranchInfo, c plumbing.Hash) (bool, error) {
+	tip, ok, err := repo.ResolveRef(b.Ref)
+	if err != nil || !ok {
+		return false, err
 	}
-	for _, name := range unionDomains(local, unionMap(tip, online)) {
-		l, t, o := local[name], tip[name], online[name]
-		ds := DomainStatus{Domain: name}
-		d, drifted := drift[name]
-		if drifted {
-			ds.Drift = &d
-		}
-		var keep bool
-		ds.State, keep = sides{
-			local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted,
-			localIsRecorded: fetch.SameDomain(l, t), localIsOnline: fetch.SameDomain(l, o),
-		}.state()
-		if !keep {
-			ds.Drift = nil
-		}
-		out = append(out, ds)
-	}
-	return out
-}
-
-func unionMap(a, b map[string]*fetch.Domain) map[string]*fetch.Domain {
-	m := make(map[string]*fetch.Domain, len(a)+len(b))
-	for n, d := range a {
-		m[n] = d
-	}
-	for n, d := range b {
-		m[n] = d
-	}
-	return m
-}
-
-// sides is how one function or domain compares across HEAD (local), the
-// online branch (recorded) and FC (online).
-type sides struct {
-	local, recorded, online bool // present on each side
-	drifted                 bool // online differs from recorded
-	// localIsRecorded, localIsOnline: HEAD holds the same state.
-	localIsRecorded, localIsOnline bool
-}
-
-// state names the comparison, and says whether the drift stands: when HEAD
-// and online moved to the same place (pulled by hand, say) there is
-// nothing to deploy and nothing lost.
-func (s sides) state() (state string, driftStands bool) {
-	switch {
-	case !s.drifted && s.localIsRecorded:
-		return InSync, true
-	case !s.local && !s.recorded:
-		return OnlineOnly, true
-	case s.local && !s.recorded && !s.online:
-		return NewLocally, true
-	case s.local && s.recorded && !s.online:
-		return DeletedOnline, true
-	case !s.local && s.recorded && s.online && !s.drifted:
-		return DeletedLocal, true
-	case !s.drifted:
-		return LocalChanges, true
-	case s.localIsRecorded:
-		return ChangedOnline, true
-	case s.localIsOnline:
-		return InSync, false
-	}
-	return Diverged, true
+	return repo.IsAncestor(c, tip)
 }

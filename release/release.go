@@ -249,3 +249,65 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, func
 	sort.Strings(out)
 	return out, nil
 }
+
+// Pending is a version push --publish would publish.
+type Pending struct {
+	Function string `json:"function"`
+	// Since is the newest version, which differs from what would run; ""
+	// for a function with no version yet.
+	Since string `json:"since,omitempty"`
+}
+
+// WouldPublish lists what Publish would publish once commit is deployed:
+// each function whose newest version was not published from the same state
+// (by the function's tree at the version's commit) — a console-published
+// newest version, whose state is not at hand, counts as different; FC
+// itself skips one that is not.
+func WouldPublish(repo *gitstate.Repo, dir string, vs []Version, functions []string, commit plumbing.Hash) ([]Pending, error) {
+	newest := map[string]Version{}
+	for _, v := range vs {
+		newest[v.Function] = v // Scan sorts by id
+	}
+	c, err := repo.ReadCommit(commit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Pending
+	for _, fn := range functions {
+		v, ok := newest[fn]
+		if !ok {
+			out = append(out, Pending{Function: fn})
+			continue
+		}
+		if v.Commit != "" {
+			same, err := sameFunction(repo, dir, fn, c.TreeHash, plumbing.NewHash(v.Commit))
+			if err != nil {
+				return nil, err
+			}
+			if same {
+				continue
+			}
+		}
+		out = append(out, Pending{Function: fn, Since: v.ID})
+	}
+	return out, nil
+}
+
+// sameFunction reports whether a function's directory is the same in a
+// root tree and at another commit (false when that commit is missing).
+func sameFunction(repo *gitstate.Repo, dir, fn string, root, other plumbing.Hash) (bool, error) {
+	oc, err := repo.ReadCommit(other)
+	if err != nil {
+		return false, nil
+	}
+	p := dir + "/" + fn
+	a, okA, err := repo.TreeEntryAt(root, p)
+	if err != nil {
+		return false, err
+	}
+	b, okB, err := repo.TreeEntryAt(oc.TreeHash, p)
+	if err != nil {
+		return false, err
+	}
+	return okA && okB && a.Hash == b.Hash, nil
+}

@@ -399,7 +399,7 @@ func (d *demo) story(url string) error {
 				return err
 			}
 			d.say("The clone has no fcgit/online branch, yet the deployed-from stamps tell it what runs online.")
-			if err := d.fcgit("shop-ci", 0, "in sync:", "status"); err != nil {
+			if err := d.fcgit("shop-ci", 0, "in sync:", "status", "--all"); err != nil {
 				return err
 			}
 			d.say("Seed case 3: legacy-report exists online but was never deployed from here (exit 3).")

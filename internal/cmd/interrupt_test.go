@@ -151,7 +151,7 @@ func testInterruptedPush(t *testing.T, forced bool) {
 			if forced && !strings.Contains(w.git("log", "-p", "fcgit/online"), "+timeout = 77") {
 				t.Fatalf("the overwritten console edit left the online branch's history:\n%s\npush:\n%s", w.git("log", "--graph", "--format=%h %s", "--all"), out2)
 			}
-			st := w.mustRun("status")
+			st := w.mustRun("status", "--all")
 			for _, n := range []string{"alpha", "beta", "gamma"} {
 				if !strings.Contains(st, "in sync:") || !strings.Contains(st, n) || strings.Contains(st, "interrupted") {
 					t.Fatalf("after finishing, status:\n%s", st)
@@ -212,7 +212,7 @@ func TestCancelledPush(t *testing.T) {
 	if !strings.Contains(out2, "Finished an interrupted deploy") || strings.Contains(out2, "changed online") {
 		t.Fatalf("push after the cancel:\n%s", out2)
 	}
-	if st := w.mustRun("status"); strings.Count(st, "in sync:") != 3 {
+	if st := w.mustRun("status", "--all"); strings.Count(st, "in sync:") != 3 {
 		t.Fatalf("status after finishing:\n%s", st)
 	}
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/push"
 	"github.com/fcgit/fcgit/release"
 )
@@ -95,13 +95,8 @@ EXAMPLES:
 				}
 			}
 			if env.terminal() && !c.Bool("json") {
-				opts.Confirm = func(drift []push.Drift) bool {
-					fmt.Fprintln(env.Stdout, (&push.DriftError{Drift: drift}).Error())
-					fmt.Fprint(env.Stdout, "Overwrite online changes with local? [y/N] ")
-					line, _ := bufio.NewReader(env.Stdin).ReadString('\n')
-					ans := strings.ToLower(strings.TrimSpace(line))
-					return ans == "y" || ans == "yes"
-				}
+				in := bufio.NewReader(env.Stdin)
+				opts.Confirm = func(r *plan.Resource) push.Decision { return askOverwrite(env, in, r) }
 			}
 			res, err := push.Push(c.Context, w.client, w.repo, opts)
 			if res != nil {
@@ -116,19 +111,31 @@ EXAMPLES:
 				return jsonFailure(env, asJSON, err)
 			}
 			if opts.DryRun {
-				if asJSON {
-					enc := json.NewEncoder(env.Stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(dryRunJSON{Plan: res.Plan, Drift: res.Drift, Writes: res.Plan.Writes()})
+				var pending []release.Pending
+				if c.Bool("publish") {
+					vs, err := w.versions(c.Context, res.Functions, false)
+					if err != nil {
+						return jsonFailure(env, asJSON, err)
+					}
+					if pending, err = release.WouldPublish(w.repo, w.cfg.Dir, vs, res.Functions, res.Head); err != nil {
+						return jsonFailure(env, asJSON, err)
+					}
 				}
-				printPlan(env, res.Plan, res.Drift)
+				if asJSON {
+					return encodeJSON(env.Stdout, dryRunJSON{Plan: res.Writes, Drift: orEmpty(res.Drift), Writes: res.Writes.Count(), Publish: pending})
+				}
+				printPlan(env, res)
+				if c.Bool("publish") {
+					printPending(env, pending)
+				}
 				return nil
 			}
 			if res.Resumed {
 				fmt.Fprintf(env.Stdout, "Finished an interrupted deploy (%s).\n", push.DeployingRef)
 			}
 			printOverwritten(env, w.cfg.Branch, res)
-			if res.Plan.Empty() {
+			printSkipped(env, res)
+			if res.Writes.Empty() {
 				fmt.Fprintln(env.Stdout, "Everything up to date: nothing to deploy.")
 			} else {
 				printDeployed(env, res)
@@ -156,72 +163,97 @@ EXAMPLES:
 	}
 }
 
+// askOverwrite shows one drifted resource's online changes, with values,
+// and asks what to do with it; anything but overwrite or skip aborts.
+func askOverwrite(env Env, in *bufio.Reader, r *plan.Resource) push.Decision {
+	out := env.Stdout
+	fmt.Fprintf(out, "%s\n", r.Drift.Describe())
+	printValues(out, "    ", r.Drift.Values())
+	if r.Action != nil {
+		fmt.Fprintf(out, "  push would %s it:\n", r.Action.Op)
+		printValues(out, "    ", r.Action.Values())
+	}
+	fmt.Fprintf(out, "Overwrite the online change of %s? [o]verwrite, [s]kip this one, [a]bort (default abort): ", r.Name())
+	line, _ := in.ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "o", "overwrite", "y", "yes":
+		return push.Overwrite
+	case "s", "skip":
+		return push.Skip
+	}
+	return push.Abort
+}
+
 // dryRunJSON is push --dry-run --json's output: a documented, stable shape
 // (docs/commands.md).
 type dryRunJSON struct {
-	Plan   *push.Plan   `json:"plan"`
-	Drift  []push.Drift `json:"overwrittenDrift,omitempty"`
-	Writes int          `json:"writes"`
+	Plan  *plan.Writes `json:"plan"`
+	Drift []push.Drift `json:"overwrittenDrift"`
+	// Writes counts the write requests.
+	Writes int `json:"writes"`
+	// Publish lists the versions push --publish would publish.
+	Publish []release.Pending `json:"publish,omitempty"`
 }
 
-func printPlan(env Env, plan *push.Plan, drift []push.Drift) {
-	for _, d := range drift {
-		fmt.Fprintf(env.Stdout, "would overwrite online change: %s\n", d.Describe())
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	if plan.Empty() {
+	return s
+}
+
+func printPlan(env Env, res *push.Result) {
+	if len(res.Drift) > 0 {
+		fmt.Fprintln(env.Stdout, "Would overwrite online changes:")
+		printDrift(env.Stdout, "  ", res.Drift)
+	}
+	if res.Writes.Empty() {
 		fmt.Fprintln(env.Stdout, "Nothing to deploy.")
 		return
 	}
-	fmt.Fprintln(env.Stdout, "Plan:")
-	for _, a := range plan.Actions {
-		fmt.Fprintf(env.Stdout, "  %s %s%s\n", a.Op, a.Function, actionDetail(a))
-	}
-	for _, d := range plan.Domains {
-		fmt.Fprintf(env.Stdout, "  %s domain %s%s\n", d.Op, d.Domain, domainDetail(d))
-	}
+	fmt.Fprintf(env.Stdout, "Plan (%s):\n", planCounts(res.Writes))
+	printWrites(env.Stdout, res.Writes, func(op string) string { return "  " + op }, nil, nil)
 }
 
-func domainDetail(d push.DomainAction) string {
-	if len(d.Config) == 0 {
-		return ""
+// planCounts says how many resources a plan creates, updates and deletes.
+func planCounts(w *plan.Writes) string {
+	n := map[string]int{}
+	for _, a := range w.Actions {
+		n[a.Op]++
 	}
-	return " (config: " + strings.Join(d.Config, ", ") + ")"
+	for _, d := range w.Domains {
+		n[d.Op]++
+	}
+	return fmt.Sprintf("%d to create, %d to update, %d to delete; %s", n["create"], n["update"], n["delete"], plural(w.Count(), "write request"))
 }
 
-func actionDetail(a push.Action) string {
-	var parts []string
-	if len(a.Config) > 0 {
-		parts = append(parts, "config: "+strings.Join(a.Config, ", "))
+func printPending(env Env, pending []release.Pending) {
+	if len(pending) == 0 {
+		fmt.Fprintln(env.Stdout, "Nothing to publish: every function's newest version is what would run.")
+		return
 	}
-	if a.Code && a.Op != "delete" {
-		parts = append(parts, "code")
-	}
-	for _, t := range a.Triggers {
-		parts = append(parts, fmt.Sprintf("%s trigger %s", t.Op, t.Trigger))
-	}
-	if len(a.Secrets) > 0 {
-		parts = append(parts, "secrets: "+strings.Join(a.Secrets, ", ")+" (new values from the environment)")
-	}
-	if a.Op != "update" {
-		// An update's config paths already name the kinds that change.
-		for _, k := range a.Kinds {
-			parts = append(parts, k.String())
+	for _, p := range pending {
+		if p.Since == "" {
+			fmt.Fprintf(env.Stdout, "would publish %s (its first version)\n", p.Function)
+		} else {
+			fmt.Fprintf(env.Stdout, "would publish %s (changed since version %s)\n", p.Function, p.Since)
 		}
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, "; ") + ")"
 }
 
-// printOverwritten names the online changes a forced push overwrote.
+// printOverwritten names the online changes a push overwrote, with values.
 func printOverwritten(env Env, branch string, res *push.Result) {
 	if len(res.Drift) == 0 {
 		return
 	}
 	fmt.Fprintf(env.Stdout, "Overwrote online changes (recorded on %s first):\n", branch)
-	for _, d := range res.Drift {
-		fmt.Fprintf(env.Stdout, "  %s\n", d.Describe())
+	printDrift(env.Stdout, "  ", res.Drift)
+}
+
+// printSkipped names the drifted resources left as they are online.
+func printSkipped(env Env, res *push.Result) {
+	for _, n := range res.Skipped {
+		fmt.Fprintf(env.Stdout, "skipped %s: its online change stays; it stays drifted until you pull (fcgit pull) or overwrite it\n", n)
 	}
 }
 
@@ -230,26 +262,10 @@ func printDeployed(env Env, res *push.Result) {
 	for _, n := range res.Deployed {
 		done[n] = true
 	}
-	for _, a := range res.Plan.Actions {
-		if !done[a.Function] {
-			continue
-		}
-		verb := map[string]string{"create": "created", "update": "updated", "delete": "deleted"}[a.Op]
-		fmt.Fprintf(env.Stdout, "%s %s%s\n", verb, a.Function, actionDetail(a))
-		for _, u := range res.URLs[a.Function] {
-			fmt.Fprintf(env.Stdout, "  %s\n", u)
-		}
-	}
-	doneDomains := map[string]bool{}
 	for _, n := range res.DeployedDomains {
-		doneDomains[n] = true
+		done[plan.DomainLabel+n] = true
 	}
-	for _, d := range res.Plan.Domains {
-		if doneDomains[d.Domain] {
-			verb := map[string]string{"create": "created", "update": "updated", "delete": "deleted"}[d.Op]
-			fmt.Fprintf(env.Stdout, "%s domain %s%s\n", verb, d.Domain, domainDetail(d))
-		}
-	}
+	printWrites(env.Stdout, res.Writes, func(op string) string { return pastTense[op] }, func(n string) bool { return done[n] }, res.URLs)
 }
 
 // warnUnverified says, for a shallow clone, which deploys it could not place
@@ -285,9 +301,7 @@ func jsonFailure(env Env, asJSON bool, err error) error {
 	if doc.Error.ExitCode == exitUsage {
 		doc.Error.Kind = "usage"
 	}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetIndent("", "  ")
-	if werr := enc.Encode(doc); werr != nil {
+	if werr := encodeJSON(env.Stdout, doc); werr != nil {
 		return werr
 	}
 	return err

@@ -1,4 +1,4 @@
-package push
+package plan
 
 import (
 	"github.com/go-git/go-git/v5/plumbing"
@@ -7,40 +7,6 @@ import (
 	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
-
-// findDrift compares what fcgit last recorded (the online branch tip) with
-// what is online now. A function that differs from the tip but equals the
-// deploy in progress (deploying) is push's own half-finished work, not drift;
-// one that equals HEAD's version was merged already (a conflict resolved in
-// favour of online, then pushed with nothing to deploy): nothing would be
-// overwritten.
-func findDrift(tip, online, local, deploying map[string]*fetch.Function, hasDeploying bool, stamps *fetch.Stamps) []Drift {
-	var out []Drift
-	names := map[string]bool{}
-	for n := range tip {
-		names[n] = true
-	}
-	for n := range online {
-		names[n] = true
-	}
-	for _, name := range sortedKeys(names) {
-		t, o := tip[name], online[name]
-		rotated := o != nil && len(o.SecretsChanged) > 0
-		if fetch.Same(t, o) && !rotated {
-			continue
-		}
-		if hasDeploying && between(t, deploying[name], o) && !rotated {
-			continue
-		}
-		// HEAD already holds what is online (both changed alike, or both
-		// deleted): nothing would be lost and nothing is to deploy.
-		if fetch.Same(local[name], o) && !rotated {
-			continue
-		}
-		out = append(out, describeDrift(name, t, o, stamps))
-	}
-	return out
-}
 
 // describeDrift says how a function moved from recorded state t to online o.
 func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drift {
@@ -67,6 +33,7 @@ func describeDrift(name string, t, o *fetch.Function, stamps *fetch.Stamps) Drif
 		}
 		d.Config = append(d.Config, p)
 	}
+	d.Changes = changesOf(snapshot.Changes(t.State, o.State), secretPaths(t.State, o.State))
 	return d
 }
 

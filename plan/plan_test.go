@@ -1,4 +1,4 @@
-package push
+package plan
 
 import (
 	"encoding/json"
@@ -44,7 +44,7 @@ const (
 	timer = `{"triggerType":"timer","config":{"cronExpression":"@every 1m"}}`
 )
 
-func TestMakePlan(t *testing.T) {
+func TestMakeActions(t *testing.T) {
 	base := `{"runtime":"python3.10","handler":"index.handler"}`
 	tests := []struct {
 		name          string
@@ -99,16 +99,23 @@ func TestMakePlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, refused := makePlan(tt.online, tt.local, tt.prune)
-			got := plan.Actions
+			p, err := Make(&Input{Local: tt.local, Recorded: tt.online, Online: tt.online, Prune: tt.prune})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := p.Writes(func(*Resource) bool { return true }).Actions
 			for i := range got {
-				got[i].local, got[i].online = nil, nil
+				got[i].Local, got[i].Online, got[i].Changes, got[i].CodeChanges = nil, nil, nil, nil
 			}
 			if len(got) == 0 {
 				got = nil
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("plan:\n got %+v\nwant %+v", got, tt.want)
+			}
+			var refused []string
+			for _, r := range p.Blocked(BlockedPrune) {
+				refused = append(refused, r.Function)
 			}
 			if !reflect.DeepEqual(refused, tt.wantRefused) {
 				t.Errorf("refused = %v, want %v", refused, tt.wantRefused)
@@ -142,5 +149,56 @@ func TestBetween(t *testing.T) {
 		if got := between(tt.t, tt.d, tt.online); got != tt.want {
 			t.Errorf("%s: between = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestStates: each combination of HEAD, the online branch's record and FC
+// gives the state status prints and the block push refuses with.
+func TestStates(t *testing.T) {
+	base := `{"runtime":"python3.10","handler":"index.handler"}`
+	v1 := fn("a", base, nil, code1)
+	v2 := fn("a", `{"runtime":"python3.10","handler":"index.handler","timeout":9}`, nil, code1)
+	v3 := fn("a", `{"runtime":"python3.10","handler":"index.handler","timeout":12}`, nil, code1)
+	tests := []struct {
+		name      string
+		l, r, o   *fetch.Function
+		unmerged  bool
+		want      string
+		wantPush  string
+		wantBlock string
+	}{
+		{"all three agree", v1, v1, v1, false, InSync, "none", ""},
+		{"online only, never recorded", nil, nil, v1, false, OnlineOnly, "none", BlockedDrift},
+		{"new in HEAD", v1, nil, nil, false, NewLocally, "create", ""},
+		{"deleted online", v1, v1, nil, false, DeletedOnline, "create", BlockedDrift},
+		{"deleted online, changed in HEAD", v2, v1, nil, false, DeletedOnline, "create", BlockedDrift},
+		{"deleted in HEAD", nil, v1, v1, false, DeletedLocal, "none", BlockedPrune},
+		{"changed in HEAD", v2, v1, v1, false, LocalChanges, "update", ""},
+		{"changed online", v1, v1, v2, false, ChangedOnline, "update", BlockedDrift},
+		{"both changed alike", v2, v1, v2, false, InSync, "none", ""},
+		{"deleted in HEAD and online", nil, v1, nil, false, InSync, "none", ""},
+		{"both changed apart", v2, v1, v3, false, Diverged, "update", BlockedDrift},
+		{"fetched, not merged", v1, v2, v2, true, NotMerged, "update", BlockedUnmerged},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &Input{Local: map[string]*fetch.Function{}, Recorded: map[string]*fetch.Function{}, Online: map[string]*fetch.Function{}}
+			for m, f := range map[*map[string]*fetch.Function]*fetch.Function{&in.Local: tc.l, &in.Recorded: tc.r, &in.Online: tc.o} {
+				if f != nil {
+					(*m)["a"] = f
+				}
+			}
+			if tc.unmerged {
+				in.Unmerged = []string{"a"}
+			}
+			p, err := Make(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := p.Resources[0]
+			if r.State != tc.want || r.Push != tc.wantPush || r.Blocked != tc.wantBlock {
+				t.Errorf("state %q, push %q, blocked %q; want %q, %q, %q", r.State, r.Push, r.Blocked, tc.want, tc.wantPush, tc.wantBlock)
+			}
+		})
 	}
 }
