@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -17,6 +18,10 @@ type faultInjector struct {
 	latency      time.Duration
 	errorRate    float64
 	throttleRate float64
+	// echo names the operations refused with a message quoting the request
+	// body, as validation errors and gateways sometimes quote what they
+	// were sent: a client must not print such a message as it is.
+	echo map[string]bool
 }
 
 func (f *faultInjector) init(seed int64, latency time.Duration, errorRate, throttleRate float64) {
@@ -74,4 +79,25 @@ func (f *faultInjector) apply(ctx context.Context) *apiError {
 		return errorf(http.StatusTooManyRequests, codeResourceThrottled, "request was throttled, please retry later (injected)")
 	}
 	return nil
+}
+
+func (f *faultInjector) setEcho(ops []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.echo = map[string]bool{}
+	for _, op := range ops {
+		f.echo[op] = true
+	}
+}
+
+// echoed returns the refusal of a request of op that quotes its body, both
+// as sent and form-encoded, or nil when op is not to be echoed.
+func (f *faultInjector) echoed(op string, body []byte) *apiError {
+	f.mu.Lock()
+	echo := f.echo[op]
+	f.mu.Unlock()
+	if !echo {
+		return nil
+	}
+	return invalidArgument("request refused (injected); body: %s; form-encoded: %s", body, url.QueryEscape(string(body)))
 }

@@ -69,6 +69,13 @@ func (s *Server) SetFaults(latency time.Duration, errorRate, throttleRate float6
 	s.faults.set(latency, clamp01(errorRate), clamp01(throttleRate))
 }
 
+// SetEchoFault makes every request of the named operations fail with an
+// InvalidArgument error whose message quotes the request body, as sent and
+// form-encoded; no operation clears it.
+func (s *Server) SetEchoFault(ops ...string) {
+	s.faults.setEcho(ops)
+}
+
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 // Close flushes persisted state. Requests served after Close still work on
@@ -199,7 +206,8 @@ var handlers = map[string]apiHandler{
 // ServeHTTP serves the API and the code download URLs. The order of steps
 // follows a cloud gateway: count, delay, inject faults (before doing
 // anything), check the signature headers, read the bounded body, verify the
-// signature, then route and execute.
+// signature, then route and execute. An echo fault (SetEchoFault) comes
+// last, as it quotes the verified body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newUUID()
 	w.Header().Set("x-acs-request-id", requestID)
@@ -237,6 +245,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !known {
 		writeAPIError(w, requestID, pathNotSupported(r.Method, r.URL.EscapedPath()))
+		return
+	}
+	if e := s.faults.echoed(rt.Op, body); e != nil {
+		writeAPIError(w, requestID, e)
 		return
 	}
 	if fn := s.before.Load(); fn != nil {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -120,6 +122,32 @@ func TestSetFaultsAtRuntime(t *testing.T) {
 	}
 	if got := s.Stats().Requests["ListFunctions"]; got != 2 {
 		t.Errorf("ListFunctions count = %d", got)
+	}
+}
+
+// TestEchoFault: the operations named fail with InvalidArgument quoting the
+// body as sent and form-encoded, and change nothing; others are untouched;
+// no operation clears it.
+func TestEchoFault(t *testing.T) {
+	s, c := newTestServer(t, Options{})
+	c.createFunction("echoed", map[string]any{"description": "base"})
+	s.SetEchoFault("UpdateFunction", "CreateTrigger")
+	r := c.do(http.MethodPut, "/2023-03-30/functions/echoed", nil, map[string]any{"description": `a "b" c/d+e`})
+	msg, _ := r.JSON["Message"].(string)
+	if r.Status != http.StatusBadRequest || r.code() != codeInvalidArgument {
+		t.Fatalf("echoed update: %d %s", r.Status, r.Body)
+	}
+	for _, want := range []string{`{"description":"a \"b\" c/d+e"}`, url.QueryEscape(`{"description":"a \"b\" c/d+e"}`)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not quote %q", msg, want)
+		}
+	}
+	if got := c.do(http.MethodGet, "/2023-03-30/functions/echoed", nil, nil); got.Status != 200 || got.JSON["description"] != "base" {
+		t.Errorf("after an echoed update: %d %v", got.Status, got.JSON["description"])
+	}
+	s.SetEchoFault()
+	if r := c.do(http.MethodPut, "/2023-03-30/functions/echoed", nil, map[string]any{"description": "mine"}); r.Status != 200 {
+		t.Fatalf("after clearing: %d %s", r.Status, r.Body)
 	}
 }
 

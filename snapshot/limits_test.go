@@ -397,3 +397,117 @@ func TestFromAPILimits(t *testing.T) {
 		})
 	}
 }
+
+// documentedDepth is the nesting limit docs/troubleshooting.md promises
+// ("32 levels"). It is written out, not taken from MaxDepth, so that a
+// change of the limit, or of where a check counts from, fails here rather
+// than moving the test along with it.
+const documentedDepth = 32
+
+// wrap nests leaf in containers, outermost first: 't' a table {"a": …},
+// 'a' an array […]; shapes is cycled for n levels.
+func wrap(n int, shapes string, leaf any) any {
+	v := leaf
+	for i := n - 1; i >= 0; i-- {
+		if shapes[i%len(shapes)] == 't' {
+			v = map[string]any{"a": v}
+		} else {
+			v = []any{v}
+		}
+	}
+	return v
+}
+
+// wrapTOML is wrap as a TOML value: inline tables and arrays.
+func wrapTOML(n int, shapes string, leaf string) string {
+	v := leaf
+	for i := n - 1; i >= 0; i-- {
+		if shapes[i%len(shapes)] == 't' {
+			v = "{a = " + v + "}"
+		} else {
+			v = "[" + v + "]"
+		}
+	}
+	return v
+}
+
+// TestDepthLimitIsExact: nesting exactly documentedDepth levels deep is
+// accepted and one level more refused, with the documented message, by each
+// check: function.toml decoding and documents read from FC, for tables,
+// arrays and both, in a function's fields and in a trigger's.
+func TestDepthLimitIsExact(t *testing.T) {
+	t.Parallel()
+	refusal := fmt.Sprintf("nesting deeper than %d levels: FC settings are never this deep", documentedDepth)
+	// Each case builds its input nesting d levels deep in all, counted as
+	// function.toml nests them.
+	decodeCases := []struct {
+		name string
+		text func(d int) string
+		line int
+	}{
+		{"tables", func(d int) string { return "runtime = \"go1\"\n[" + dotted("a", d) + "]\nx = 1\n" }, 2},
+		{"inline tables", func(d int) string { return "runtime = \"go1\"\na = " + wrapTOML(d, "t", "1") + "\n" }, 2},
+		{"arrays", func(d int) string { return "a = " + wrapTOML(d, "a", "1") + "\n" }, 1},
+		{"arrays and tables", func(d int) string { return "a = " + wrapTOML(d, "at", "1") + "\n" }, 1},
+		{"trigger config", func(d int) string {
+			return "[triggers.web]\ntriggerType = \"http\"\n\n[triggers.web.config]\nm = " + wrapTOML(d-3, "ta", "1") + "\n"
+		}, 5},
+	}
+	for _, tt := range decodeCases {
+		t.Run("decode/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			text := tt.text(documentedDepth)
+			st, err := Decode("f.toml", []byte(text), "api")
+			if err != nil {
+				t.Fatalf("depth %d refused: %v\n%s", documentedDepth, err, text)
+			}
+			if got := stateDepth(st); got != documentedDepth {
+				t.Fatalf("decoded depth %d, want %d: the test input is wrong", got, documentedDepth)
+			}
+			text = tt.text(documentedDepth + 1)
+			_, err = Decode("f.toml", []byte(text), "api")
+			if want := fmt.Sprintf("f.toml:%d: %s", tt.line, refusal); err == nil || err.Error() != want {
+				t.Fatalf("depth %d: err = %v, want %q\n%s", documentedDepth+1, err, want, text)
+			}
+		})
+	}
+
+	fromAPICases := []struct {
+		name  string
+		input func(d int) (fc.Function, []fc.Trigger)
+		field string // where the refusal points, before ": " + refusal
+	}{
+		{"tables", func(d int) (fc.Function, []fc.Trigger) {
+			return fc.Function{"functionName": "api", "future": wrap(d, "t", "x")}, nil
+		}, "function api: field future" + strings.Repeat(".a", documentedDepth)},
+		{"arrays", func(d int) (fc.Function, []fc.Trigger) {
+			return fc.Function{"functionName": "api", "future": wrap(d, "a", "x")}, nil
+		}, "function api: field future" + strings.Repeat("[0]", documentedDepth)},
+		{"arrays and tables", func(d int) (fc.Function, []fc.Trigger) {
+			return fc.Function{"functionName": "api", "future": wrap(d, "at", "x")}, nil
+		}, "function api: field future" + strings.Repeat("[0].a", documentedDepth/2)},
+		{"trigger field", func(d int) (fc.Function, []fc.Trigger) {
+			return fc.Function{"functionName": "api"}, []fc.Trigger{{"triggerName": "web", "triggerType": "http", "future": wrap(d-2, "ta", "x")}}
+		}, "function api: trigger web: field future" + strings.Repeat(".a[0]", (documentedDepth-2)/2)},
+		{"triggerConfig as JSON text", func(d int) (fc.Function, []fc.Trigger) {
+			cfg := strings.Repeat(`{"a":`, d-2) + "1" + strings.Repeat("}", d-2)
+			return fc.Function{"functionName": "api"}, []fc.Trigger{{"triggerName": "web", "triggerType": "http", "triggerConfig": cfg}}
+		}, "function api: trigger web: field triggerConfig"},
+	}
+	for _, tt := range fromAPICases {
+		t.Run("FromAPI/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			st, err := FromAPI(tt.input(documentedDepth))
+			if err != nil {
+				t.Fatalf("depth %d refused: %v", documentedDepth, err)
+			}
+			if got := stateDepth(st); got != documentedDepth {
+				t.Fatalf("depth %d, want %d: the test input is wrong", got, documentedDepth)
+			}
+			_, err = FromAPI(tt.input(documentedDepth + 1))
+			if want := tt.field + ": " + refusal; err == nil || err.Error() != want {
+				t.Fatalf("depth %d: err = %.300v, want %.300q", documentedDepth+1, err, want)
+			}
+		})
+	}
+}

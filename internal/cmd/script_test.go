@@ -163,6 +163,8 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc writes N                          assert N write requests since the last reset
 //	fc edit-on OP NAME key=JSON ...     console edit right before the emulator handles OP for NAME
 //	fc requests OP N                     assert N requests of OP since the last reset
+//	fc echo-fault [OP...]                OPs fail with a message quoting the request body
+//	                                     (as sent and form-encoded); none clears it
 //	fc reset-stats
 //	fc tag NAME KEY                      print a tag's value
 //	fc add-tag NAME KEY VALUE            tag a function, as in the console
@@ -293,6 +295,8 @@ func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 		if got := em.srv.Stats().Requests[args[1]]; got != want {
 			ts.Fatalf("emulator saw %d %s requests, want %d", got, args[1], want)
 		}
+	case "echo-fault":
+		em.srv.SetEchoFault(args[1:]...)
 	case "reset-stats":
 		em.srv.ResetStats()
 	case "add-tag":

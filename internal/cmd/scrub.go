@@ -1,7 +1,11 @@
 package cmd
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -9,11 +13,12 @@ import (
 
 // scrubber keeps secret values out of everything fcgit prints: push and
 // fetch hand it every secret value they handle, and stdout and stderr are
-// written through it. FC's error messages may quote what was sent, and a
-// stack trace may show anything; neither must show a secret.
+// written through it. FC's error messages may quote what was sent (JSON,
+// perhaps form-encoded), and a stack trace may show anything; neither must
+// show a secret, in any of those escapings.
 type scrubber struct {
 	mu     sync.Mutex
-	values []string // longest first, so a value containing another is replaced whole
+	values []string // the values' escaped forms, longest first, so a value containing another is replaced whole
 }
 
 // minScrubbed is the shortest value scrubbed: replacing every "a" would make
@@ -28,13 +33,40 @@ func (s *scrubber) add(v string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, have := range s.values {
-		if have == v {
-			return
+	for _, f := range escapedForms(v) {
+		if !slices.Contains(s.values, f) {
+			s.values = append(s.values, f)
 		}
 	}
-	s.values = append(s.values, v)
 	sort.Slice(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
+}
+
+// escapedForms are the ways v can show in a message quoting a request:
+// as it is, inside a JSON string (with and without HTML escaping), and each
+// of those URL-encoded (query and path style), as a message quoting a body
+// form-encoded shows it.
+func escapedForms(v string) []string {
+	forms := []string{v}
+	add := func(f string) {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	if b, err := json.Marshal(v); err == nil {
+		add(string(b[1 : len(b)-1]))
+	}
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err == nil {
+		b := bytes.TrimSuffix(plain.Bytes(), []byte("\n"))
+		add(string(b[1 : len(b)-1]))
+	}
+	for _, f := range slices.Clone(forms) {
+		add(url.QueryEscape(f))
+		add(url.PathEscape(f))
+	}
+	return forms
 }
 
 func (s *scrubber) scrub(p []byte) []byte {

@@ -23,6 +23,35 @@ func TestScrubber(t *testing.T) {
 	}
 }
 
+// TestScrubberEscapedForms: a message quoting a request body carries a
+// value JSON-escaped, or URL-encoded when it quotes the body form-encoded;
+// every such form is scrubbed, and text merely like it is left alone.
+func TestScrubberEscapedForms(t *testing.T) {
+	t.Parallel()
+	const secret = `pa ss"w&rd<1>/+`
+	tests := []struct {
+		name, text, want string
+	}{
+		{"plain", "sent pa ss\"w&rd<1>/+ .", "sent [secret] ."},
+		{"JSON-escaped", `{"P":"pa ss\"w&rd<1>/+"}`, `{"P":"[secret]"}`},
+		{"JSON-escaped for HTML", `{"P":"pa ss\"w\u0026rd\u003c1\u003e/+"}`, `{"P":"[secret]"}`},
+		{"query-encoded", "p=pa+ss%22w%26rd%3C1%3E%2F%2B&q=1", "p=[secret]&q=1"},
+		{"path-encoded", "/p/pa%20ss%22w&rd%3C1%3E%2F+/q", "/p/[secret]/q"},
+		{"query-encoded JSON", "b=%7B%22P%22%3A%22pa+ss%5C%22w%26rd%3C1%3E%2F%2B%22%7D", "b=%7B%22P%22%3A%22[secret]%22%7D"},
+		{"something else", `pa ss\"w&rd<2>/+`, `pa ss\"w&rd<2>/+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &scrubber{}
+			s.add(secret)
+			if got := string(s.scrub([]byte(tt.text))); got != tt.want {
+				t.Errorf("scrub(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestMainScrubsOutput: a secret value handed to the environment's hide
 // never appears in what a command prints, stack traces included.
 func TestMainScrubsOutput(t *testing.T) {
