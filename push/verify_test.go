@@ -90,7 +90,7 @@ func TestReadBackChecksTheStamp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			d := &deployer{client: readBackClient{doc: tt.doc}, commit: thisCommit}
-			err := d.verify(context.Background(), Action{Function: "api", Op: "update", local: local}, nil)
+			err := d.verify(context.Background(), Action{Function: "api", Op: "update", Local: local}, nil)
 			var over *OverwrittenError
 			switch {
 			case tt.want == "" && err != nil:
