@@ -1,0 +1,152 @@
+package gitremote
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+var (
+	// ErrUnreachable matches failures that waiting may cure: the remote's
+	// host cannot be reached, the connection broke, the request timed out,
+	// or an HTTP server said it is overloaded or behind a failing gateway.
+	ErrUnreachable = errors.New("remote unreachable")
+	// ErrAuthentication matches failures only the user can cure: no
+	// credentials, credentials the server refused, access denied, an ssh
+	// host key that known_hosts does not vouch for.
+	ErrAuthentication = errors.New("authentication failed")
+)
+
+// Error is what every operation of a Remote returns on failure. It matches
+// its Kind (ErrUnreachable, ErrAuthentication, or nothing) and its cause
+// through errors.Is and errors.As.
+type Error struct {
+	Op   string // "push" or "fetch"
+	URL  string // the remote's URL, any password removed
+	Kind error  // ErrUnreachable, ErrAuthentication or nil
+	Err  error
+	Hint string // how to fix it, when there is something to say
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if e.Op == "push" {
+		b.WriteString(" to ")
+	} else {
+		b.WriteString(" from ")
+	}
+	b.WriteString(e.URL)
+	b.WriteString(": ")
+	if e.Kind != nil && !strings.Contains(e.Err.Error(), e.Kind.Error()) {
+		b.WriteString(e.Kind.Error())
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// newError classifies err (which may already carry a kind, when it comes
+// from the credential or ssh set-up) and adds a hint for the user.
+func newError(op, url string, err error) *Error {
+	var already *Error
+	if errors.As(err, &already) {
+		return already
+	}
+	err = unwrapGoGit(err)
+	e := &Error{Op: op, URL: url, Err: err, Kind: classify(err)}
+	switch {
+	case errors.Is(err, ErrAuthentication):
+		// The cause says it already (credential helper, ssh set-up).
+	case e.Kind == ErrAuthentication:
+		e.Hint = "check the credentials this remote uses: for https a credential helper (`git config credential.helper`) that knows them, for ssh a key loaded in ssh-agent (`ssh-add -l`)"
+	case e.Kind == ErrUnreachable:
+		e.Hint = "check the network and the remote's address (`git remote -v`); it can be retried"
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		e.Hint = "check the remote's address (`git remote -v`) and that the repository exists"
+	}
+	return e
+}
+
+// unwrapGoGit strips go-git's error wrappers, which have no Unwrap method and
+// would hide the network error underneath from errors.As.
+func unwrapGoGit(err error) error {
+	for {
+		switch e := err.(type) {
+		case *plumbing.UnexpectedError:
+			err = e.Err
+		case *plumbing.PermanentError:
+			err = e.Err
+		default:
+			return err
+		}
+	}
+}
+
+// classify tells network trouble and refused credentials from everything
+// else. The caller's own cancellation is neither.
+func classify(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if errors.Is(err, ErrAuthentication) || errors.Is(err, ErrUnreachable) {
+		return nil // already in the chain: Unwrap reaches it
+	}
+	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
+		return ErrAuthentication
+	}
+	var keyErr *knownhosts.KeyError
+	if errors.As(err, &keyErr) || strings.Contains(err.Error(), "ssh: unable to authenticate") {
+		return ErrAuthentication
+	}
+	var httpErr *githttp.Err
+	if errors.As(err, &httpErr) {
+		switch httpErr.StatusCode() {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusRequestTimeout:
+			return ErrUnreachable
+		}
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return ErrUnreachable
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &netErr) {
+		return ErrUnreachable
+	}
+	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+		syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN, syscall.ETIMEDOUT, syscall.EPIPE} {
+		if errors.Is(err, errno) {
+			return ErrUnreachable
+		}
+	}
+	// A connection that drops in the middle of the protocol surfaces as a
+	// short read.
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return ErrUnreachable
+	}
+	return nil
+}
