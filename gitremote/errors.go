@@ -3,6 +3,7 @@ package gitremote
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -69,24 +70,48 @@ func (e *Error) Unwrap() []error {
 
 // newError classifies err (which may already carry a kind, when it comes
 // from the credential or ssh set-up) and adds a hint for the user.
-func newError(op, url string, err error) *Error {
+func newError(op, rawURL string, err error) *Error {
 	var already *Error
 	if errors.As(err, &already) {
 		return already
 	}
 	err = unwrapGoGit(err)
-	e := &Error{Op: op, URL: url, Err: err, Kind: classify(err)}
+	if errors.Is(err, transport.ErrRepositoryNotFound) && strings.TrimRight(err.Error(), ": ") == transport.ErrRepositoryNotFound.Error() {
+		// go-git appends the server's (often empty) reason after a colon.
+		err = transport.ErrRepositoryNotFound
+	}
+	e := &Error{Op: op, URL: redact(rawURL), Err: err, Kind: classify(err)}
 	switch {
 	case errors.Is(err, ErrAuthentication):
 		// The cause says it already (credential helper, ssh set-up).
 	case e.Kind == ErrAuthentication:
-		e.Hint = "check the credentials this remote uses: for https a credential helper (`git config credential.helper`) that knows them, for ssh a key loaded in ssh-agent (`ssh-add -l`)"
+		e.Hint = authHint(rawURL, err)
 	case e.Kind == ErrUnreachable:
 		e.Hint = "check the network and the remote's address (`git remote -v`); it can be retried"
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		e.Hint = "check the remote's address (`git remote -v`) and that the repository exists"
 	}
 	return e
+}
+
+// authHint says what to do about a refusal, by transport.
+func authHint(rawURL string, err error) string {
+	ep, epErr := transport.NewEndpoint(rawURL)
+	if epErr != nil || ep.Protocol != "ssh" {
+		return "check the credentials for this remote: a credential helper that knows them (`git config credential.helper`), with access to the repository"
+	}
+	host := ep.Host
+	if ep.Port > 0 && ep.Port != 22 {
+		host = fmt.Sprintf("[%s]:%d", ep.Host, ep.Port)
+	}
+	var keyErr *knownhosts.KeyError
+	switch {
+	case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+		return fmt.Sprintf("the server's host key is not the one known_hosts has for %s: if the server's key really changed, remove the old one (`ssh-keygen -R '%s'`) and connect once with ssh to record the new one; otherwise the connection may be intercepted", host, host)
+	case errors.As(err, &keyErr):
+		return fmt.Sprintf("known_hosts has no key for %s: connect once with ssh to check and record it", host)
+	}
+	return "the server accepts none of the ssh-agent's keys: list them with `ssh-add -l` and load the one this remote knows with `ssh-add`"
 }
 
 // unwrapGoGit strips go-git's error wrappers, which have no Unwrap method and

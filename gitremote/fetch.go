@@ -40,7 +40,7 @@ func (r *Remote) Fetch(ctx context.Context, refs []string) (map[string]plumbing.
 		return err
 	})
 	if err != nil {
-		return nil, newError("fetch", redact(r.fetchURL), err)
+		return nil, newError("fetch", r.fetchURL, err)
 	}
 	return got, nil
 }

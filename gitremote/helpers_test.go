@@ -118,11 +118,12 @@ func revParse(t *testing.T, repo, ref string) plumbing.Hash {
 }
 
 // colleague clones the bare repository, lets change edit the clone and
-// pushes the branch back with plain git: the other writer.
-func colleague(t *testing.T, url, branch string, change func(dir string)) plumbing.Hash {
+// pushes the branch back with plain git: the other writer. It goes to the
+// repository directly, whatever transport the test gives fcgit.
+func colleague(t *testing.T, bare, branch string, change func(dir string)) plumbing.Hash {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "colleague")
-	git(t, "", "clone", "-q", url, dir)
+	git(t, "", "clone", "-q", bare, dir)
 	git(t, dir, "checkout", "-q", branch)
 	change(dir)
 	git(t, dir, "push", "-q", "origin", branch)
@@ -156,6 +157,7 @@ func newGitServer(t *testing.T, root, user, password string) *gitServer {
 		Args:       []string{"http-backend"},
 		Env:        []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1"},
 		InheritEnv: []string{"PATH", "HOME"},
+		Stderr:     testLog{t},
 	}
 	s := &gitServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -216,9 +218,11 @@ type transportCase struct {
 }
 
 // transports are the remotes every push and fetch scenario runs against:
-// a file:// URL (git's own upload-pack and receive-pack) and smart HTTP
+// a file:// URL (git's own upload-pack and receive-pack), smart HTTP
 // through git http-backend behind basic auth, with the credentials coming
-// from a credential helper in the test's HOME.
+// from a credential helper in the test's HOME, and ssh:// to an in-process
+// ssh server running git's upload-pack and receive-pack, authenticated by
+// an ssh-agent and checked against known_hosts.
 var transports = []transportCase{
 	{"file", func(t *testing.T, bare string) string { return "file://" + bare }},
 	{"http", func(t *testing.T, bare string) string {
@@ -227,6 +231,7 @@ var transports = []transportCase{
 		srv := newGitServer(t, filepath.Dir(bare), "alice", "s3cret")
 		return srv.URL + "/" + filepath.Base(bare)
 	}},
+	{"ssh", sshTransport},
 }
 
 func writeExecutable(t *testing.T, path, content string) {
@@ -234,4 +239,12 @@ func writeExecutable(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testLog sends what the http-backend says on stderr to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Logf("git http-backend: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -90,6 +90,10 @@ func (p *PushResult) Done() bool {
 // the package documentation for what it guarantees. Refusals are results,
 // not errors: the error is for failures of the whole operation (network,
 // authentication, a local ref that does not exist, a broken repository).
+// An error after the update was sent (fetching a diverged ref's value
+// failed) does not undo the refs the remote took; the next call reports them
+// up to date. ctx bounds the whole call: give it a deadline, a stalled
+// server is otherwise waited for.
 func (r *Remote) PushFastForward(ctx context.Context, refs []string) (*PushResult, error) {
 	if err := checkRefs(refs); err != nil {
 		return nil, fmt.Errorf("push to %s: %w", r, err)
@@ -119,7 +123,7 @@ func (r *Remote) PushFastForward(ctx context.Context, refs []string) (*PushResul
 		return err
 	})
 	if err != nil {
-		return nil, newError("push", redact(r.pushURL), err)
+		return nil, newError("push", r.pushURL, err)
 	}
 	return result, nil
 }

@@ -1,7 +1,9 @@
 package gitremote
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -97,7 +99,7 @@ func TestPushNonFastForwardFetchesTheirs(t *testing.T) {
 				r := openOrigin(t, work)
 				wantStatus(t, pushOne(t, r, mainRef), mainRef, StatusPushed)
 
-				theirs := colleague(t, url, "main", func(dir string) {
+				theirs := colleague(t, bare, "main", func(dir string) {
 					commit(t, dir, "functions/b/function.toml", "name = \"b\"\n")
 				})
 				ours := base
@@ -152,7 +154,7 @@ func TestPushRaceWithConcurrentWriter(t *testing.T) {
 			r.beforeReceivePack = func() {
 				calls++
 				if calls == 1 {
-					theirs = colleague(t, url, "main", func(dir string) {
+					theirs = colleague(t, bare, "main", func(dir string) {
 						commit(t, dir, "functions/b/function.toml", "name = \"b\"\n")
 					})
 				}
@@ -204,7 +206,7 @@ func TestPushTags(t *testing.T) {
 			}
 
 			// The remote's v1 now names another commit.
-			other := colleague(t, url, "main", func(dir string) {
+			other := colleague(t, bare, "main", func(dir string) {
 				commit(t, dir, "functions/b/function.toml", "name = \"b\"\n")
 			})
 			git(t, bare, "update-ref", "refs/tags/v1", other.String(), first.String())
@@ -234,7 +236,7 @@ func TestPushMixedRefs(t *testing.T) {
 			online := "refs/heads/fcgit/online"
 			pushOne(t, r, mainRef, online)
 
-			theirs := colleague(t, url, "fcgit/online", func(dir string) {
+			theirs := colleague(t, bare, "fcgit/online", func(dir string) {
 				commit(t, dir, "functions/b/function.toml", "name = \"b\"\n")
 			})
 			git(t, work, "checkout", "-q", "fcgit/online")
@@ -268,7 +270,11 @@ func TestPushRejectedByServer(t *testing.T) {
 	git(t, work, "branch", "other")
 	hook := "#!/bin/sh\nwhile read old new ref; do\n  [ \"$ref\" = refs/heads/other ] && { echo protected >&2; exit 1; }\ndone\nexit 0\n"
 	writeExecutable(t, bare+"/hooks/pre-receive", hook)
-	r := openOrigin(t, work)
+	var stderr bytes.Buffer
+	r, err := Open(work, "origin", Options{Stderr: &stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sent := 0
 	r.beforeReceivePack = func() { sent++ }
 
@@ -281,6 +287,9 @@ func TestPushRejectedByServer(t *testing.T) {
 	}
 	if sent != 1 {
 		t.Fatalf("sent %d times; a refusal without a race must not be retried", sent)
+	}
+	if !strings.Contains(stderr.String(), "protected") {
+		t.Fatalf("the hook's message did not reach Options.Stderr: %q", stderr.String())
 	}
 	if got := revParse(t, bare, mainRef); !got.IsZero() {
 		t.Fatalf("atomic push failed but main was created at %s", got)

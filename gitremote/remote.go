@@ -74,7 +74,7 @@ func Open(repoDir, name string, opts Options) (*Remote, error) {
 	}
 	repo, err := gitstate.Open(repoDir)
 	if err != nil {
-		return nil, fmt.Errorf("open remote %s: %w", name, err)
+		return nil, fmt.Errorf("open remote %s: %w", redact(name), err)
 	}
 	fetchURL, pushURL, named, err := resolveURLs(repo, name)
 	if err != nil {
@@ -82,7 +82,7 @@ func Open(repoDir, name string, opts Options) (*Remote, error) {
 	}
 	for _, u := range []string{fetchURL, pushURL} {
 		if _, err := endpoint(u); err != nil {
-			return nil, fmt.Errorf("open remote %s: %w", name, err)
+			return nil, fmt.Errorf("open remote %s: %w", redact(name), err)
 		}
 	}
 	fs := osfs.New(repo.CommonDir(), osfs.WithBoundOS())

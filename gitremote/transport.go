@@ -58,7 +58,7 @@ func sshConnection(ep *transport.Endpoint) (*connection, error) {
 	db, err := gitssh.NewKnownHostsDb()
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("%w: cannot check the host key of %s: %v; connect once with `ssh %s` to record it in ~/.ssh/known_hosts", ErrAuthentication, ep.Host, err, ep.Host)
+		return nil, fmt.Errorf("%w: cannot check the host key of %s: %v; connect once with ssh to record it in ~/.ssh/known_hosts", ErrAuthentication, ep.Host, err)
 	}
 	name := ep.User
 	if name == "" {
