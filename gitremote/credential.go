@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -108,7 +107,7 @@ func (r *Remote) withAuth(ctx context.Context, ep *transport.Endpoint, op func(t
 		auth = cached.auth()
 	}
 	err := op(auth)
-	if !errors.Is(unwrapGoGit(err), transport.ErrAuthenticationRequired) {
+	if !hasCause(err, transport.ErrAuthenticationRequired) {
 		return err
 	}
 	delete(r.creds, key)
@@ -120,8 +119,8 @@ func (r *Remote) withAuth(ctx context.Context, ep *transport.Endpoint, op func(t
 		return fmt.Errorf("%w: the server asks for credentials and none were found: %v; store them with a credential helper (`git config credential.helper store`, then one `git fetch` that asks for them) or run interactively", ErrAuthentication, fillErr)
 	}
 	err = op(c.auth())
-	switch kind := classify(unwrapGoGit(err)); {
-	case errors.Is(unwrapGoGit(err), transport.ErrAuthenticationRequired):
+	switch kind := classify(err); {
+	case hasCause(err, transport.ErrAuthenticationRequired):
 		// Tell the helpers, as git does, so that a stored password the
 		// server no longer takes is not offered again.
 		if _, rejErr := r.gitCredential(ctx, "reject", ep, &c); rejErr != nil {

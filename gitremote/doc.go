@@ -67,6 +67,9 @@
 //     for the Remote's later calls. Credentials written in the URL are used
 //     as they are. Unless Options.Prompt is set, git is not allowed to ask on
 //     the terminal (GIT_TERMINAL_PROMPT=0): a watcher must fail, not hang.
+//     Proxies come from the environment (HTTPS_PROXY, NO_PROXY); git's
+//     http.* settings (http.proxy, http.sslCAInfo, http.extraHeader) are not
+//     read.
 //   - ssh:// and scp-like user@host:path authenticate with the keys of the
 //     running ssh-agent (SSH_AUTH_SOCK) and check the host key against
 //     known_hosts as ssh does (SSH_KNOWN_HOSTS, else ~/.ssh/known_hosts and
@@ -74,6 +77,8 @@
 //     Hostname and Port from ~/.ssh/config are honoured; key files that are
 //     not loaded in the agent and GIT_SSH_COMMAND are not.
 //
-// A Remote serialises its own operations; it is safe to share between
-// goroutines.
+// Each call takes a context: it cancels the call, and its deadline is how
+// long a stalled server is waited for (connecting over ssh gives up after 30
+// seconds regardless). A Remote serialises its own operations; it is safe to
+// share between goroutines.
 package gitremote

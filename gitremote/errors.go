@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -114,8 +115,8 @@ func authHint(rawURL string, err error) string {
 	return "the server accepts none of the ssh-agent's keys: list them with `ssh-add -l` and load the one this remote knows with `ssh-add`"
 }
 
-// unwrapGoGit strips go-git's error wrappers, which have no Unwrap method and
-// would hide the network error underneath from errors.As.
+// unwrapGoGit strips go-git's error wrappers from the top of err: they have
+// no Unwrap method, so errors.Is and errors.As would stop at them.
 func unwrapGoGit(err error) error {
 	for {
 		switch e := err.(type) {
@@ -129,48 +130,88 @@ func unwrapGoGit(err error) error {
 	}
 }
 
+// causes lists err and everything it wraps, going through go-git's
+// wrappers too, wherever they sit in the chain.
+func causes(err error) []error {
+	var out []error
+	var visit func(error)
+	visit = func(e error) {
+		for e != nil {
+			out = append(out, e)
+			switch x := e.(type) {
+			case *plumbing.UnexpectedError:
+				e = x.Err
+				continue
+			case *plumbing.PermanentError:
+				e = x.Err
+				continue
+			case interface{ Unwrap() []error }:
+				for _, c := range x.Unwrap() {
+					visit(c)
+				}
+				return
+			}
+			e = errors.Unwrap(e)
+		}
+	}
+	visit(err)
+	return out
+}
+
+// hasCause reports whether err or anything it wraps is target.
+func hasCause(err, target error) bool {
+	return slices.ContainsFunc(causes(err), func(c error) bool { return c == target })
+}
+
+// unreachableErrnos are the system errors of a network that is down or a
+// host that does not answer.
+var unreachableErrnos = []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+	syscall.EHOSTUNREACH, syscall.EHOSTDOWN, syscall.ENETUNREACH, syscall.ENETDOWN, syscall.ETIMEDOUT, syscall.EPIPE}
+
 // classify tells network trouble and refused credentials from everything
 // else. The caller's own cancellation is neither.
 func classify(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) {
+	cs := causes(err)
+	has := func(match func(error) bool) bool { return slices.ContainsFunc(cs, match) }
+	switch {
+	case err == nil || hasCause(err, context.Canceled):
 		return nil
-	}
-	if errors.Is(err, ErrAuthentication) || errors.Is(err, ErrUnreachable) {
-		return nil // already in the chain: Unwrap reaches it
-	}
-	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
+	case hasCause(err, ErrAuthentication) || hasCause(err, ErrUnreachable):
+		return nil // already in the chain, where Unwrap finds it
+	case hasCause(err, transport.ErrAuthenticationRequired) || hasCause(err, transport.ErrAuthorizationFailed):
 		return ErrAuthentication
-	}
-	var keyErr *knownhosts.KeyError
-	if errors.As(err, &keyErr) || strings.Contains(err.Error(), "ssh: unable to authenticate") {
+	case has(func(c error) bool {
+		_, isKeyErr := c.(*knownhosts.KeyError)
+		return isKeyErr || strings.HasPrefix(c.Error(), "ssh: unable to authenticate")
+	}):
 		return ErrAuthentication
-	}
-	var httpErr *githttp.Err
-	if errors.As(err, &httpErr) {
-		switch httpErr.StatusCode() {
+	case has(func(c error) bool {
+		h, ok := c.(*githttp.Err)
+		if !ok {
+			return false
+		}
+		switch h.StatusCode() {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusRequestTimeout:
-			return ErrUnreachable
+			return true
 		}
-		return nil
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}):
 		return ErrUnreachable
-	}
-	var netErr net.Error
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	if errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &netErr) {
+	case hasCause(err, context.DeadlineExceeded) || hasCause(err, os.ErrDeadlineExceeded):
 		return ErrUnreachable
-	}
-	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
-		syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN, syscall.ETIMEDOUT, syscall.EPIPE} {
-		if errors.Is(err, errno) {
-			return ErrUnreachable
+	case has(func(c error) bool {
+		switch x := c.(type) {
+		case *net.OpError, *net.DNSError:
+			return true
+		case syscall.Errno:
+			return slices.Contains(unreachableErrnos, x)
+		case net.Error:
+			return x.Timeout()
 		}
-	}
-	// A connection that drops in the middle of the protocol surfaces as a
-	// short read.
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// A connection that drops in the middle of the protocol
+		// surfaces as a short read.
+		return c == io.ErrUnexpectedEOF
+	}):
 		return ErrUnreachable
 	}
 	return nil
