@@ -110,6 +110,12 @@ func (r *Remote) fetch(ctx context.Context, ep *transport.Endpoint, auth transpo
 			continue
 		}
 		if err := r.repo.UpdateRef(tracking, h, old, "fcgit: fetch "+ref+" from "+redact(ep.String())); err != nil {
+			// Another fcgit fetching the same remote may have got there
+			// first with the same value; any other value is left for the
+			// next fetch to settle rather than overwritten blindly.
+			if now, _, rerr := r.repo.ResolveRef(tracking); rerr == nil && now == h {
+				continue
+			}
 			return nil, err
 		}
 	}

@@ -152,84 +152,91 @@ func checkRefs(refs []string) error {
 // reported as a refusal.
 func (r *Remote) push(ctx context.Context, ep *transport.Endpoint, auth transport.AuthMethod, refs []string, locals map[string]plumbing.Hash) (*PushResult, error) {
 	results := make(map[string]*RefResult, len(refs))
+	out := &PushResult{}
 	pending := refs
-	atomic := false
 	for pass := 0; len(pending) > 0; pass++ {
-		conn, err := r.connect(ep, auth)
+		diverged, refused, atomic, err := r.pushPass(ctx, ep, auth, pending, locals, results)
 		if err != nil {
 			return nil, err
 		}
-		sess, err := conn.client.NewReceivePackSession(ep, conn.auth)
-		if err != nil {
-			conn.done()
-			return nil, err
-		}
-		ar, err := sess.AdvertisedReferencesContext(ctx)
-		if err != nil {
-			sess.Close()
-			conn.done()
-			return nil, err
-		}
-		var cmds []*packp.Command
-		var diverged []string
-		for _, ref := range pending {
-			ours, theirs := locals[ref], ar.References[ref]
-			rr := &RefResult{Ref: ref, Local: ours, Remote: theirs}
-			results[ref] = rr
-			switch {
-			case theirs == ours:
-				rr.Status = StatusUpToDate
-			case theirs.IsZero():
-				cmds = append(cmds, &packp.Command{Name: plumbing.ReferenceName(ref), New: ours})
-			case strings.HasPrefix(ref, "refs/tags/"):
-				rr.Status = StatusTagExists
-			default:
-				ff, err := r.isFastForward(theirs, ours)
-				if err != nil {
-					sess.Close()
-					conn.done()
-					return nil, err
-				}
-				if ff {
-					cmds = append(cmds, &packp.Command{Name: plumbing.ReferenceName(ref), Old: theirs, New: ours})
-				} else {
-					diverged = append(diverged, ref)
-				}
-			}
-		}
-		pending = nil
-		if len(cmds) == 0 {
-			err = sess.Close()
-		} else {
-			if r.beforeReceivePack != nil {
-				r.beforeReceivePack()
-			}
-			var report *packp.ReportStatus
-			report, atomic, err = r.sendPack(ctx, sess, ar, cmds)
-			sess.Close()
-			if err == nil {
-				var refused []*RefResult
-				refused, err = applyReport(report, cmds, results)
-				if len(refused) > 0 && pass == 0 {
-					pending, err = r.movedSince(ctx, ep, auth, refused)
-				}
-			}
-		}
-		conn.done()
-		if err != nil {
-			return nil, err
-		}
+		out.Atomic = out.Atomic || atomic
 		if len(diverged) > 0 {
 			if err := r.fetchTheirs(ctx, ep, auth, diverged, results); err != nil {
 				return nil, err
 			}
 		}
+		pending = nil
+		if len(refused) > 0 && pass == 0 {
+			if pending, err = r.movedSince(ctx, ep, auth, refused); err != nil {
+				return nil, err
+			}
+		}
 	}
-	out := &PushResult{Atomic: atomic}
 	for _, ref := range refs {
 		out.Refs = append(out.Refs, *results[ref])
 	}
 	return out, nil
+}
+
+// pushPass reads the remote's refs, decides each pending ref, and sends the
+// fast-forward updates in one request. It returns the refs that diverged
+// (theirs to fetch) and those the server refused.
+func (r *Remote) pushPass(ctx context.Context, ep *transport.Endpoint, auth transport.AuthMethod, pending []string, locals map[string]plumbing.Hash, results map[string]*RefResult) (diverged []string, refused []*RefResult, atomic bool, err error) {
+	conn, err := r.connect(ep, auth)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer conn.done()
+	sess, err := conn.client.NewReceivePackSession(ep, conn.auth)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// The outcome is known from the advertisement and the status report;
+	// closing only ends the session.
+	defer sess.Close()
+	ar, err := sess.AdvertisedReferencesContext(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var cmds []*packp.Command
+	for _, ref := range pending {
+		ours, theirs := locals[ref], ar.References[ref]
+		rr := &RefResult{Ref: ref, Local: ours, Remote: theirs}
+		results[ref] = rr
+		switch {
+		case theirs == ours:
+			rr.Status = StatusUpToDate
+		case theirs.IsZero():
+			cmds = append(cmds, &packp.Command{Name: plumbing.ReferenceName(ref), New: ours})
+		case strings.HasPrefix(ref, "refs/tags/"):
+			rr.Status = StatusTagExists
+		default:
+			ff, err := r.isFastForward(theirs, ours)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if ff {
+				cmds = append(cmds, &packp.Command{Name: plumbing.ReferenceName(ref), Old: theirs, New: ours})
+			} else {
+				diverged = append(diverged, ref)
+			}
+		}
+	}
+	if len(cmds) == 0 {
+		return diverged, nil, false, nil
+	}
+	if r.beforeReceivePack != nil {
+		r.beforeReceivePack()
+	}
+	report, atomic, err := r.sendPack(ctx, sess, ar, cmds)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	refused, err = applyReport(report, cmds, results)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return diverged, refused, atomic, nil
 }
 
 // isFastForward reports whether the remote's value theirs is in the history
