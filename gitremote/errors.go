@@ -83,8 +83,8 @@ func newError(op, rawURL string, err error) *Error {
 	}
 	e := &Error{Op: op, URL: redact(rawURL), Err: err, Kind: classify(err)}
 	switch {
-	case errors.Is(err, ErrAuthentication):
-		// The cause says it already (credential helper, ssh set-up).
+	case hasCause(err, ErrAuthentication):
+		// The cause says what to do already (credential helper, ssh set-up).
 	case e.Kind == ErrAuthentication:
 		e.Hint = authHint(rawURL, err)
 	case e.Kind == ErrUnreachable:
@@ -176,8 +176,10 @@ func classify(err error) error {
 	switch {
 	case err == nil || hasCause(err, context.Canceled):
 		return nil
-	case hasCause(err, ErrAuthentication) || hasCause(err, ErrUnreachable):
-		return nil // already in the chain, where Unwrap finds it
+	case hasCause(err, ErrAuthentication):
+		return ErrAuthentication // said by the credential or ssh set-up
+	case hasCause(err, ErrUnreachable):
+		return ErrUnreachable
 	case hasCause(err, transport.ErrAuthenticationRequired) || hasCause(err, transport.ErrAuthorizationFailed):
 		return ErrAuthentication
 	case has(func(c error) bool {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestClassify(t *testing.T) {
 		{"HTTP 403", fmt.Errorf("%w: denied", transport.ErrAuthorizationFailed), ErrAuthentication},
 		{"ssh key refused", fmt.Errorf("ssh: handshake failed: %w", errors.New("ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain")), ErrAuthentication},
 		{"ssh host key unknown", fmt.Errorf("ssh: handshake failed: %w", &knownhosts.KeyError{}), ErrAuthentication},
-		{"already classified", fmt.Errorf("%w: no agent", ErrAuthentication), nil},
+		{"already classified", fmt.Errorf("%w: no agent", ErrAuthentication), ErrAuthentication},
 		{"cancelled by the caller", fmt.Errorf("read: %w", context.Canceled), nil},
 		{"repository not found", transport.ErrRepositoryNotFound, nil},
 		{"protocol error", errors.New("malformed pkt-line"), nil},
@@ -55,14 +56,16 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("classify(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 			e := newError("push", "https://alice:s3cret@example.com/fc.git", tc.err)
-			wantKind := tc.want
-			if errors.Is(tc.err, ErrAuthentication) {
-				wantKind = ErrAuthentication
+			if e.Kind != tc.want {
+				t.Fatalf("Kind = %v, want %v", e.Kind, tc.want)
 			}
 			for _, kind := range []error{ErrUnreachable, ErrAuthentication} {
-				if errors.Is(e, kind) != (kind == wantKind) {
-					t.Fatalf("errors.Is(%q, %v) = %v", e, kind, kind != wantKind)
+				if errors.Is(e, kind) != (kind == tc.want) {
+					t.Fatalf("errors.Is(%q, %v) = %v", e, kind, kind != tc.want)
 				}
+			}
+			if strings.Contains(e.Error(), "s3cret") || strings.Count(e.Error(), "authentication failed") > 1 {
+				t.Fatalf("message %q", e)
 			}
 			if !errors.Is(e, unwrapGoGit(tc.err)) {
 				t.Fatalf("the cause is not reachable through errors.Is: %q", e)

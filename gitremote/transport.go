@@ -20,9 +20,10 @@ import (
 // not follow the context.
 const sshTimeout = 30 * time.Second
 
-// session opens go-git's transport for ep. auth is what withAuth chose for
-// HTTP; ssh builds its own from the agent. done releases what the session
-// needed besides itself (the agent connection).
+// connection is go-git's transport for one endpoint and the credentials to
+// open sessions with: what withAuth chose for HTTP, the agent's keys for
+// ssh. done releases what the sessions needed besides themselves (the agent
+// connection).
 type connection struct {
 	client transport.Transport
 	auth   transport.AuthMethod
