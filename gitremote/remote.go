@@ -76,6 +76,14 @@ func Open(repoDir, name string, opts Options) (*Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open remote %s: %w", redact(name), err)
 	}
+	return OpenRepo(repo, name, opts)
+}
+
+// OpenRepo is Open for a repository the caller has opened already.
+func OpenRepo(repo *gitstate.Repo, name string, opts Options) (*Remote, error) {
+	if name == "" {
+		return nil, fmt.Errorf("open remote: no remote name or URL given: name one such as \"origin\"")
+	}
 	fetchURL, pushURL, named, err := resolveURLs(repo, name)
 	if err != nil {
 		return nil, err
