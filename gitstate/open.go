@@ -50,6 +50,10 @@ func (r *Repo) WorkDir() string { return r.workDir }
 // ".git/worktrees/<name>" in the main repository for a linked one).
 func (r *Repo) GitDir() string { return r.gitDir }
 
+// CommonDir returns the git directory shared by all worktrees (objects,
+// refs, packed-refs, config): GitDir itself for a main work tree.
+func (r *Repo) CommonDir() string { return r.commonDir }
+
 // Open finds the repository containing dir (dir itself or a parent), honours
 // a ".git" file pointing elsewhere (linked worktrees, submodules), and refuses
 // repositories fcgit cannot handle faithfully.
