@@ -226,8 +226,11 @@ func TestFetchSettingsRequestCount(t *testing.T) {
 
 // TestVerbosePhases: fetch -v says, per phase, how long it took and what it
 // asked FC for; the total agrees with what the emulator served.
+//
+// Not parallel: tests that run Main in this process run one at a time, as
+// fcgit does (urfave/cli's help flag is a package variable that each run
+// writes).
 func TestVerbosePhases(t *testing.T) {
-	t.Parallel()
 	w := newWorld(t, emulator.Options{})
 	populate(t, w, 12)
 	w.srv.ResetStats()
@@ -254,7 +257,6 @@ func TestVerbosePhases(t *testing.T) {
 // after the whole listing: the emulator holds the second page back until a
 // ListTriggers request arrives (or gives up after 10 s, and the test fails).
 func TestFetchReadsWhileListing(t *testing.T) {
-	t.Parallel()
 	w := newWorld(t, emulator.Options{})
 	populate(t, w, 150) // two pages of 100
 	triggersSeen := make(chan struct{})
