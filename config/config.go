@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/fcgit/fcgit/internal/typo"
 )
 
 // FileName is the settings file at the root of the work tree.
@@ -144,9 +146,16 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		k := undecoded[0]
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known keys: %s)",
-			name, keyLine(data, k), k.String(), knownKeys)
+		var errs []error
+		for _, k := range undecoded {
+			hint := ""
+			if near := typo.Nearest(k.String(), knownKeyPaths); near != "" {
+				hint = fmt.Sprintf("did you mean %q? ", near)
+			}
+			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q (%sknown keys: %s)",
+				name, keyLine(data, k), k.String(), hint, knownKeys))
+		}
+		return nil, errors.Join(errs...)
 	}
 	c.setDefaults()
 	if err := c.validate(); err != nil {
@@ -154,6 +163,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	return &c, nil
 }
+
+// knownKeyPaths are fcgit.toml's keys as dotted paths, for "did you mean".
+var knownKeyPaths = []string{"region", "endpoint", "dir", "branch", "domains", "secrets", "watch",
+	"scope", "scope.prefix", "scope.include", "scope.exclude", "code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
 
 // knownKeys lists fcgit.toml's keys for the unknown-key message, tables last.
 const knownKeys = "region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 )
 
 // Exit codes: a contract (DESIGN.md). Every command's --help repeats the ones
@@ -78,6 +79,9 @@ func report(err error, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "fcgit: %v\n", err)
 	if code == exitUsage {
 		fmt.Fprintln(stderr, "Run 'fcgit --help' or 'fcgit <command> --help' for usage.")
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		fmt.Fprintln(stderr, "hint: nothing answers at the FC endpoint: check --endpoint, FCGIT_ENDPOINT or endpoint in fcgit.toml; for the local emulator, start it first (fcgit emulator --listen 127.0.0.1:9000) and set FCGIT_ENDPOINT=http://127.0.0.1:9000")
 	}
 	return code
 }

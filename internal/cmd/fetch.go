@@ -10,8 +10,10 @@ import (
 
 // jobsFlag is a constructor, not a shared value: urfave/cli flags keep parse
 // state, and tests run many apps at once.
-func jobsFlag() cli.Flag {
-	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 16, Usage: "read or deploy up to `N` functions at once"}
+// jobsFlag is --jobs; what says what the command does with N functions at
+// once ("read", "read and deploy").
+func jobsFlag(what string) cli.Flag {
+	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 16, Usage: what + " up to `N` functions at once"}
 }
 
 func fetchCommand(env Env) *cli.Command {
@@ -31,7 +33,7 @@ EXAMPLES:
    git notes --ref fcgit show fcgit/online
 
 ` + exitCodesHelp,
-		Flags: []cli.Flag{jobsFlag()},
+		Flags: []cli.Flag{jobsFlag("read")},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

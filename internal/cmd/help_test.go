@@ -26,6 +26,7 @@ func docOptionTables(t *testing.T) map[string][]string {
 		switch {
 		case strings.HasPrefix(line, "## fcgit "):
 			section = strings.TrimPrefix(line, "## fcgit ")
+			out[section] = out[section] // a command without options of its own
 		case line == "## Global options":
 			section = "(global)"
 		case strings.HasPrefix(line, "## "), strings.HasPrefix(line, "### "):

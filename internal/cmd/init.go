@@ -28,6 +28,8 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "region", Usage: "FC `REGION` the repository deploys to, written to fcgit.toml (required)", EnvVars: []string{"FCGIT_REGION"}},
+			&cli.StringFlag{Name: "endpoint", Usage: "FC API endpoint `URL` to write to fcgit.toml (the emulator, a private endpoint); FCGIT_ENDPOINT is not written", EnvVars: []string{"FCGIT_ENDPOINT"}},
 			&cli.StringFlag{Name: "prefix", Usage: "manage only functions whose names start with `PREFIX`"},
 			&cli.StringFlag{Name: "dir", Value: config.DefaultDir, Usage: "managed `DIR`ectory, relative to the repository root"},
 			&cli.StringFlag{Name: "branch", Value: config.DefaultBranch, Usage: "online `BRANCH` name"},

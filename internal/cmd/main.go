@@ -5,6 +5,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -101,6 +102,12 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 	if err == nil && unknownCommand != nil {
 		err = unknownCommand
 	}
+	var printed jsonPrinted
+	if err != nil && jsonArg(args) && !errors.As(err, &printed) {
+		// --json promises one JSON document on stdout, a refused command
+		// line included.
+		_ = jsonFailure(env, true, err)
+	}
 	return report(err, env.Stderr)
 }
 
@@ -172,7 +179,7 @@ EXAMPLES:
 				return action(ctx)
 			}
 		}
-		c.Flags = append(c.Flags, commandGlobalFlags(c.Flags)...)
+		c.Flags = append(c.Flags, commandGlobalFlags(c.Name, c.Flags)...)
 		c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error {
 			if hint := flagHint(err, ctx.Command.Flags); hint != "" {
 				return usagef("%v (did you mean %s?)", err, hint)
@@ -192,9 +199,11 @@ func commands(env Env) []*cli.Command {
 		fetchCommand(env),
 		pullCommand(env),
 		statusCommand(env),
+		diffCommand(env),
 		pushCommand(env),
 		emulatorCommand(env),
 		demoCommand(env),
+		versionCommand(env),
 	}
 }
 
@@ -222,6 +231,10 @@ func globalFlags() []cli.Flag {
 	}
 }
 
+// standalone are the commands that work on no repository and no FC
+// endpoint of the user's.
+var standalone = map[string]bool{"emulator": true, "demo": true, "version": true}
+
 // noArgs rejects positional arguments for commands that take none.
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
@@ -234,8 +247,16 @@ func noArgs(c *cli.Context) error {
 // command name too (fcgit init --region …), as users type them. They carry no
 // environment variables: the app-level flags do, and globalString falls back
 // to those.
-func commandGlobalFlags(own []cli.Flag) []cli.Flag {
+//
+// Commands that work on no repository and no FC endpoint (the emulator,
+// the demo, version) take only the output flags.
+func commandGlobalFlags(command string, own []cli.Flag) []cli.Flag {
 	defined := map[string]bool{}
+	if standalone[command] {
+		for _, n := range []string{"C", "endpoint", "region"} {
+			defined[n] = true
+		}
+	}
 	for _, f := range own {
 		for _, n := range f.Names() {
 			defined[n] = true
@@ -307,12 +328,49 @@ func printVersion(env Env) {
 	fmt.Fprintf(env.Stdout, "fcgit version %s\n", version())
 }
 
+func versionCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print fcgit's version (also --version)",
+		Description: `Prints the version fcgit was built at: the module version of a release
+(go install github.com/fcgit/fcgit@v1.2.3), or, for a build from a
+checkout, "devel" with the commit it was built from (and "modified" when
+the checkout had uncommitted changes); then the Go version.
+
+EXAMPLES:
+   fcgit version
+   fcgit --version
+
+` + exitCodesHelp,
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			printVersion(env)
+			return nil
+		},
+	}
+}
+
 func hasFlag(flags []cli.Flag, name string) bool {
 	for _, f := range flags {
 		for _, n := range f.Names() {
 			if n == name {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// jsonArg reports whether --json was given.
+func jsonArg(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--json" || a == "-json" {
+			return true
 		}
 	}
 	return false
@@ -330,10 +388,31 @@ func verboseArg(args []string) bool {
 }
 
 // version is the module version fcgit was built at (go install …@v1.2.3),
-// "devel" for a build from a checkout.
+// or "devel" with the commit of the checkout it was built from, and the Go
+// version.
 func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
 	}
-	return "devel"
+	v := "devel"
+	if info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	} else {
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			v += " (commit " + rev
+			if settings["vcs.modified"] == "true" {
+				v += ", modified"
+			}
+			v += ")"
+		}
+	}
+	return v + ", " + info.GoVersion
 }

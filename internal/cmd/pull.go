@@ -34,7 +34,7 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
-			jobsFlag(),
+			jobsFlag("read"),
 			&cli.StringFlag{Name: "strategy-option", Aliases: []string{"X"}, Usage: "resolve conflicts to `SIDE`, ours or theirs, as git merge -X does"},
 			&cli.BoolFlag{Name: "no-commit", Usage: "merge but stop before committing, as git merge --no-commit"},
 		},
@@ -79,7 +79,9 @@ EXAMPLES:
 				// The branch records only deploys of states HEAD holds
 				// (rebuilt from stamps after a partial deploy, say):
 				// merging it would add a commit and nothing else.
-				fmt.Fprintln(env.Stdout, "Already up to date.")
+				if !globalBool(c, "quiet") {
+					fmt.Fprintln(env.Stdout, "Already up to date.")
+				}
 				return nil
 			}
 			out, err := pull.Pull(w.repo, pull.Options{
@@ -94,6 +96,9 @@ EXAMPLES:
 			}
 			if err != nil {
 				return err
+			}
+			if out.Kind == "up-to-date" && globalBool(c, "quiet") {
+				return nil // not a result: nothing happened
 			}
 			printPull(env, w.cfg.Branch, out)
 			return nil

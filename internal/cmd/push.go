@@ -51,7 +51,7 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
-			jobsFlag(),
+			jobsFlag("read and deploy"),
 			&cli.BoolFlag{Name: "force", Aliases: []string{"use-local", "f"}, Usage: "overwrite online changes (recorded on the online branch first)"},
 			&cli.BoolFlag{Name: "prune", Usage: "delete functions online that HEAD no longer has"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan; change nothing"},
@@ -60,10 +60,10 @@ EXAMPLES:
 		},
 		ArgsUsage: "[PATHSPEC...]",
 		Action: func(c *cli.Context) error {
-			if c.Bool("json") && !c.Bool("dry-run") {
-				return usagef("push: --json goes with --dry-run")
-			}
 			asJSON := c.Bool("json")
+			if asJSON && !c.Bool("dry-run") {
+				return jsonFailure(env, true, usagef("push: --json goes with --dry-run"))
+			}
 			w, err := openWorkspace(c, env)
 			if err != nil {
 				return jsonFailure(env, asJSON, err)
@@ -304,8 +304,13 @@ func jsonFailure(env Env, asJSON bool, err error) error {
 	if werr := encodeJSON(env.Stdout, doc); werr != nil {
 		return werr
 	}
-	return err
+	return jsonPrinted{err}
 }
+
+// jsonPrinted is an error already printed as a JSON document.
+type jsonPrinted struct{ error }
+
+func (e jsonPrinted) Unwrap() error { return e.error }
 
 // jsonErrorDoc is the JSON document of a refused or failed command
 // (docs/commands.md).

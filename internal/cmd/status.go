@@ -34,7 +34,7 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
-			jobsFlag(),
+			jobsFlag("read"),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list the resources in sync too"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (docs/commands.md documents the shape)"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when push would refuse because of online state (drift, online changes not merged, a deletion without --prune)"},

@@ -64,7 +64,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		// fetch commits onto the online branch without touching the work
 		// tree or index: on the checked-out branch that would leave both
 		// stale and mix fcgit's records with the user's commits.
-		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, cfg.Branch, config.DefaultBranch, config.FileName)
+		return nil, fmt.Errorf("the online branch %s is checked out here: fcgit records online state on it, so it must not be the branch you work on; switch to your own branch (git switch main), then run fcgit again", cfg.Branch)
 	}
 	if r := globalString(c, "region"); r != "" {
 		cfg.Region = r
@@ -85,7 +85,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		UserAgent:       "fcgit",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("FC client: %w", err)
+		return nil, err
 	}
 	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom}, nil
 }
