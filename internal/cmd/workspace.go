@@ -64,7 +64,11 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		// fetch commits onto the online branch without touching the work
 		// tree or index: on the checked-out branch that would leave both
 		// stale and mix fcgit's records with the user's commits.
-		return nil, fmt.Errorf("the online branch %s is checked out here: fcgit records online state on it, so it must not be the branch you work on; switch to your own branch (git switch main), then run fcgit again", cfg.Branch)
+		if strings.HasPrefix(cfg.Branch, "fcgit/") {
+			// fcgit's own branch, checked out by hand (to look at it).
+			return nil, fmt.Errorf("the online branch %s is checked out here: fcgit records online state on it, so it must not be the branch you work on; switch back to your branch (git switch main), then run fcgit again", cfg.Branch)
+		}
+		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, cfg.Branch, config.DefaultBranch, config.FileName)
 	}
 	if r := globalString(c, "region"); r != "" {
 		cfg.Region = r
