@@ -49,6 +49,14 @@ type Config struct {
 	Domains *string `toml:"domains"`
 	// Code says where push puts code packages too large to send inline.
 	Code Code `toml:"code"`
+	// Targets are the places the repository deploys to, by name; none
+	// means one implicit target made of the keys above.
+	Targets map[string]*TargetTable `toml:"targets"`
+	// DefaultTarget is the target commands use without -t.
+	DefaultTarget string `toml:"defaultTarget"`
+	// Overlays is the directory of the targets' overlays (<target>.toml):
+	// what differs per target from the shared function and domain files.
+	Overlays string `toml:"overlays"`
 }
 
 // Code is the [code] table: FC takes a package over 100 MB only from an OSS
@@ -149,7 +157,14 @@ func Parse(name string, data []byte) (*Config, error) {
 		var errs []error
 		for _, k := range undecoded {
 			hint := ""
-			if near := typo.Nearest(k.String(), knownKeyPaths); near != "" {
+			candidates := knownKeyPaths
+			if len(k) > 2 && k[0] == "targets" {
+				candidates = nil
+				for _, t := range targetKeyPaths {
+					candidates = append(candidates, "targets."+k[1]+"."+t)
+				}
+			}
+			if near := typo.Nearest(k.String(), candidates); near != "" {
 				hint = fmt.Sprintf("did you mean %q? ", near)
 			}
 			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q (%sknown keys: %s)",
@@ -165,11 +180,15 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 // knownKeyPaths are fcgit.toml's keys as dotted paths, for "did you mean".
-var knownKeyPaths = []string{"region", "endpoint", "dir", "branch", "domains", "secrets", "watch",
+var knownKeyPaths = []string{"region", "endpoint", "dir", "branch", "domains", "secrets", "watch", "defaultTarget", "overlays",
 	"scope", "scope.prefix", "scope.include", "scope.exclude", "code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
 
+// targetKeyPaths are the keys of a [targets.<name>] table.
+var targetKeyPaths = []string{"region", "endpoint", "profile", "branch", "scope", "scope.prefix", "scope.include", "scope.exclude",
+	"code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
+
 // knownKeys lists fcgit.toml's keys for the unknown-key message, tables last.
-const knownKeys = "region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint"
+const knownKeys = "region, endpoint, dir, branch, domains, secrets, watch, defaultTarget, overlays, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code]"
 
 func (c *Config) setDefaults() {
 	if c.Dir == "" {
@@ -198,10 +217,10 @@ var (
 )
 
 func (c *Config) validate() error {
-	if c.Region == "" {
+	if c.Region == "" && !c.everyTargetHasRegion() {
 		return &fieldError{"region", "missing: set it to the FC region, e.g. region = \"cn-hangzhou\""}
 	}
-	if !regionRe.MatchString(c.Region) {
+	if c.Region != "" && !regionRe.MatchString(c.Region) {
 		return &fieldError{"region", fmt.Sprintf("%q is not a region id such as \"cn-hangzhou\"", c.Region)}
 	}
 	clean := path.Clean(c.Dir)
@@ -219,9 +238,8 @@ func (c *Config) validate() error {
 		}
 		*c.Domains = d
 	}
-	if !branchRe.MatchString(c.Branch) || strings.Contains(c.Branch, "..") || strings.HasSuffix(c.Branch, ".lock") ||
-		strings.HasPrefix(c.Branch, "/") || strings.HasSuffix(c.Branch, "/") || strings.HasPrefix(c.Branch, "refs/") {
-		return &fieldError{"branch", fmt.Sprintf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", c.Branch)}
+	if err := validBranch(c.Branch); err != nil {
+		return &fieldError{"branch", err.Error()}
 	}
 	if c.Secrets != nil {
 		for _, p := range *c.Secrets {
@@ -242,12 +260,28 @@ func (c *Config) validate() error {
 	if err := c.Code.validate(); err != nil {
 		return err
 	}
-	for _, pats := range [][]string{c.Scope.Include, c.Scope.Exclude} {
+	if err := c.Scope.validate(); err != nil {
+		return err
+	}
+	return c.validateTargets()
+}
+
+func (s Scope) validate() error {
+	for _, pats := range [][]string{s.Include, s.Exclude} {
 		for _, p := range pats {
 			if _, err := path.Match(p, ""); err != nil {
 				return &fieldError{"scope", fmt.Sprintf("bad glob %q: %v", p, err)}
 			}
 		}
+	}
+	return nil
+}
+
+// validBranch applies the rules of an online branch name.
+func validBranch(b string) error {
+	if !branchRe.MatchString(b) || strings.Contains(b, "..") || strings.HasSuffix(b, ".lock") ||
+		strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasPrefix(b, "refs/") {
+		return fmt.Errorf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", b)
 	}
 	return nil
 }
@@ -271,17 +305,30 @@ func (c Code) validate() error {
 	return nil
 }
 
+// everyTargetHasRegion reports whether targets are declared, each with its
+// own region (then the top-level one may be left out).
+func (c *Config) everyTargetHasRegion() bool {
+	for _, t := range c.Targets {
+		if t == nil || t.Region == "" {
+			return false
+		}
+	}
+	return len(c.Targets) > 0
+}
+
 // BranchRef is the full ref name of the online branch.
 func (c *Config) BranchRef() string { return "refs/heads/" + c.Branch }
 
 // InScope reports whether this repository manages the online function name.
-func (c *Config) InScope(name string) bool {
-	if !strings.HasPrefix(name, c.Scope.Prefix) {
+func (c *Config) InScope(name string) bool { return c.Scope.inScope(name) }
+
+func (s Scope) inScope(name string) bool {
+	if !strings.HasPrefix(name, s.Prefix) {
 		return false
 	}
-	if len(c.Scope.Include) > 0 {
+	if len(s.Include) > 0 {
 		in := false
-		for _, p := range c.Scope.Include {
+		for _, p := range s.Include {
 			if ok, _ := path.Match(p, name); ok {
 				in = true
 				break
@@ -291,7 +338,7 @@ func (c *Config) InScope(name string) bool {
 			return false
 		}
 	}
-	for _, p := range c.Scope.Exclude {
+	for _, p := range s.Exclude {
 		if ok, _ := path.Match(p, name); ok {
 			return false
 		}

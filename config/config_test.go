@@ -76,7 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad branch", "region = \"cn-hangzhou\"\nbranch = \"a..b\"\n", "fcgit.toml:2: branch:"},
 		{"bad glob", "region = \"cn-hangzhou\"\n[scope]\ninclude = [\"[\"]\n", "bad glob"},
 		{"unknown code key", "region = \"cn-hangzhou\"\n[code]\nossBucket = \"b-1\"\nbucket = \"b\"\n",
-			`fcgit.toml:4: unknown key "code.bucket" (known keys: region, endpoint, dir, branch, domains, secrets, watch, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint)`},
+			`fcgit.toml:4: unknown key "code.bucket" (known keys: region, endpoint, dir, branch, domains, secrets, watch, defaultTarget, overlays, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code])`},
 		{"code key at the top", "region = \"cn-hangzhou\"\nossBucket = \"b-1\"\n", `fcgit.toml:2: unknown key "ossBucket"`},
 		{"bad bucket", "region = \"cn-hangzhou\"\n\n[code]\nossPrefix = \"x/\"\nossBucket = \"My_Bucket\"\n",
 			`fcgit.toml:5: code.ossBucket: "My_Bucket" is not an OSS bucket name`},
@@ -138,5 +138,78 @@ func TestSecretPatterns(t *testing.T) {
 		if got := c.SecretPatterns(); strings.Join(got, ",") != strings.Join(tc.want, ",") || got == nil {
 			t.Errorf("%q: patterns %q, want %q", tc.text, got, tc.want)
 		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	c, err := Parse(FileName, []byte(`region = "cn-hangzhou"
+defaultTarget = "staging"
+[scope]
+prefix = "shop-"
+[targets.staging]
+region = "cn-shanghai"
+profile = "stage"
+[targets.production]
+branch = "fcgit/online"
+[targets.production.scope]
+prefix = "shop-"
+exclude = ["shop-debug"]
+[targets.production.code]
+ossBucket = "prod-deploy"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.TargetNames(), ","); got != "production,staging" {
+		t.Fatalf("targets %s", got)
+	}
+	def, err := c.Target("")
+	if err != nil || def.Name != "staging" || def.Region != "cn-shanghai" || def.Profile != "stage" || def.Branch != "fcgit/online/staging" || def.Scope.Prefix != "shop-" {
+		t.Fatalf("default target: %+v, %v", def, err)
+	}
+	prod, err := c.Target("production")
+	if err != nil || prod.Region != "cn-hangzhou" || prod.Branch != "fcgit/online" || prod.InScope("shop-debug") || !prod.InScope("shop-api") || prod.Code.OSSBucket != "prod-deploy" {
+		t.Fatalf("production: %+v, %v", prod, err)
+	}
+	if c.Overlay(prod) != "targets/production.toml" {
+		t.Fatalf("overlay %q", c.Overlay(prod))
+	}
+	if _, err := c.Target("prod"); err == nil || !strings.Contains(err.Error(), `no target "prod" in fcgit.toml (targets: production, staging)`) {
+		t.Fatalf("unknown target: %v", err)
+	}
+	plain, err := Parse(FileName, []byte(`region = "cn-hangzhou"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp, err := plain.Target(""); err != nil || imp.Name != "" || imp.Branch != DefaultBranch || plain.Overlay(imp) != "" {
+		t.Fatalf("implicit target: %+v, %v", imp, err)
+	}
+	if _, err := plain.Target("staging"); err == nil || !strings.Contains(err.Error(), "declares no [targets]") {
+		t.Fatalf("-t without targets: %v", err)
+	}
+}
+
+func TestTargetErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"bad name", "region = \"cn-hangzhou\"\n[targets.Prod]\n", `targets.Prod: "Prod" is not a target name`},
+		{"shared branch", "region = \"cn-hangzhou\"\n[targets.a]\nbranch = \"x\"\n[targets.b]\nbranch = \"x\"\n", `targets.b.branch: "x" is target a's online branch too`},
+		{"default names nothing", "region = \"cn-hangzhou\"\ndefaultTarget = \"prod\"\n[targets.staging]\n", `fcgit.toml:2: defaultTarget: "prod" is not a target`},
+		{"no region anywhere", "[targets.a]\nregion = \"cn-hangzhou\"\n[targets.b]\n", `region: missing`},
+		{"typo in a target", "region = \"cn-hangzhou\"\n[targets.a]\nregoin = \"cn-hangzhou\"\n", `fcgit.toml:3: unknown key "targets.a.regoin" (did you mean "targets.a.region"?`},
+		{"bad bucket", "region = \"cn-hangzhou\"\n[targets.a.code]\nossBucket = \"B\"\n", `targets.a.code.ossBucket`},
+		{"several, no default", "region = \"cn-hangzhou\"\n[targets.a]\n[targets.b]\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(FileName, []byte(tc.in))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
 	}
 }

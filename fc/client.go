@@ -86,6 +86,10 @@ func New(cfg Config) (*Client, error) {
 // (environment, OIDC, aliyun CLI profile, credentials file, ECS RAM role).
 func credentialsFor(cfg Config) (credentials.CredentialsProvider, error) {
 	switch {
+	case cfg.Profile != "":
+		// The CLI profile provider reads the file on first use and keeps
+		// what it built in an unguarded field: serialise it.
+		return &lockedProvider{inner: credentials.NewCLIProfileCredentialsProviderBuilder().WithProfileName(cfg.Profile).Build()}, nil
 	case cfg.AccessKeyID == "" && cfg.AccessKeySecret == "" && cfg.SecurityToken == "":
 		return &lockedProvider{inner: credentials.NewDefaultCredentialsProvider()}, nil
 	case cfg.AccessKeyID == "":

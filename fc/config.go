@@ -14,9 +14,12 @@ import (
 type Config struct {
 	Region          string
 	Endpoint        string // "" = fcv3.<region>.aliyuncs.com (https)
-	AccessKeyID     string // all three empty = SDK default credential chain
+	AccessKeyID     string // all three empty = Profile, else the SDK default credential chain
 	AccessKeySecret string
 	SecurityToken   string
+	// Profile names an aliyun CLI profile (~/.aliyun/config.json) to sign
+	// with, whatever the environment holds: a target's own account.
+	Profile string
 	Transport       http.RoundTripper // optional; default: http.DefaultTransport with bounded connect/TLS/header waits
 	Retry           RetryPolicy       // zero value = defaults
 	UserAgent       string            // appended to the SDK's

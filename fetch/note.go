@@ -10,6 +10,16 @@ import (
 // NotesRef holds fcgit's metadata notes, one per online-branch commit.
 const NotesRef = "refs/notes/fcgit"
 
+// NotesRef is where the notes of this branch's commits live: each target
+// has notes of its own, since one commit deployed to two targets has two
+// online states' metadata.
+func (b Branch) NotesRef() string {
+	if b.Target == "" {
+		return NotesRef
+	}
+	return NotesRef + "-" + b.Target
+}
+
 // Note is the metadata fcgit keeps beside a commit of the online branch: what
 // FC said about each function when that commit was made. None of it is desired
 // state; fetch and push read it to skip work (an unchanged codeChecksum means

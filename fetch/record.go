@@ -22,6 +22,9 @@ type Branch struct {
 	// DomainsDir is the directory of custom domain files ("domains");
 	// "" when this repository does not manage custom domains.
 	DomainsDir string
+	// Target names the target of fcgit.toml's [targets] the branch records
+	// ("" for a repository without targets).
+	Target string
 }
 
 // Tip is the online branch's current state.
@@ -61,7 +64,7 @@ func LoadTip(repo *gitstate.Repo, b Branch) (*Tip, error) {
 			t.Domains = e.Hash
 		}
 	}
-	data, ok, err := repo.ReadNote(NotesRef, h)
+	data, ok, err := repo.ReadNote(b.NotesRef(), h)
 	if err != nil {
 		return nil, fmt.Errorf("read note of %s: %w", b.Ref, err)
 	}
@@ -256,7 +259,7 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 	}
 	if !tip.Commit.IsZero() && tip.Tree == on.Tree && (b.DomainsDir == "" || tip.Domains == on.DomainsTree) {
 		if string(tip.Note.Encode()) != string(on.Note.Encode()) {
-			if err := repo.WriteNote(NotesRef, tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {
+			if err := repo.WriteNote(b.NotesRef(), tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {
 				return tip.Commit, false, fmt.Errorf("write note: %w", err)
 			}
 		}
@@ -289,7 +292,7 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 		}
 		return plumbing.ZeroHash, false, fmt.Errorf("update %s: %w", b.Ref, err)
 	}
-	if err := repo.WriteNote(NotesRef, commit, on.Note.Encode(), "fcgit: metadata of "+commit.String()[:12]); err != nil {
+	if err := repo.WriteNote(b.NotesRef(), commit, on.Note.Encode(), "fcgit: metadata of "+commit.String()[:12]); err != nil {
 		// Keep "all or nothing": without its note the commit would make the
 		// next fetch download every package again, but more importantly the
 		// caller was told nothing changed on failure.

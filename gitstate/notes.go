@@ -164,8 +164,11 @@ func (r *Repo) writeNoteOnce(ref string, commit plumbing.Hash, data []byte, msg 
 				return err
 			}
 		}
-		if depth, err = r.fanoutDepth(root); err != nil {
-			return err
+		if !root.IsZero() {
+			// (Replacing the only note leaves no tree to look at.)
+			if depth, err = r.fanoutDepth(root); err != nil {
+				return err
+			}
 		}
 	}
 	var path []string

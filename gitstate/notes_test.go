@@ -126,3 +126,19 @@ func TestReadNoteFanoutWrittenByGit(t *testing.T) {
 	}
 	fsck(t, dir)
 }
+
+// TestReplaceOnlyNote: replacing the only note of a notes ref (its tree is
+// empty once the old note is dropped) writes the new one.
+func TestReplaceOnlyNote(t *testing.T) {
+	r := newRepo(t)
+	c := makeCommits(t, r, 1)
+	const ref = "refs/notes/fcgit"
+	for _, note := range []string{"a = 1\n", "a = 2\n"} {
+		if err := r.WriteNote(ref, c[0], []byte(note), "push"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := gitCmd(t, r.WorkDir(), "notes", "--ref", "fcgit", "show", c[0].String()); got != "a = 2" {
+		t.Fatalf("git notes show = %q", got)
+	}
+}

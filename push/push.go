@@ -31,6 +31,25 @@ const DeployingRef = "refs/fcgit/deploying"
 // to overwrite.
 const ForcedRef = "refs/fcgit/deploying-forced"
 
+// deployingRef and forcedRef are DeployingRef and ForcedRef for a branch:
+// each target has its own deploy in flight.
+func deployingRef(b BranchInfo) string {
+	if b.Target == "" {
+		return DeployingRef
+	}
+	return "refs/fcgit/targets/" + b.Target + "/deploying"
+}
+
+func forcedRef(b BranchInfo) string {
+	if b.Target == "" {
+		return ForcedRef
+	}
+	return "refs/fcgit/targets/" + b.Target + "/deploying-forced"
+}
+
+// DeployingRefOf is the deploy-in-flight record of a branch, for messages.
+func DeployingRefOf(b BranchInfo) string { return deployingRef(b) }
+
 // Options say what to push and how.
 type Options struct {
 	Branch BranchInfo
@@ -167,7 +186,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: sortedKeys(s.local)}
 
 	// An interrupted forced deploy of this very commit goes on as forced.
-	if forced, ok, err := repo.ResolveRef(ForcedRef); err != nil {
+	if forced, ok, err := repo.ResolveRef(forcedRef(b)); err != nil {
 		return nil, err
 	} else if ok && forced == head.Hash && s.hasDeploying && s.deploying == head.Hash {
 		opts.Force = true
@@ -223,10 +242,10 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 
 	// Deploy, recorded first so that a cut-off push is recognised later.
 	if !writes.Empty() {
-		if err := repo.UpdateRef(DeployingRef, head.Hash, s.deploying, "fcgit push: deploying"); err != nil {
+		if err := repo.UpdateRef(deployingRef(b), head.Hash, s.deploying, "fcgit push: deploying"); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
-		if err := recordForced(repo, opts.Force || decided.drift, head.Hash); err != nil {
+		if err := recordForced(repo, b, opts.Force || decided.drift, head.Hash); err != nil {
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
 		outcomes := d.run(ctx, writes, opts.Jobs)
@@ -258,7 +277,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		res.Deployed = partial.Deployed
 		if len(partial.Failed) > 0 || len(partial.Skipped) > 0 {
 			sort.Strings(partial.Skipped)
-			recordRejected(repo, head.Hash, partial)
+			recordRejected(repo, b, head.Hash, partial)
 			return res, partial
 		}
 		// Domains route to functions: they are written once those exist.
@@ -275,7 +294,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 			for _, d := range skipped {
 				pe.Skipped = append(pe.Skipped, DomainLabel+d)
 			}
-			recordRejected(repo, head.Hash, pe)
+			recordRejected(repo, b, head.Hash, pe)
 			return res, pe
 		}
 	}
@@ -341,23 +360,23 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		}
 	}
 	on.Note.Region = b.Region
-	if err := repo.WriteNote(fetch.NotesRef, newTip, on.Note.Encode(), "fcgit push: metadata of "+newTip.String()[:12]); err != nil {
+	if err := repo.WriteNote(b.NotesRef(), newTip, on.Note.Encode(), "fcgit push: metadata of "+newTip.String()[:12]); err != nil {
 		return nil, fmt.Errorf("write note: %w", err)
 	}
 	if hasDeploying || !writes.Empty() {
-		cur, ok, err := repo.ResolveRef(DeployingRef)
+		cur, ok, err := repo.ResolveRef(deployingRef(b))
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			if err := repo.UpdateRef(DeployingRef, plumbing.ZeroHash, cur, "fcgit push: done"); err != nil {
+			if err := repo.UpdateRef(deployingRef(b), plumbing.ZeroHash, cur, "fcgit push: done"); err != nil {
 				return nil, err
 			}
 		}
-		if err := recordForced(repo, false, plumbing.ZeroHash); err != nil {
+		if err := recordForced(repo, b, false, plumbing.ZeroHash); err != nil {
 			return nil, err
 		}
-		clearRejected(repo)
+		clearRejected(repo, b)
 	}
 	res.NewTip = newTip
 	opts.phase("record")
@@ -366,16 +385,16 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 
 // recordForced sets ForcedRef to commit when forced, and removes it
 // otherwise.
-func recordForced(repo *gitstate.Repo, forced bool, commit plumbing.Hash) error {
-	cur, ok, err := repo.ResolveRef(ForcedRef)
+func recordForced(repo *gitstate.Repo, b BranchInfo, forced bool, commit plumbing.Hash) error {
+	cur, ok, err := repo.ResolveRef(forcedRef(b))
 	if err != nil {
 		return err
 	}
 	switch {
 	case forced && cur != commit:
-		return repo.UpdateRef(ForcedRef, commit, cur, "fcgit push --force: deploying")
+		return repo.UpdateRef(forcedRef(b), commit, cur, "fcgit push --force: deploying")
 	case !forced && ok:
-		return repo.UpdateRef(ForcedRef, plumbing.ZeroHash, cur, "fcgit push: done")
+		return repo.UpdateRef(forcedRef(b), plumbing.ZeroHash, cur, "fcgit push: done")
 	}
 	return nil
 }

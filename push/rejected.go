@@ -35,10 +35,10 @@ type RejectedResource struct {
 
 // recordRejected keeps what FC refused in a deploy that failed part-way;
 // nothing when it refused nothing. Best effort: the record only informs.
-func recordRejected(repo *gitstate.Repo, commit plumbing.Hash, pe *PartialError) {
+func recordRejected(repo *gitstate.Repo, b BranchInfo, commit plumbing.Hash, pe *PartialError) {
 	names := pe.Rejected()
 	if len(names) == 0 {
-		clearRejected(repo)
+		clearRejected(repo, b)
 		return
 	}
 	rec := Rejected{Commit: commit.String(), Resources: map[string]RejectedResource{}}
@@ -50,7 +50,7 @@ func recordRejected(repo *gitstate.Repo, commit plumbing.Hash, pe *PartialError)
 	if err != nil {
 		return
 	}
-	p := filepath.Join(repo.GitDir(), rejectedFile)
+	p := rejectedPath(repo, b)
 	tmp := p + ".tmp"
 	if os.WriteFile(tmp, data, 0o644) == nil {
 		_ = os.Rename(tmp, p)
@@ -58,14 +58,22 @@ func recordRejected(repo *gitstate.Repo, commit plumbing.Hash, pe *PartialError)
 }
 
 // clearRejected forgets the record, once a deploy finished.
-func clearRejected(repo *gitstate.Repo) {
-	_ = os.Remove(filepath.Join(repo.GitDir(), rejectedFile))
+func clearRejected(repo *gitstate.Repo, b BranchInfo) {
+	_ = os.Remove(rejectedPath(repo, b))
+}
+
+// rejectedPath is the record of a branch's target.
+func rejectedPath(repo *gitstate.Repo, b BranchInfo) string {
+	if b.Target == "" {
+		return filepath.Join(repo.GitDir(), rejectedFile)
+	}
+	return filepath.Join(repo.GitDir(), rejectedFile+"-"+b.Target)
 }
 
 // ReadRejected returns what FC refused in the interrupted deploy, nil when
 // nothing is recorded.
-func ReadRejected(repo *gitstate.Repo) (*Rejected, error) {
-	data, err := os.ReadFile(filepath.Join(repo.GitDir(), rejectedFile))
+func ReadRejected(repo *gitstate.Repo, b BranchInfo) (*Rejected, error) {
+	data, err := os.ReadFile(rejectedPath(repo, b))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

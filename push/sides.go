@@ -140,13 +140,13 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		s.unmergedCommits = !contains
 	}
 
-	if s.deploying, s.hasDeploying, err = repo.ResolveRef(DeployingRef); err != nil {
+	if s.deploying, s.hasDeploying, err = repo.ResolveRef(deployingRef(b)); err != nil {
 		return nil, err
 	}
 	if s.hasDeploying {
 		dc, err := repo.ReadCommit(s.deploying)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", DeployingRef, err)
+			return nil, fmt.Errorf("%s: %w", deployingRef(b), err)
 		}
 		dt, err := managedTree(repo, dc.TreeHash, b.Dir)
 		if err != nil {

@@ -29,6 +29,10 @@ const (
 // StatusReport is what fcgit status prints: the plan push would carry out,
 // and the repository's state around it.
 type StatusReport struct {
+	// Target and Region name the target reported on ("" for a repository
+	// without targets).
+	Target string `json:"target,omitempty"`
+	Region string `json:"region,omitempty"`
 	Branch string `json:"branch"`
 	Head   string `json:"head"`
 	Tip    string `json:"onlineTip,omitempty"`
@@ -83,7 +87,10 @@ func (r *StatusReport) Refused() bool {
 // changes nothing but objects.
 func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, opts Options) (*StatusReport, error) {
 	b := opts.Branch
-	rep := &StatusReport{Branch: b.Ref, Functions: []*plan.Resource{}}
+	rep := &StatusReport{Target: b.Target, Branch: b.Ref, Functions: []*plan.Resource{}}
+	if b.Target != "" {
+		rep.Region = b.Region
+	}
 	sel := newSelection(opts.Only)
 	var err error
 	if rep.MergeInProgress, err = repo.MergeInProgress(); err != nil {
@@ -131,7 +138,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, opts 
 	}
 	if s.hasDeploying {
 		rep.Deploying = s.deploying.String()
-		if rep.Rejected, err = ReadRejected(repo); err != nil {
+		if rep.Rejected, err = ReadRejected(repo, b); err != nil {
 			return nil, err
 		}
 	}

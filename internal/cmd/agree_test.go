@@ -54,7 +54,7 @@ func TestStatusAgreesWithPush(t *testing.T) {
 			env.Setenv(agreeEnv, "1")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits, "replace": cmdReplace},
+		Cmds: scriptCommands,
 	})
 }
 

@@ -31,6 +31,7 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			jobsFlag("read"),
+			targetFlag(),
 			&cli.BoolFlag{Name: "drift", Usage: "compare the last fetch or deploy with online state, instead of online state with HEAD"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when anything differs (as status --exit-code)"},
 		},

@@ -33,7 +33,7 @@ EXAMPLES:
    git notes --ref fcgit show fcgit/online
 
 ` + exitCodesHelp,
-		Flags: []cli.Flag{jobsFlag("read")},
+		Flags: []cli.Flag{jobsFlag("read"), targetFlag()},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -100,7 +100,7 @@ func (w *workspace) fetch(c *cli.Context, ph *phases) (*fetchResult, error) {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	ph.mark("record")
-	res := &fetchResult{branch: w.cfg.Branch, commit: commit.String(), changed: changed, changes: changes,
+	res := &fetchResult{branch: w.branchName(), commit: commit.String(), changed: changed, changes: changes,
 		functions: len(on.Functions), downloads: on.Downloads, names: on.Names()}
 	if !changed && !prep.Head.IsZero() {
 		if res.superseded, err = prep.Superseded(prep.Head); err != nil {

@@ -35,6 +35,7 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			jobsFlag("read"),
+			targetFlag(),
 			&cli.StringFlag{Name: "strategy-option", Aliases: []string{"X"}, Usage: "resolve conflicts to `SIDE`, ours or theirs, as git merge -X does"},
 			&cli.BoolFlag{Name: "no-commit", Usage: "merge but stop before committing, as git merge --no-commit"},
 		},
@@ -85,7 +86,7 @@ EXAMPLES:
 				return nil
 			}
 			out, err := pull.Pull(w.repo, pull.Options{
-				BranchRef: w.cfg.BranchRef(), BranchName: w.cfg.Branch, Dir: w.cfg.Dir, DomainsDir: w.cfg.DomainsDir(), Region: w.cfg.Region,
+				BranchRef: w.target.BranchRef(), BranchName: w.branchName(), Dir: w.cfg.Dir, DomainsDir: w.cfg.DomainsDir(), Region: w.target.Region,
 				Favor: favor, NoCommit: c.Bool("no-commit"),
 			})
 			ph.mark("merge")
@@ -100,7 +101,7 @@ EXAMPLES:
 			if out.Kind == "up-to-date" && globalBool(c, "quiet") {
 				return nil // not a result: nothing happened
 			}
-			printPull(env, w.cfg.Branch, out)
+			printPull(env, w.branchName(), out)
 			return nil
 		},
 	}

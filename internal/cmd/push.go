@@ -52,6 +52,7 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			jobsFlag("read and deploy"),
+			targetFlag(),
 			&cli.BoolFlag{Name: "force", Aliases: []string{"use-local", "f"}, Usage: "overwrite online changes (recorded on the online branch first)"},
 			&cli.BoolFlag{Name: "prune", Usage: "delete functions online that HEAD no longer has"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan; change nothing"},
@@ -104,7 +105,7 @@ EXAMPLES:
 			}
 			var partial *push.PartialError
 			if errors.As(err, &partial) && res != nil {
-				printOverwritten(env, w.cfg.Branch, res)
+				printOverwritten(env, w.branchName(), res)
 				printDeployed(env, res)
 			}
 			if err != nil {
@@ -131,9 +132,9 @@ EXAMPLES:
 				return nil
 			}
 			if res.Resumed {
-				fmt.Fprintf(env.Stdout, "Finished an interrupted deploy (%s).\n", push.DeployingRef)
+				fmt.Fprintf(env.Stdout, "Finished an interrupted deploy (%s).\n", push.DeployingRefOf(opts.Branch))
 			}
-			printOverwritten(env, w.cfg.Branch, res)
+			printOverwritten(env, w.branchName(), res)
 			printSkipped(env, res)
 			if res.Writes.Empty() {
 				fmt.Fprintln(env.Stdout, "Everything up to date: nothing to deploy.")

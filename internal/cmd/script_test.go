@@ -61,11 +61,25 @@ func TestScripts(t *testing.T) {
 		Dir:                 "../../testdata",
 		RequireExplicitExec: true,
 		Setup:               setupScript,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fc": cmdFC, "exits": cmdExits, "replace": cmdReplace},
+		Cmds:                scriptCommands,
 	})
 }
 
+// scriptCommands are the commands scripts use besides testscript's own.
+var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"fc": cmdFC, "fc2": cmdFC2, "exits": cmdExits, "replace": cmdReplace,
+}
+
 type emulatorKey struct{}
+
+// emulator2Key holds a second emulator, with credentials of its own: a
+// second target (another region or account) in the stories of targets.
+type emulator2Key struct{}
+
+const (
+	testAK2 = "test-ak2"
+	testSK2 = "test-sk2"
+)
 
 type scriptEmulator struct {
 	srv    *emulator.Server
@@ -73,21 +87,36 @@ type scriptEmulator struct {
 	client *fc.Client
 }
 
-func setupScript(env *testscript.Env) error {
-	srv, err := emulator.New(emulator.Options{Credentials: map[string]string{testAK: testSK}, Seed: 1})
+// startScriptEmulator starts an emulator for a script, stopped with it.
+func startScriptEmulator(env *testscript.Env, ak, sk, region string) (*scriptEmulator, error) {
+	srv, err := emulator.New(emulator.Options{Credentials: map[string]string{ak: sk}, Seed: 1, Region: region})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ts := httptest.NewServer(srv)
 	env.Defer(func() {
 		ts.Close()
 		srv.Close()
 	})
-	client, err := fc.New(fc.Config{Region: "cn-hangzhou", Endpoint: ts.URL, AccessKeyID: testAK, AccessKeySecret: testSK})
+	client, err := fc.New(fc.Config{Region: region, Endpoint: ts.URL, AccessKeyID: ak, AccessKeySecret: sk})
+	if err != nil {
+		return nil, err
+	}
+	return &scriptEmulator{srv: srv, url: ts.URL, client: client}, nil
+}
+
+func setupScript(env *testscript.Env) error {
+	em, err := startScriptEmulator(env, testAK, testSK, "cn-hangzhou")
 	if err != nil {
 		return err
 	}
-	env.Values[emulatorKey{}] = &scriptEmulator{srv: srv, url: ts.URL, client: client}
+	em2, err := startScriptEmulator(env, testAK2, testSK2, "cn-shanghai")
+	if err != nil {
+		return err
+	}
+	env.Values[emulatorKey{}] = em
+	env.Values[emulator2Key{}] = em2
+	ts := struct{ URL string }{em.url}
 	home := env.WorkDir + "/.home"
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
@@ -105,6 +134,7 @@ func setupScript(env *testscript.Env) error {
 		"GIT_COMMITTER_NAME":                  "Dev",
 		"GIT_COMMITTER_EMAIL":                 "dev@example.com",
 		"EMULATOR_URL":                        ts.URL,
+		"EMULATOR2_URL":                       em2.url,
 	} {
 		env.Setenv(k, v)
 	}
@@ -186,10 +216,19 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	fc get-domain DOMAIN FIELD           print a custom domain's field as JSON
 //	fc delete-domain DOMAIN
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
+	consoleOn(ts, neg, ts.Value(emulatorKey{}).(*scriptEmulator), args)
+}
+
+// cmdFC2 is fc on the second emulator (credentials test-ak2, region
+// cn-shanghai, at $EMULATOR2_URL).
+func cmdFC2(ts *testscript.TestScript, neg bool, args []string) {
+	consoleOn(ts, neg, ts.Value(emulator2Key{}).(*scriptEmulator), args)
+}
+
+func consoleOn(ts *testscript.TestScript, neg bool, em *scriptEmulator, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fc <subcommand> ...")
 	}
-	em := ts.Value(emulatorKey{}).(*scriptEmulator)
 	ctx := context.Background()
 	c := em.client
 	check := func(err error) {

@@ -2,7 +2,12 @@ package cmd
 
 import (
 	"fmt"
+	"io"
+	"sort"
 	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,48 +40,188 @@ EXAMPLES:
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
 			jobsFlag("read"),
+			targetFlag(),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list the resources in sync too"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (docs/commands.md documents the shape)"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 3 when push would refuse because of online state (drift, online changes not merged, a deletion without --prune)"},
 		},
 		ArgsUsage: "[PATHSPEC...]",
 		Action: func(c *cli.Context) error {
-			w, err := openWorkspace(c, env)
+			asJSON := c.Bool("json")
+			w, err := openRepo(c, env)
 			if err != nil {
-				return jsonFailure(env, c.Bool("json"), err)
+				return jsonFailure(env, asJSON, err)
 			}
-			only, err := w.pathspecFunctions(c)
+			if len(w.cfg.Targets) > 0 && targetArg(c) == "" {
+				return statusAllTargets(c, env, w)
+			}
+			t, err := w.cfg.Target(targetArg(c))
 			if err != nil {
-				return jsonFailure(env, c.Bool("json"), err)
+				return jsonFailure(env, asJSON, usageError{err})
 			}
-			rep, err := push.Status(c.Context, w.client, w.repo, push.Options{
-				Branch: w.branch(), Fetch: w.fetchOptions(c), Only: only, Getenv: env.getenv, Hide: env.hide,
-			})
+			if err := w.use(c, t); err != nil {
+				return jsonFailure(env, asJSON, err)
+			}
+			st, err := targetStatus(c, env, w)
 			if err != nil {
-				return jsonFailure(env, c.Bool("json"), err)
+				return jsonFailure(env, asJSON, err)
 			}
-			var names []string
-			for _, f := range rep.Functions {
-				names = append(names, f.Function)
-			}
-			vs, err := w.versions(c.Context, names, false)
-			if err != nil {
-				return jsonFailure(env, c.Bool("json"), err)
-			}
-			untracked := release.Untracked(vs)
-			if c.Bool("json") {
-				if err := encodeJSON(env.Stdout, statusJSON{StatusReport: rep, UntrackedVersions: untracked}); err != nil {
+			if asJSON {
+				if err := encodeJSON(env.Stdout, st); err != nil {
 					return err
 				}
 			} else {
-				printStatus(env, w.cfg.Branch, rep, c.Bool("all"))
-				printUntracked(env, vs)
+				printStatus(env, w.branchName(), st.StatusReport, c.Bool("all"))
+				printUntracked(env, st.versions)
 			}
-			if c.Bool("exit-code") && rep.Refused() {
+			if c.Bool("exit-code") && st.Refused() {
 				return silentError{exitDrift}
 			}
 			return nil
 		},
+	}
+}
+
+// targetStatus is one target's status, with its untracked versions.
+func targetStatus(c *cli.Context, env Env, w *workspace) (*statusJSON, error) {
+	only, err := w.pathspecFunctions(c)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := push.Status(c.Context, w.client, w.repo, push.Options{
+		Branch: w.branch(), Fetch: w.fetchOptions(c), Only: only, Getenv: env.getenv, Hide: env.hide,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range rep.Functions {
+		names = append(names, f.Function)
+	}
+	vs, err := w.versions(c.Context, names, false)
+	if err != nil {
+		return nil, err
+	}
+	return &statusJSON{StatusReport: rep, UntrackedVersions: release.Untracked(vs), versions: vs}, nil
+}
+
+// statusAllTargets reads every target at once and prints one table:
+// resource × target, one verdict per cell, then each target's details.
+func statusAllTargets(c *cli.Context, env Env, w *workspace) error {
+	asJSON := c.Bool("json")
+	targets, err := w.cfg.AllTargets()
+	if err != nil {
+		return jsonFailure(env, asJSON, err)
+	}
+	reports := make([]*statusJSON, len(targets))
+	g, _ := errgroup.WithContext(c.Context)
+	for i, t := range targets {
+		tw, err := w.forTarget(c, t)
+		if err != nil {
+			return jsonFailure(env, asJSON, err)
+		}
+		g.Go(func() error {
+			st, err := targetStatus(c, env, tw)
+			if err != nil {
+				return fmt.Errorf("target %s: %w", t.Name, err)
+			}
+			reports[i] = st
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return jsonFailure(env, asJSON, err)
+	}
+	refused := false
+	for _, r := range reports {
+		refused = refused || r.Refused()
+	}
+	if asJSON {
+		if err := encodeJSON(env.Stdout, allTargetsJSON{Targets: reports}); err != nil {
+			return err
+		}
+	} else {
+		printTargetsTable(env.Stdout, reports, c.Bool("all"))
+	}
+	if c.Bool("exit-code") && refused {
+		return silentError{exitDrift}
+	}
+	return nil
+}
+
+// allTargetsJSON is status --json's document for every target.
+type allTargetsJSON struct {
+	Targets []*statusJSON `json:"targets"`
+}
+
+// printTargetsTable prints each target's summary, the table of resources
+// not in sync everywhere (all of them with all), then each target's
+// details.
+func printTargetsTable(w io.Writer, reports []*statusJSON, all bool) {
+	rows := map[string]map[string]*plan.Resource{}
+	var order []string
+	for _, r := range reports {
+		fmt.Fprintf(w, "%s (%s): %s\n", r.Target, r.Region, summaryLine(r.StatusReport))
+		for _, list := range [][]*plan.Resource{r.Functions, r.Domains} {
+			for _, res := range list {
+				n := res.Name()
+				if rows[n] == nil {
+					rows[n] = map[string]*plan.Resource{}
+					order = append(order, n)
+				}
+				rows[n][r.Target] = res
+			}
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		di, dj := strings.HasPrefix(order[i], plan.DomainLabel), strings.HasPrefix(order[j], plan.DomainLabel)
+		if di != dj {
+			return dj
+		}
+		return order[i] < order[j]
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	header := false
+	for _, n := range order {
+		line := "  " + n
+		synced := true
+		for _, r := range reports {
+			cell := "-"
+			if res := rows[n][r.Target]; res != nil {
+				cell = res.State
+				synced = synced && res.State == plan.InSync
+			}
+			line += "\t" + cell
+		}
+		if synced && !all {
+			continue
+		}
+		if !header {
+			h := "\n  "
+			for _, r := range reports {
+				h += "\t" + r.Target
+			}
+			fmt.Fprintln(tw, h)
+			header = true
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	for _, r := range reports {
+		var lines []string
+		for _, list := range [][]*plan.Resource{r.Functions, r.Domains} {
+			for _, res := range list {
+				if res.State == plan.InSync {
+					continue
+				}
+				if d := statusDetail(res, true); d != "" {
+					lines = append(lines, fmt.Sprintf("  %-26s %s  %s", res.State+":", res.Name(), d))
+				}
+			}
+		}
+		if len(lines) > 0 {
+			fmt.Fprintf(w, "\n%s:\n%s\n", r.Target, strings.Join(lines, "\n"))
+		}
 	}
 }
 
@@ -85,6 +230,8 @@ type statusJSON struct {
 	*push.StatusReport
 	// UntrackedVersions are versions published online from no commit.
 	UntrackedVersions []release.Version `json:"untrackedVersions,omitempty"`
+
+	versions []release.Version
 }
 
 func printStatus(env Env, branch string, rep *push.StatusReport, all bool) {

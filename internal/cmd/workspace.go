@@ -18,15 +18,23 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// workspace is what most commands work on: the repository, its fcgit.toml and
-// a client for the configured region.
+// workspace is what most commands work on: the repository, its fcgit.toml,
+// the target the command works on and a client for it.
 type workspace struct {
 	env    Env
 	repo   *gitstate.Repo
 	cfg    *config.Config
+	target *config.Target
 	client *fc.Client
-	// ossEndpointFrom names where cfg.Code.OSSEndpoint came from, for errors.
+	// ossEndpointFrom names where the target's OSS endpoint came from, for
+	// errors.
 	ossEndpointFrom string
+}
+
+// targetFlag is -t/--target: which of fcgit.toml's targets a command works on.
+func targetFlag() cli.Flag {
+	return &cli.StringFlag{Name: "target", Aliases: []string{"t"}, EnvVars: []string{"FCGIT_TARGET"},
+		Usage: "work on target `NAME` of fcgit.toml's [targets] (default: defaultTarget)"}
 }
 
 // startDir is the directory fcgit runs in: -C, relative to the process's.
@@ -46,6 +54,32 @@ func startDir(c *cli.Context) (string, error) {
 }
 
 func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
+	w, err := openRepo(c, env)
+	if err != nil {
+		return nil, err
+	}
+	t, err := w.cfg.Target(targetArg(c))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if err := w.use(c, t); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// targetArg is the target named by -t (or FCGIT_TARGET), "" for the
+// default one.
+func targetArg(c *cli.Context) string {
+	if hasFlag(c.Command.Flags, "target") {
+		return c.String("target")
+	}
+	return ""
+}
+
+// openRepo opens the repository and its fcgit.toml, with no target chosen
+// yet (use chooses one).
+func openRepo(c *cli.Context, env Env) (*workspace, error) {
 	dir, err := startDir(c)
 	if err != nil {
 		return nil, err
@@ -58,49 +92,79 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	if head, err := repo.Head(); err != nil {
-		return nil, err
-	} else if head.Branch == cfg.BranchRef() {
-		// fetch commits onto the online branch without touching the work
-		// tree or index: on the checked-out branch that would leave both
-		// stale and mix fcgit's records with the user's commits.
-		if strings.HasPrefix(cfg.Branch, "fcgit/") {
-			// fcgit's own branch, checked out by hand (to look at it).
-			return nil, fmt.Errorf("the online branch %s is checked out here: fcgit records online state on it, so it must not be the branch you work on; switch back to your branch (git switch main), then run fcgit again", cfg.Branch)
-		}
-		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, cfg.Branch, config.DefaultBranch, config.FileName)
-	}
-	if r := globalString(c, "region"); r != "" {
-		cfg.Region = r
-	}
-	if e := globalString(c, "endpoint"); e != "" {
-		cfg.Endpoint = e
-	}
-	ossEndpointFrom := config.FileName + " [code] ossEndpoint"
-	if e := env.getenv("FCGIT_OSS_ENDPOINT"); e != "" {
-		cfg.Code.OSSEndpoint, ossEndpointFrom = e, "FCGIT_OSS_ENDPOINT"
-	}
-	client, err := fc.New(fc.Config{
-		Region:          cfg.Region,
-		Endpoint:        cfg.Endpoint,
-		AccessKeyID:     env.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-		AccessKeySecret: env.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-		SecurityToken:   env.getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
-		UserAgent:       "fcgit",
-	})
+	all, err := cfg.AllTargets()
 	if err != nil {
 		return nil, err
 	}
-	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom}, nil
+	head, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	for _, at := range all {
+		if head.Branch != at.BranchRef() {
+			continue
+		}
+		// fetch commits onto the online branch without touching the work
+		// tree or index: on the checked-out branch that would leave both
+		// stale and mix fcgit's records with the user's commits.
+		if strings.HasPrefix(at.Branch, "fcgit/") {
+			// fcgit's own branch, checked out by hand (to look at it).
+			return nil, fmt.Errorf("the online branch %s is checked out here: fcgit records online state on it, so it must not be the branch you work on; switch back to your branch (git switch main), then run fcgit again", at.Branch)
+		}
+		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, at.Branch, config.DefaultBranch, config.FileName)
+	}
+	return &workspace{env: env, repo: repo, cfg: cfg}, nil
+}
+
+// use points the workspace at target t: the global --region and --endpoint
+// flags (and their environment variables) apply to it, and it gets a client
+// signed with its credentials.
+func (w *workspace) use(c *cli.Context, t *config.Target) error {
+	cp := *t
+	t = &cp
+	if r := globalString(c, "region"); r != "" {
+		t.Region = r
+	}
+	if e := globalString(c, "endpoint"); e != "" {
+		t.Endpoint = e
+	}
+	w.ossEndpointFrom = config.FileName + " [code] ossEndpoint"
+	if e := w.env.getenv("FCGIT_OSS_ENDPOINT"); e != "" {
+		t.Code.OSSEndpoint, w.ossEndpointFrom = e, "FCGIT_OSS_ENDPOINT"
+	}
+	fcc := fc.Config{Region: t.Region, Endpoint: t.Endpoint, UserAgent: "fcgit", Profile: t.Profile}
+	if t.Profile == "" {
+		fcc.AccessKeyID = w.env.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+		fcc.AccessKeySecret = w.env.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+		fcc.SecurityToken = w.env.getenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+	}
+	client, err := fc.New(fcc)
+	if err != nil {
+		if t.Name != "" {
+			return fmt.Errorf("target %s: %w", t.Name, err)
+		}
+		return err
+	}
+	w.target, w.client = t, client
+	return nil
+}
+
+// forTarget is the workspace of another target of the same repository.
+func (w *workspace) forTarget(c *cli.Context, t *config.Target) (*workspace, error) {
+	o := &workspace{env: w.env, repo: w.repo, cfg: w.cfg}
+	if err := o.use(c, t); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // codeOptions say how push sends code packages: packages over FC's inline
 // limit go to the [code] bucket, signed as the identity FC's requests are.
 func (w *workspace) codeOptions() (push.CodeOptions, error) {
-	opts := push.CodeOptions{Bucket: w.cfg.Code.OSSBucket, Prefix: w.cfg.Code.Prefix()}
+	opts := push.CodeOptions{Bucket: w.target.Code.OSSBucket, Prefix: w.target.Code.Prefix()}
 	if opts.Bucket != "" {
 		up, err := ossupload.New(ossupload.Config{
-			Region: w.cfg.Region, Endpoint: w.cfg.Code.OSSEndpoint, UserAgent: "fcgit",
+			Region: w.target.Region, Endpoint: w.target.Code.OSSEndpoint, UserAgent: "fcgit",
 			Credentials: func(context.Context) (ossupload.Credentials, error) {
 				c, err := w.client.Credentials()
 				return ossupload.Credentials(c), err
@@ -117,12 +181,15 @@ func (w *workspace) codeOptions() (push.CodeOptions, error) {
 	return opts, nil
 }
 
+// branchName is the online branch's short name, for messages.
+func (w *workspace) branchName() string { return w.target.Branch }
+
 func (w *workspace) branch() fetch.Branch {
-	return fetch.Branch{Ref: w.cfg.BranchRef(), Dir: w.cfg.Dir, Region: w.cfg.Region, DomainsDir: w.cfg.DomainsDir()}
+	return fetch.Branch{Ref: w.target.BranchRef(), Dir: w.cfg.Dir, Region: w.target.Region, DomainsDir: w.cfg.DomainsDir(), Target: w.target.Name}
 }
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
-	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs"),
+	opts := fetch.Options{Prefix: w.target.Scope.Prefix, InScope: w.target.InScope, Jobs: c.Int("jobs"),
 		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
 		DomainsDir: w.cfg.DomainsDir()}
 	for _, k := range w.cfg.Watch {
