@@ -19,11 +19,11 @@ type Config struct {
 	SecurityToken   string
 	// Profile names an aliyun CLI profile (~/.aliyun/config.json) to sign
 	// with, whatever the environment holds: a target's own account.
-	Profile string
-	Transport       http.RoundTripper // optional; default: http.DefaultTransport with bounded connect/TLS/header waits
-	Retry           RetryPolicy       // zero value = defaults
-	UserAgent       string            // appended to the SDK's
-	Limits          Limits            // bounds on what the endpoint may send; zero value = defaults
+	Profile   string
+	Transport http.RoundTripper // optional; default: http.DefaultTransport with bounded connect/TLS/header waits
+	Retry     RetryPolicy       // zero value = defaults
+	UserAgent string            // appended to the SDK's
+	Limits    Limits            // bounds on what the endpoint may send; zero value = defaults
 }
 
 // RetryPolicy bounds the retries of throttled, 5xx and network failures.
