@@ -140,7 +140,9 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	if err != nil {
 		return nil, err
 	}
-	headFns, err := fetch.LoadFunctions(repo, b.Dir, headTree)
+	// Files with problems do not stop here: the problems of all files come
+	// out together once online state is read (checkFiles).
+	headFns, problems, err := fetch.ReadFunctions(repo, b.Dir, headTree)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +162,11 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		if err != nil {
 			return nil, err
 		}
-		if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
+		var domainProblems snapshot.Problems
+		if localDomains, domainProblems, err = fetch.ReadHeadDomains(repo, b.DomainsDir, dt); err != nil {
 			return nil, err
 		}
+		problems = append(problems, domainProblems...)
 	}
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
 	opts.phase("check")
@@ -175,6 +179,9 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	on, err := prep.Read(ctx, client, repo, fopts)
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
+	}
+	if err := checkFiles(b.Dir, local, on.Functions, problems); err != nil {
+		return nil, err
 	}
 	if !opts.DryRun {
 		// A fresh clone learns the last deploy from the stamps: record it
@@ -298,7 +305,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	if err := planSecrets(plan, online, local, src, opts.Force); err != nil {
 		return nil, err
 	}
-	if err := checkDeployable(b.Dir, plan, src); err != nil {
+	if err := checkDeployable(b.Dir, strings.TrimPrefix(b.Ref, "refs/heads/"), plan, src); err != nil {
 		return nil, err
 	}
 	// Without --prune, functions (and domains) online that HEAD does not

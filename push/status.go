@@ -7,6 +7,7 @@ import (
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // Function states reported by Status.
@@ -120,7 +121,9 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		if err != nil {
 			return nil, err
 		}
-		if local, err = fetch.LoadFunctions(repo, b.Dir, ht); err != nil {
+		// Every problem of every file at once, as push reports them.
+		var problems snapshot.Problems
+		if local, problems, err = fetch.ReadFunctions(repo, b.Dir, ht); err != nil {
 			return nil, err
 		}
 		if domains {
@@ -128,9 +131,15 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 			if err != nil {
 				return nil, err
 			}
-			if localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
+			var domainProblems snapshot.Problems
+			if localDomains, domainProblems, err = fetch.ReadHeadDomains(repo, b.DomainsDir, dt); err != nil {
 				return nil, err
 			}
+			problems = append(problems, domainProblems...)
+		}
+		if len(problems) > 0 {
+			problems.Sort()
+			return nil, problems
 		}
 	}
 	prep, err := fetch.Prepare(ctx, client, repo, b, fopts)

@@ -11,26 +11,48 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
+// checkFiles refuses, before anything is written and before drift is
+// looked at, every problem of the committed files at once, sorted by file
+// and line: those found reading them (problems: syntax, types, typos,
+// misnamed domain files, in every file, not only those pushed), then, for
+// each function pushed, the keys FC would not keep and the values outside
+// FC's documented limits (snapshot.Check), against the function as read
+// online. One push shows them all: fixing one never reveals the next.
+func checkFiles(dir string, local, online map[string]*fetch.Function, problems snapshot.Problems) error {
+	all := append(snapshot.Problems(nil), problems...)
+	for _, name := range sortedKeys(local) {
+		f := local[name]
+		var on *snapshot.State
+		if o := online[name]; o != nil {
+			on = o.State
+		}
+		all = append(all, snapshot.Check(path.Join(dir, name, "function.toml"), f.TOML, f.State, on)...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	all.Sort()
+	return all
+}
+
 // checkDeployable refuses, before anything is written, what FC could not
-// apply as the files say:
-//   - a key that is neither a field fcgit knows nor present online: a typo
-//     too far from any known name to be caught when function.toml is read
-//     (memory for memorySize), which FC would ignore, leaving the file and
-//     FC to disagree forever. Keys FC returns that fcgit does not know yet
-//     are present online, and round-trip.
+// apply as the files say (checkFiles has refused what the files alone
+// show):
+//   - an update or a create without code;
+//   - a secret no one provides a value for;
 //   - a setting removed from function.toml that FC cannot be told to
 //     remove: UpdateFunction keeps what it is not sent, and fcgit knows no
 //     value that clears it, so "updated" would leave it online.
-func checkDeployable(dir string, plan *Plan, src secretSource) error {
+//
+// onlineBranch is the short name of the online branch, whose tip holds the
+// removed lines as FC has them.
+func checkDeployable(dir, onlineBranch string, plan *Plan, src secretSource) error {
 	var errs []error
 	for _, a := range plan.Actions {
 		if a.local == nil {
 			continue
 		}
 		file := path.Join(dir, a.Function, "function.toml")
-		for _, p := range snapshot.Impossible(a.local.State) {
-			errs = append(errs, fmt.Errorf("%s: %s", at(file, a.local.TOML, p.Path), p.Message))
-		}
 		if a.local.CodeTree.IsZero() && !customContainer(a.local) && (a.Op == "create" || a.Code) {
 			// An empty package would replace the running code: removing
 			// code is never an implicit edit.
@@ -52,17 +74,6 @@ func checkDeployable(dir string, plan *Plan, src secretSource) error {
 			}
 			errs = append(errs, fmt.Errorf("%s: environmentVariables.%s: no value for this secret: set $%s where push runs (it is not online yet either)", at(file, a.local.TOML, []string{"environmentVariables", name}), name, strings.TrimPrefix(ref.Source, snapshot.SecretSourceEnv)))
 		}
-		for _, p := range snapshot.UnknownPaths(a.local.State) {
-			if a.online != nil && snapshot.HasPath(a.online.State, p) {
-				continue
-			}
-			key := strings.Join(p, ".")
-			msg := fmt.Sprintf("%s: not a Function Compute field fcgit knows, and not set online either, so FC would not keep it", snapshot.Printable(key))
-			if near := snapshot.NearestKey(p); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-			}
-			errs = append(errs, fmt.Errorf("%s: %s", at(file, a.local.TOML, p), msg))
-		}
 		if a.online == nil {
 			continue
 		}
@@ -70,7 +81,10 @@ func checkDeployable(dir string, plan *Plan, src secretSource) error {
 			if _, ok := snapshot.EmptyValue(k); ok {
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: %s was removed, but FC keeps a setting an update does not send and fcgit knows no value that removes %s: put the line back (fcgit pull restores it), or remove it in the console, then pull", file, snapshot.Printable(k), snapshot.Printable(k)))
+			// A pull does not bring the line back: the removal is a commit
+			// after the last deploy, so the merge keeps it removed.
+			errs = append(errs, fmt.Errorf("%s: %s was removed, but FC keeps a setting an update does not send and fcgit knows no value that removes %s: put the line back as FC has it (git show %s:%s shows the file as last recorded online; fcgit pull does not restore it, since the removal is your commit), or remove the setting in the console, then pull",
+				file, snapshot.Printable(k), snapshot.Printable(k), onlineBranch, file))
 		}
 	}
 	return errors.Join(errs...)

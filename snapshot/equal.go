@@ -51,7 +51,19 @@ func unionKeys[V any](a, b map[string]V) map[string]bool {
 // diffTables appends the paths of the members of a and b that differ once
 // "not set" members are removed.
 func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
-	diffNormalized(prefix, f, normalizeTable(f, a), normalizeTable(f, b), out)
+	na, nb := normalizeTable(f, a), normalizeTable(f, b)
+	// For a setting FC chooses (diskSize), only an absent key means "what
+	// FC chose": held on both sides, FC's default is a value like any
+	// other. Otherwise a file's diskSize = 0 against FC's 512 would drop
+	// the 512 as a default and then skip the key as absent on one side.
+	for k, v := range a {
+		if cf := f.member(k); cf != nil && cf.fcChosen {
+			if w, ok := b[k]; ok {
+				na[k], nb[k] = v, w
+			}
+		}
+	}
+	diffNormalized(prefix, f, na, nb, out)
 }
 
 // diffNormalized is diffTables for tables already normalised by f. It must
