@@ -202,7 +202,8 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		var keep bool
 		fs.State, keep = sides{
 			local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted,
-			localIsRecorded: fetch.Same(l, t), localIsOnline: fetch.Same(l, o) && (o == nil || len(o.SecretsChanged) == 0),
+			localIsRecorded: fetch.Same(l, t) && !pinsOtherThanOnline(l, o),
+			localIsOnline:   fetch.Same(l, o) && (o == nil || len(o.SecretsChanged) == 0),
 		}.state()
 		if !keep {
 			fs.Drift = nil
@@ -217,6 +218,13 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, b fet
 		rep.Domains = domainStatus(localDomains, tipDomains, on.Domains)
 	}
 	return rep, nil
+}
+
+// pinsOtherThanOnline reports whether HEAD sets a value FC chooses when it
+// is absent (diskSize) other than the one FC holds: the record, which leaves
+// it to FC, cannot show that change, and push deploys it.
+func pinsOtherThanOnline(l, o *fetch.Function) bool {
+	return l != nil && o != nil && len(snapshot.PinnedDiff(l.State, o.State)) > 0
 }
 
 // domainStatus classifies each custom domain as Status does functions.

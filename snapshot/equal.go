@@ -93,6 +93,25 @@ func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]strin
 	}
 }
 
+// PinnedDiff lists the settings FC chooses when they are absent (cpu,
+// diskSize) that a sets and b holds with another value. Equal cannot see
+// them between a file and a record that leaves them to FC (absent equals
+// any value), so a file pinning diskSize = 10240 against a record without
+// it is "the same" as that record; this compares the pin with what FC holds.
+func PinnedDiff(a, b *State) []string {
+	var out []string
+	for _, k := range sortedKeys(a.Config) {
+		f := functionFields[k]
+		if f == nil || !f.fcChosen {
+			continue
+		}
+		if w, ok := b.Config[k]; ok && !valuesEqual(a.Config[k], w) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // TriggerOf returns the name of the trigger a Diff path is about
 // ("triggers.web.config.methods", "triggers.cron (added)"), or "" for a
 // path about the function's own configuration.
