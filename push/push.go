@@ -180,7 +180,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	if err != nil {
 		return nil, fmt.Errorf("read online state: %w", err)
 	}
-	if err := checkFiles(b.Dir, local, on.Functions, problems); err != nil {
+	if err := checkFiles(b, local, on.Functions, localDomains, on.Domains, problems); err != nil {
 		return nil, err
 	}
 	if !opts.DryRun {

@@ -15,10 +15,11 @@ import (
 // looked at, every problem of the committed files at once, sorted by file
 // and line: those found reading them (problems: syntax, types, typos,
 // misnamed domain files, in every file, not only those pushed), then, for
-// each function pushed, the keys FC would not keep and the values outside
-// FC's documented limits (snapshot.Check), against the function as read
-// online. One push shows them all: fixing one never reveals the next.
-func checkFiles(dir string, local, online map[string]*fetch.Function, problems snapshot.Problems) error {
+// each function and domain pushed, the keys FC would not keep and the
+// values outside FC's documented limits (snapshot.Check, CheckDomain),
+// against what is read online. One push shows them all: fixing one never
+// reveals the next.
+func checkFiles(b BranchInfo, local, online map[string]*fetch.Function, localDomains, onlineDomains map[string]*fetch.Domain, problems snapshot.Problems) error {
 	all := append(snapshot.Problems(nil), problems...)
 	for _, name := range sortedKeys(local) {
 		f := local[name]
@@ -26,7 +27,15 @@ func checkFiles(dir string, local, online map[string]*fetch.Function, problems s
 		if o := online[name]; o != nil {
 			on = o.State
 		}
-		all = append(all, snapshot.Check(path.Join(dir, name, "function.toml"), f.TOML, f.State, on)...)
+		all = append(all, snapshot.Check(path.Join(b.Dir, name, "function.toml"), f.TOML, f.State, on)...)
+	}
+	for _, name := range sortedKeys(localDomains) {
+		d := localDomains[name]
+		var on *snapshot.State
+		if o := onlineDomains[name]; o != nil {
+			on = o.State
+		}
+		all = append(all, snapshot.CheckDomain(path.Join(b.DomainsDir, snapshot.DomainFile(name)), d.TOML, d.State, on)...)
 	}
 	if len(all) == 0 {
 		return nil

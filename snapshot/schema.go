@@ -354,7 +354,8 @@ var relations = []func(c *checker){
 // Limits FC documents, in the units fcgit counts.
 const (
 	// MaxDescriptionLen is the longest description of a function or an
-	// alias, in characters.
+	// alias, in characters: FC 2.0's documented limit for both, which the
+	// emulator applies (inferred: FC 3.0's reference states none).
 	MaxDescriptionLen = 256
 	// MaxLayers is the most layers a function uses.
 	MaxLayers = 5

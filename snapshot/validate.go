@@ -38,6 +38,23 @@ func Check(path string, text []byte, st *State, online *State) Problems {
 	return c.out
 }
 
+// CheckDomain is Check for a domain file: the keys fcgit does not know that
+// FC does not hold either (a route's "funtionName" aside, which Decode
+// catches, FC would drop them and the file would differ forever).
+func CheckDomain(path string, text []byte, st *State, online *State) Problems {
+	c := &checker{file: path, lines: locateKeys(string(text)), st: st, onlineSt: online, doc: st.Config}
+	var unknown [][]string
+	unknownIn(domainField, nil, st.Config, &unknown)
+	for _, p := range unknown {
+		if online != nil && hasIn(online.Config, p) {
+			continue
+		}
+		c.fail(p, "%s: not a Function Compute custom domain field fcgit knows, and not set online either, so FC would not keep it", shownPath(p))
+	}
+	c.out.Sort()
+	return c.out
+}
+
 // checker holds one function's check: its state as one document, the
 // triggers under "triggers" as function.toml nests them.
 type checker struct {
@@ -506,7 +523,9 @@ func concurrencyOnCustomRuntimes(c *checker) {
 	if !ok || strings.HasPrefix(rt, "custom") {
 		return
 	}
-	if c.same([]string{"instanceConcurrency"}, []string{"runtime"}) {
+	// A value FC holds stays, whatever the runtime becomes: FC 2.0-era
+	// functions kept theirs, and the rule is about asking for more.
+	if c.same([]string{"instanceConcurrency"}) {
 		return
 	}
 	c.fail([]string{"instanceConcurrency"}, "instanceConcurrency = %s with runtime = %s: FC takes more than 1 only on custom runtimes (custom, custom.debian10, custom.debian11, custom.debian12, custom-container)",

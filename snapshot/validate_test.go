@@ -409,3 +409,46 @@ func TestPinnedDiff(t *testing.T) {
 		}
 	}
 }
+
+// Changing the runtime of a function FC holds with instanceConcurrency > 1
+// (an FC 2.0-era function) does not ask for more concurrency: not refused.
+// Asking for more on a built-in runtime is.
+func TestConcurrencyFCHoldsSurvivesRuntimeChange(t *testing.T) {
+	online := mustDecode(t, "handler = \"h\"\nruntime = \"python3.9\"\ninstanceConcurrency = 10\n")
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{"handler = \"h\"\nruntime = \"python3.10\"\ninstanceConcurrency = 10\n", 0},
+		{"handler = \"h\"\nruntime = \"python3.10\"\ninstanceConcurrency = 20\n", 1},
+	} {
+		local := mustDecode(t, tt.text)
+		if got := Check("f.toml", []byte(tt.text), local, online); len(got) != tt.want {
+			t.Errorf("%q: problems %v, want %d", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestCheckDomainUnknownKeys(t *testing.T) {
+	const path = "domains/api.example.com.toml"
+	text := "protocol = \"HTTP\"\nfutureFlag = 1\n\n[[routeConfig.routes]]\npath = \"/*\"\nfunctionName = \"api\"\nweight = 2\n"
+	st, err := DecodeDomain(path, []byte(text), "api.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range CheckDomain(path, []byte(text), st, nil) {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		path + ":2: futureFlag: not a Function Compute custom domain field fcgit knows, and not set online either, so FC would not keep it",
+		path + ":7: routeConfig.routes.weight: not a Function Compute custom domain field fcgit knows, and not set online either, so FC would not keep it",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// What FC holds it keeps.
+	if p := CheckDomain(path, []byte(text), st, st); len(p) > 0 {
+		t.Errorf("refused keys FC holds: %v", p)
+	}
+}
