@@ -316,7 +316,7 @@ var limits = []limit{
 	{path: "environmentVariables", rule: envSize()},
 	{path: "environmentVariables.*", key: true, rule: keyRule(validEnvName, "FC takes variable names of letters, digits and _, starting with a letter")},
 	{path: "environmentVariables.*", key: true, rule: keyRule(notReservedEnv, "FC reserves this name (FC_* and accessKeyID, accessKeySecret, securityToken, topic) for its own variables; rename it")},
-	{path: "tags", rule: countAtMost(MaxTags, "tags", "FC takes 20 per function and fcgit's deploy records (fcgit-commit, fcgit-content, fcgit-secrets) use 3")},
+	{path: "tags", rule: countAtMost(MaxTags, "tags", "20 per function, 3 of them fcgit's deploy records: fcgit-commit, fcgit-content, fcgit-secrets")},
 	{path: "tags.*", key: true, rule: keyRule(func(k string) bool { return k != "" && utf8.RuneCountInString(k) <= MaxTagKeyLen }, fmt.Sprintf("FC takes tag keys of 1 to %d characters", MaxTagKeyLen))},
 	{path: "tags.*", key: true, rule: keyRule(func(k string) bool {
 		l := strings.ToLower(k)

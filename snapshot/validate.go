@@ -39,8 +39,8 @@ func Check(path string, text []byte, st *State, online *State) Problems {
 }
 
 // CheckDomain is Check for a domain file: the keys fcgit does not know that
-// FC does not hold either (a route's "funtionName" aside, which Decode
-// catches, FC would drop them and the file would differ forever).
+// FC does not hold either, which FC would drop, leaving the file and FC to
+// differ forever (a typo near a known name is DecodeDomain's to refuse).
 func CheckDomain(path string, text []byte, st *State, online *State) Problems {
 	c := &checker{file: path, lines: locateKeys(string(text)), st: st, onlineSt: online, doc: st.Config}
 	var unknown [][]string
@@ -388,7 +388,7 @@ func countAtMost(n int, what, why string) rule {
 	}
 	w := fmt.Sprintf("FC takes at most %d", n)
 	if why != "" {
-		w += " here: " + why
+		w += " (" + why + ")"
 	}
 	return rule{ok: func(v any) bool { return count(v) <= n },
 		show: func(v any) string { return fmt.Sprintf("%d %s", count(v), what) }, why: w}
@@ -598,7 +598,7 @@ func stringSizes(c *checker) {
 			for _, k := range sortedKeys(x) {
 				p := append(append([]string(nil), path...), k)
 				if len(k) > MaxStringLen && !c.onlineHas(p) {
-					c.fail(p, "a key of %d bytes; fcgit reads at most %d (64 KiB) back from FC", len(k), MaxStringLen)
+					c.fail(p, "%s: a key of %d bytes; fcgit reads at most %d (64 KiB) back from FC", shownPath(p), len(k), MaxStringLen)
 					continue
 				}
 				walk(x[k], p)

@@ -97,7 +97,7 @@ var checkRefusals = []struct {
 		[]string{"3: environmentVariables: 4102 bytes of names and values; FC takes at most 4096 (4 KB) in total"}},
 	// Tags.
 	{"18 tags", "", "[tags]\n" + tagLines(18), "",
-		[]string{"3: tags: 18 tags; FC takes at most 17 here: FC takes 20 per function and fcgit's deploy records (fcgit-commit, fcgit-content, fcgit-secrets) use 3"}},
+		[]string{"3: tags: 18 tags; FC takes at most 17 (20 per function, 3 of them fcgit's deploy records: fcgit-commit, fcgit-content, fcgit-secrets)"}},
 	{"tag key too long", "", "[tags]\n" + strings.Repeat("k", 65) + " = \"v\"\n", "",
 		[]string{"4: tags." + strings.Repeat("k", 65) + ": FC takes tag keys of 1 to 64 characters"}},
 	{"tag key aliyun", "", "[tags]\nAliyun-team = \"a\"\n", "",
