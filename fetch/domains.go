@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -44,32 +46,67 @@ func DomainInScope(st *snapshot.State, inScope func(string) bool) bool {
 }
 
 // LoadDomains reads the domain files of a domains directory tree (zero =
-// none), decoded strictly: a broken file stops push with its file and line.
+// none), decoded strictly: a broken file stops it with its file and line.
+// Files whose names are no domain's are passed over: a record may hold
+// them from before ReadHeadDomains refused them.
 func LoadDomains(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Domain, error) {
-	out := map[string]*Domain{}
-	if tree.IsZero() {
-		return out, nil
-	}
-	entries, err := repo.ReadTree(tree)
+	out, problems, err := readDomainFiles(repo, dir, tree, false)
 	if err != nil {
 		return nil, err
 	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return out, nil
+}
+
+// ReadHeadDomains reads the domain files of the commit push deploys (or
+// status compares) as ReadFunctions reads its functions: every problem of
+// every file at once, and the domains as far as they decode. A .toml file
+// whose name is no domain name (notadomain.toml, a..b.com.toml) is a
+// problem, never silently left out; other files (a README) are not
+// domains and stay out.
+func ReadHeadDomains(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Domain, snapshot.Problems, error) {
+	return readDomainFiles(repo, dir, tree, true)
+}
+
+func readDomainFiles(repo *gitstate.Repo, dir string, tree plumbing.Hash, strictNames bool) (map[string]*Domain, snapshot.Problems, error) {
+	out := map[string]*Domain{}
+	if tree.IsZero() {
+		return out, nil, nil
+	}
+	entries, err := repo.ReadTree(tree)
+	if err != nil {
+		return nil, nil, err
+	}
+	var problems snapshot.Problems
 	for _, e := range entries {
+		if e.Mode == filemode.Dir {
+			continue
+		}
+		file := path.Join(dir, e.Name)
 		name := snapshot.DomainOfFile(e.Name)
-		if name == "" || e.Mode == filemode.Dir {
+		if name == "" {
+			if base, isTOML := strings.CutSuffix(e.Name, ".toml"); isTOML && strictNames {
+				problems = append(problems, &snapshot.DecodeError{Path: file, Msg: fmt.Sprintf(
+					"%s is not a custom domain name, so this file is no domain's: name it after its domain (e.g. api.example.com.toml, *.example.com.toml for a wildcard), or move it out of %s/",
+					snapshot.Printable(strconv.Quote(base)), dir)})
+			}
 			continue // a README beside the domain files
 		}
 		data, err := repo.ReadBlob(e.Hash)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		st, err := snapshot.DecodeDomain(path.Join(dir, e.Name), data, name)
-		if err != nil {
-			return nil, err
+		st, fileProblems := snapshot.DecodeDomainAll(file, data, name)
+		problems = append(problems, fileProblems...)
+		if st == nil {
+			continue
 		}
 		out[name] = &Domain{Name: name, State: st, TOML: data, Blob: e.Hash}
 	}
-	return out, nil
+	problems.Sort()
+	return out, problems, nil
 }
 
 // readDomains lists the region's custom domains in scope and stores them as

@@ -15,17 +15,36 @@ import (
 
 // LoadFunctions reads the functions of a managed directory tree (a commit's
 // <dir>/, zero = none): each sub-directory's function.toml, decoded strictly,
-// and its code tree. Errors name the file, so a typo in a committed
-// function.toml stops push with its file and line.
+// and its code tree. A file that does not decode stops it, with every
+// problem of every file at file:line (snapshot.Problems), so a typo in a
+// committed function.toml stops push with its file and line.
 func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, error) {
-	out := map[string]*Function{}
-	if tree.IsZero() {
-		return out, nil
-	}
-	entries, err := repo.ReadTree(tree)
+	fns, problems, err := ReadFunctions(repo, dir, tree)
 	if err != nil {
 		return nil, err
 	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return fns, nil
+}
+
+// ReadFunctions is LoadFunctions that goes on past files with problems, so
+// that they all come out at once: it returns every function as far as its
+// file decodes (snapshot.DecodeAll; a file that is not TOML at all, or
+// missing, leaves its function out) and the problems of all files, sorted
+// by file and line. The error is for failures to read the repository.
+// Functions with problems are for further checks only, never to deploy.
+func ReadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, snapshot.Problems, error) {
+	out := map[string]*Function{}
+	if tree.IsZero() {
+		return out, nil, nil
+	}
+	entries, err := repo.ReadTree(tree)
+	if err != nil {
+		return nil, nil, err
+	}
+	var problems snapshot.Problems
 	for _, e := range entries {
 		if e.Mode != filemode.Dir {
 			// Files beside the function directories (a README) are not functions.
@@ -35,34 +54,37 @@ func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[str
 		p := path.Join(dir, e.Name, "function.toml")
 		te, ok, err := repo.TreeEntryAt(e.Hash, "function.toml")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !ok {
 			// Notes left of a function deleted online are not a function;
 			// code without its function.toml is a mistake.
 			if _, hasCode, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-				return nil, err
-			} else if !hasCode {
-				continue
+				return nil, nil, err
+			} else if hasCode {
+				problems = append(problems, &snapshot.DecodeError{Path: p, Msg: fmt.Sprintf("missing: a directory under %s/ with code/ is a function and needs one", dir)})
 			}
-			return nil, fmt.Errorf("%s: missing: a directory under %s/ with code/ is a function and needs one", p, dir)
+			continue
 		}
 		fn.TOML, err = repo.ReadBlob(te.Hash)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		fn.State, err = snapshot.Decode(p, fn.TOML, e.Name)
-		if err != nil {
-			return nil, err
+		var fileProblems snapshot.Problems
+		fn.State, fileProblems = snapshot.DecodeAll(p, fn.TOML, e.Name)
+		problems = append(problems, fileProblems...)
+		if fn.State == nil {
+			continue
 		}
 		if ce, ok, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if ok && ce.Mode == filemode.Dir {
 			fn.CodeTree = ce.Hash
 		}
 		out[e.Name] = fn
 	}
-	return out, nil
+	problems.Sort()
+	return out, problems, nil
 }
 
 // Same reports whether two functions hold the same desired state: equal

@@ -13,10 +13,20 @@ func domains(in *Input, unmerged map[string]bool) []*Resource {
 			names[n] = true
 		}
 	}
+	for n := range in.DomainProblems {
+		names[n] = true
+	}
 	var out []*Resource
 	for _, name := range sortedKeys(names) {
 		l, t, o := in.LocalDomains[name], in.RecordedDomains[name], in.OnlineDomains[name]
 		r := &Resource{Domain: name, Push: "none"}
+		if problems := in.DomainProblems[name]; len(problems) > 0 && l == nil {
+			// HEAD has it, in a file that does not decode: not a deletion.
+			r.State = Invalid
+			r.block(BlockedInvalid, problems...)
+			out = append(out, r)
+			continue
+		}
 		// A domain online as HEAD has it lost nothing (deleted in both
 		// included); one as an interrupted deploy left it is push's own
 		// half-finished work.
@@ -53,8 +63,13 @@ func domains(in *Input, unmerged map[string]bool) []*Resource {
 		} else {
 			r.State = sides{local: l != nil, recorded: t != nil, online: o != nil, drifted: drifted, localIsRecorded: fetch.SameDomain(l, t)}.state()
 		}
-		if in.CheckDomain != nil && r.DomainAction != nil && r.DomainAction.Local != nil {
-			if problems := in.CheckDomain(r.DomainAction); len(problems) > 0 {
+		if l != nil {
+			problems := append([]string(nil), in.DomainProblems[name]...)
+			if in.CheckDomain != nil {
+				problems = append(problems, in.CheckDomain(l, r.DomainAction)...)
+			}
+			sortProblems(problems)
+			if len(problems) > 0 {
 				r.block(BlockedInvalid, problems...)
 			}
 		}

@@ -2,6 +2,9 @@ package plan
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -20,6 +23,11 @@ func functions(in *Input, unmerged map[string]bool) ([]*Resource, error) {
 			}
 		}
 	}
+	for n := range in.FileProblems {
+		if in.Only == nil || in.Only[n] {
+			names[n] = true
+		}
+	}
 	out := make([]*Resource, 0, len(names))
 	for _, name := range sortedKeys(names) {
 		r, err := function(in, name, unmerged[name])
@@ -36,6 +44,12 @@ func function(in *Input, name string, unmerged bool) (*Resource, error) {
 	r := &Resource{Function: name, Push: "none"}
 	if in.Stamps != nil {
 		r.Unverified = in.Stamps.Unverified[name]
+	}
+	if problems := in.FileProblems[name]; len(problems) > 0 && l == nil {
+		// HEAD has it, in a file that does not decode: not a deletion.
+		r.State = Invalid
+		r.block(BlockedInvalid, problems...)
+		return r, nil
 	}
 	if l != nil && in.InScope != nil && !in.InScope(name) {
 		// fcgit neither reads nor deploys it.
@@ -86,8 +100,13 @@ func function(in *Input, name string, unmerged bool) (*Resource, error) {
 
 	// The blocks, most fundamental first: what the files hold, then
 	// online state push would overwrite, then a deletion needing --prune.
-	if in.CheckFunction != nil && l != nil {
-		if problems := in.CheckFunction(l, a); len(problems) > 0 {
+	if l != nil {
+		problems := append([]string(nil), in.FileProblems[name]...)
+		if in.CheckFunction != nil {
+			problems = append(problems, in.CheckFunction(l, a)...)
+		}
+		sortProblems(problems)
+		if len(problems) > 0 {
 			r.block(BlockedInvalid, problems...)
 		}
 	}
@@ -304,4 +323,24 @@ func trimEnv(source string) string {
 		return source[len(snapshot.SecretSourceEnv):]
 	}
 	return source
+}
+
+// sortProblems orders "file:line: message" texts by file, then line.
+func sortProblems(ps []string) {
+	key := func(p string) (string, int) {
+		file, rest, _ := strings.Cut(p, ":")
+		n, err := strconv.Atoi(strings.SplitN(rest, ":", 2)[0])
+		if err != nil {
+			n = 0
+		}
+		return file, n
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		fi, li := key(ps[i])
+		fj, lj := key(ps[j])
+		if fi != fj {
+			return fi < fj
+		}
+		return li < lj
+	})
 }

@@ -87,8 +87,15 @@ type Input struct {
 	// nothing to write), found before anything is written, as file:line
 	// messages.
 	CheckFunction func(l *fetch.Function, a *Action) []string
-	// CheckDomain is CheckFunction for a domain action.
-	CheckDomain func(a *DomainAction) []string
+	// CheckDomain is CheckFunction for a domain of HEAD.
+	CheckDomain func(l *fetch.Domain, a *DomainAction) []string
+	// FileProblems and DomainProblems are the problems found reading
+	// HEAD's files, by function and domain: a function whose file does not
+	// decode at all is in neither Local nor LocalDomains, and is not
+	// deleted for that. Problems belong to no resource (a file in the
+	// domains directory that names no domain).
+	FileProblems, DomainProblems map[string][]string
+	Problems                     []string
 }
 
 // Resource is one function or custom domain, and what push does with it.
@@ -139,11 +146,14 @@ const DomainLabel = "domain "
 type Plan struct {
 	// Resources are the functions (sorted), then the custom domains.
 	Resources []*Resource
+	// Problems are those of HEAD's files that belong to no resource: push
+	// refuses while there are any.
+	Problems []string
 }
 
 // Make classifies every resource.
 func Make(in *Input) (*Plan, error) {
-	p := &Plan{}
+	p := &Plan{Problems: in.Problems}
 	unmerged := map[string]bool{}
 	for _, n := range in.Unmerged {
 		unmerged[n] = true

@@ -195,7 +195,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		res.Resumed = true
 	}
 
-	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, prune: opts.Prune, fetch: opts.Fetch, secrets: src})
+	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, onlineBranch: strings.TrimPrefix(b.Ref, "refs/heads/"), prune: opts.Prune, fetch: opts.Fetch, secrets: src})
 	if err != nil {
 		return nil, err
 	}

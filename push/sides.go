@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -11,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
 	"github.com/fcgit/fcgit/plan"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // sides is what status and push both read before planning: HEAD, the
@@ -42,6 +44,11 @@ type sides struct {
 	unmergedCommits bool
 	sel             selection
 	domains         bool // domains are covered (no pathspecs, domains managed)
+	// problems are those of HEAD's files found reading them (syntax,
+	// types, typos, misnamed domain files), every file's at once; the
+	// functions and domains they belong to are in headFns and
+	// localDomains as far as their files decode.
+	problems snapshot.Problems
 }
 
 // gatherOptions say what to read.
@@ -76,7 +83,9 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if s.headTree, err = managedTree(repo, s.headCommit.TreeHash, b.Dir); err != nil {
 			return nil, err
 		}
-		if s.headFns, err = fetch.LoadFunctions(repo, b.Dir, s.headTree); err != nil {
+		// Files with problems do not stop here: the planner reports the
+		// problems of all files at once.
+		if s.headFns, s.problems, err = fetch.ReadFunctions(repo, b.Dir, s.headTree); err != nil {
 			return nil, err
 		}
 		s.local = o.sel.filter(s.headFns)
@@ -85,9 +94,11 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 			if err != nil {
 				return nil, err
 			}
-			if s.localDomains, err = fetch.LoadDomains(repo, b.DomainsDir, dt); err != nil {
+			var dp snapshot.Problems
+			if s.localDomains, dp, err = fetch.ReadHeadDomains(repo, b.DomainsDir, dt); err != nil {
 				return nil, err
 			}
+			s.problems = append(s.problems, dp...)
 		}
 	}
 	if o.checked != nil {
@@ -171,13 +182,16 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 // planOptions say how to plan what was gathered.
 type planOptions struct {
 	dir, domainsDir string
-	prune           bool
-	fetch           fetch.Options
-	secrets         secretSource
+	// onlineBranch is the online branch's short name, for hints.
+	onlineBranch string
+	prune        bool
+	fetch        fetch.Options
+	secrets      secretSource
 }
 
 // plan classifies every resource gathered.
 func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
+	fnProblems, domainProblems, rest := s.problemsByResource(o)
 	in := &plan.Input{
 		Repo: repo, Dir: o.dir, DomainsDir: o.domainsDir,
 		Local: s.local, Recorded: s.sel.filter(s.allTip), Online: s.sel.filter(s.on.Functions),
@@ -188,22 +202,63 @@ func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
 		InScope: func(name string) bool { return inScope(o.fetch, name) },
 		Only:    s.sel, Prune: o.prune,
 		SecretValue: o.secrets.value,
+		FileProblems: fnProblems, DomainProblems: domainProblems, Problems: rest,
 		CheckFunction: func(l *fetch.Function, a *plan.Action) []string {
 			var errs []error
 			if err := checkLiteralSecrets(o.dir, map[string]*fetch.Function{l.Name: l}, o.fetch.Secrets); err != nil {
 				errs = append(errs, err)
 			}
-			errs = append(errs, deployProblems(o.dir, a, o.secrets)...)
+			for _, p := range fileProblems(o.dir, l, s.on.Functions[l.Name]) {
+				errs = append(errs, p)
+			}
+			errs = append(errs, deployProblems(o.dir, o.onlineBranch, a, o.secrets)...)
 			return messages(errs)
 		},
-		CheckDomain: func(a *plan.DomainAction) []string {
-			return messages([]error{checkDomains(o.domainsDir, []DomainAction{*a}, o.secrets)})
+		CheckDomain: func(l *fetch.Domain, a *plan.DomainAction) []string {
+			var errs []error
+			var on *snapshot.State
+			if d := s.on.Domains[l.Name]; d != nil {
+				on = d.State
+			}
+			for _, p := range snapshot.CheckDomain(path.Join(o.domainsDir, snapshot.DomainFile(l.Name)), l.TOML, l.State, on) {
+				errs = append(errs, p)
+			}
+			if a != nil {
+				errs = append(errs, checkDomains(o.domainsDir, []DomainAction{*a}, o.secrets))
+			}
+			return messages(errs)
 		},
 	}
 	if !s.domains {
 		in.OnlineDomains = nil
 	}
 	return plan.Make(in)
+}
+
+// problemsByResource sorts the problems found reading HEAD's files by the
+// function or domain they belong to; the rest (a file that names no
+// domain, say) belong to none.
+func (s *sides) problemsByResource(o planOptions) (fns, domains map[string][]string, rest []string) {
+	fns, domains = map[string][]string{}, map[string][]string{}
+	for _, p := range s.problems {
+		if r, ok := strings.CutPrefix(p.Path, o.dir+"/"); ok {
+			name, _, _ := strings.Cut(r, "/")
+			if s.sel.has(name) {
+				fns[name] = append(fns[name], p.Error())
+			}
+			continue
+		}
+		if r, ok := strings.CutPrefix(p.Path, o.domainsDir+"/"); ok && o.domainsDir != "" && s.domains {
+			if name := snapshot.DomainOfFile(r); name != "" && !strings.Contains(r, "/") {
+				domains[name] = append(domains[name], p.Error())
+				continue
+			}
+		}
+		if s.sel == nil {
+			rest = append(rest, p.Error())
+		}
+	}
+	return fns, domains, rest
 }
 
 // messages are the texts of errs, nil ones left out.
@@ -227,7 +282,7 @@ func (e *InvalidError) Error() string {
 
 // invalidError gathers the problems of the blocked resources; nil when none.
 func invalidError(p *plan.Plan) error {
-	var problems []string
+	problems := append([]string(nil), p.Problems...)
 	for _, r := range p.Resources {
 		if r.Blocked != plan.BlockedInvalid && r.Blocked != plan.BlockedScope {
 			continue

@@ -61,6 +61,9 @@ type StatusReport struct {
 	// Uncommitted lists paths under the managed directory that differ from
 	// HEAD: push deploys commits only.
 	Uncommitted []string `json:"uncommitted,omitempty"`
+	// Problems are those of HEAD's files that belong to no function or
+	// domain (a domain file whose name is no domain): push refuses them.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Refused reports whether push would refuse because of online state (exit
@@ -144,11 +147,12 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, opts 
 	}
 	rep.Unverified = sortedKeys(s.prep.Stamps.Unverified)
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
-	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, fetch: opts.Fetch, secrets: src})
+	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, onlineBranch: strings.TrimPrefix(b.Ref, "refs/heads/"), fetch: opts.Fetch, secrets: src})
 	if err != nil {
 		return nil, err
 	}
 	rep.Summary = p.Counts()
+	rep.Problems = p.Problems
 	for _, r := range p.Resources {
 		if r.Domain != "" {
 			rep.Domains = append(rep.Domains, r)

@@ -10,25 +10,35 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// deployProblems lists, before anything is written, what FC could not apply
-// as the files say, in what a function's action writes:
-//   - a key that is neither a field fcgit knows nor present online: a typo
-//     too far from any known name to be caught when function.toml is read
-//     (memory for memorySize), which FC would ignore, leaving the file and
-//     FC to disagree forever. Keys FC returns that fcgit does not know yet
-//     are present online, and round-trip.
+// fileProblems lists what a function's committed file holds that FC would
+// refuse or not keep, against what is read online (nil: not online): the
+// keys FC would not keep and the values outside FC's documented limits
+// (snapshot.Check). It applies to every function HEAD has, pushed or not.
+func fileProblems(dir string, l, online *fetch.Function) snapshot.Problems {
+	var on *snapshot.State
+	if online != nil {
+		on = online.State
+	}
+	return snapshot.Check(path.Join(dir, l.Name, "function.toml"), l.TOML, l.State, on)
+}
+
+// deployProblems lists, before anything is written, what FC could not
+// apply as the files say in what a function's action writes (fileProblems
+// has what the file alone shows):
+//   - an update or a create without code;
+//   - a secret no one provides a value for;
 //   - a setting removed from function.toml that FC cannot be told to
 //     remove: UpdateFunction keeps what it is not sent, and fcgit knows no
 //     value that clears it, so "updated" would leave it online.
-func deployProblems(dir string, a *Action, src secretSource) []error {
+//
+// onlineBranch is the short name of the online branch, whose tip holds the
+// removed lines as FC has them.
+func deployProblems(dir, onlineBranch string, a *Action, src secretSource) []error {
 	var errs []error
 	if a == nil || a.Local == nil {
 		return nil
 	}
 	file := path.Join(dir, a.Function, "function.toml")
-	for _, p := range snapshot.Impossible(a.Local.State) {
-		errs = append(errs, fmt.Errorf("%s: %s", at(file, a.Local.TOML, p.Path), p.Message))
-	}
 	if a.Local.CodeTree.IsZero() && !customContainer(a.Local) && (a.Op == "create" || a.Code) {
 		// An empty package would replace the running code: removing
 		// code is never an implicit edit.
@@ -50,17 +60,6 @@ func deployProblems(dir string, a *Action, src secretSource) []error {
 		}
 		errs = append(errs, fmt.Errorf("%s: environmentVariables.%s: no value for this secret: set $%s where push runs (it is not online yet either)", at(file, a.Local.TOML, []string{"environmentVariables", name}), name, strings.TrimPrefix(ref.Source, snapshot.SecretSourceEnv)))
 	}
-	for _, p := range snapshot.UnknownPaths(a.Local.State) {
-		if a.Online != nil && snapshot.HasPath(a.Online.State, p) {
-			continue
-		}
-		key := strings.Join(p, ".")
-		msg := fmt.Sprintf("%s: not a Function Compute field fcgit knows, and not set online either, so FC would not keep it", snapshot.Printable(key))
-		if near := snapshot.NearestKey(p); near != "" {
-			msg += fmt.Sprintf("; did you mean %q?", near)
-		}
-		errs = append(errs, fmt.Errorf("%s: %s", at(file, a.Local.TOML, p), msg))
-	}
 	if a.Online == nil {
 		return errs
 	}
@@ -68,7 +67,10 @@ func deployProblems(dir string, a *Action, src secretSource) []error {
 		if _, ok := snapshot.EmptyValue(k); ok {
 			continue
 		}
-		errs = append(errs, fmt.Errorf("%s: %s was removed, but FC keeps a setting an update does not send and fcgit knows no value that removes %s: put the line back (fcgit pull restores it), or remove it in the console, then pull", file, snapshot.Printable(k), snapshot.Printable(k)))
+		// A pull does not bring the line back: the removal is a commit
+		// after the last deploy, so the merge keeps it removed.
+		errs = append(errs, fmt.Errorf("%s: %s was removed, but FC keeps a setting an update does not send and fcgit knows no value that removes %s: put the line back as FC has it (git show %s:%s shows the file as last recorded online; fcgit pull does not restore it, since the removal is your commit), or remove the setting in the console, then pull",
+			file, snapshot.Printable(k), snapshot.Printable(k), onlineBranch, file))
 	}
 	return errs
 }

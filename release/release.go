@@ -224,7 +224,9 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, func
 			set[f] = true
 		}
 	}
-	fns, err := fetch.LoadFunctions(repo, dir, tree)
+	// A file with problems still says whether it declares aliases: the
+	// problems are status's and push's to report.
+	fns, _, err := fetch.ReadFunctions(repo, dir, tree)
 	if err != nil {
 		return nil, err
 	}

@@ -17,28 +17,15 @@ import (
 	"github.com/fcgit/fcgit/kinds"
 )
 
-// DecodeError is one problem in a function.toml, located by line.
-type DecodeError struct {
-	Path string // the file as given to Decode
-	Line int    // 1-based; 0 when the problem has no single line
-	Msg  string // "memorySize: want an integer, got string \"big\""
-}
-
-func (e *DecodeError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-}
-
 // Decode parses a user-edited function.toml strictly. path is used in
 // errors; name is the function's directory name.
 //
 // Refused, each as a *DecodeError naming the file and line (several are
-// joined with errors.Join, sorted by line): TOML syntax errors; a key that is
+// returned as Problems, sorted by line): TOML syntax errors; a key that is
 // not a known FC function field (fc3-api.md's writable list) nor "triggers"
 // but is within edit distance 2 of one (a typo: "memorySise"); a wrong type
-// for a known field, also inside known tables; read-only fields
+// for a known field, also inside known tables and inside a trigger's config
+// of a type fcgit has a model for (triggerConfigs); read-only fields
 // (functionArn, customContainerConfig.resolvedImageUri, triggerId, ...);
 // code and tags; functionName or triggerName differing from the directory or
 // table name; a trigger without triggerType; triggerConfig written as a JSON
@@ -48,11 +35,28 @@ func (e *DecodeError) Error() string {
 // Unknown keys that are not near a known one are accepted and kept: they are
 // the fields FC adds after this list was written, which fetch writes into
 // function.toml and push must send back. (If FC ever adds a field within
-// distance 2 of a known one, add it to schema.go.)
+// distance 2 of a known one, add it to schema.go.) Inside a trigger's config
+// no key is refused as a typo: FC keeps a configuration as it was sent.
+// Check refuses the unknown keys FC would not keep, and the values FC's
+// documented limits exclude.
 func Decode(path string, data []byte, name string) (*State, error) {
+	st, problems := DecodeAll(path, data, name)
+	if len(problems) > 0 {
+		return nil, problems.err()
+	}
+	return st, nil
+}
+
+// DecodeAll is Decode that goes on past problems, so that a file's problems
+// all come out at once: it returns them all, sorted by line, and, unless
+// the text cannot be parsed at all, the state as far as it decodes. Keys
+// refused as typos, read-only or misplaced are left out of that state;
+// values of the wrong type are kept as written (Check passes over them).
+// Such a state is for further checks only, never to deploy.
+func DecodeAll(path string, data []byte, name string) (*State, Problems) {
 	raw, d, err := parseTOML(path, data)
 	if err != nil {
-		return nil, err
+		return nil, Problems{err}
 	}
 	if !validFunctionName(name) {
 		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -)", name)
@@ -82,15 +86,11 @@ func Decode(path string, data []byte, name string) (*State, error) {
 			}
 			if k == "tags" {
 				if m, ok := v.(map[string]any); ok {
-					bad := false
 					for _, tk := range sortedKeys(m) {
 						if IsReservedTag(tk) {
 							d.fail([]string{k, tk}, "tags.%s: tags named %s* are fcgit's deploy records, written by push itself; remove this line", tk, ReservedTagPrefix)
-							bad = true
+							delete(m, tk)
 						}
-					}
-					if bad {
-						continue
 					}
 				}
 			}
@@ -99,42 +99,92 @@ func Decode(path string, data []byte, name string) (*State, error) {
 			}
 		}
 	}
-	if len(d.errs) > 0 {
-		return nil, d.err()
+	return st, d.problems()
+}
+
+// DecodeError is one problem in a file fcgit reads, located by line.
+type DecodeError struct {
+	Path string // the file as given to Decode
+	Line int    // 1-based; 0 when the problem has no single line
+	Msg  string // "memorySize: want an integer, got string \"big\""
+}
+
+func (e *DecodeError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 	}
-	return st, nil
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// Problems are problems found in files, each at file:line. As an error it
+// lists them one a line, in the order Sort leaves them: by file, then
+// line.
+type Problems []*DecodeError
+
+func (p Problems) Error() string {
+	lines := make([]string, len(p))
+	for i, e := range p {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap gives errors.As and errors.Is each problem.
+func (p Problems) Unwrap() []error {
+	out := make([]error, len(p))
+	for i, e := range p {
+		out[i] = e
+	}
+	return out
+}
+
+// Sort orders the problems by file, then line, keeping the order of
+// problems on one line.
+func (p Problems) Sort() {
+	sort.SliceStable(p, func(i, j int) bool {
+		if p[i].Path != p[j].Path {
+			return p[i].Path < p[j].Path
+		}
+		return p[i].Line < p[j].Line
+	})
+}
+
+// err returns the problems as an error: the one problem itself, or all.
+func (p Problems) err() error {
+	if len(p) == 1 {
+		return p[0]
+	}
+	return p
 }
 
 // decoder collects the problems of one file.
 type decoder struct {
 	path  string
 	lines keyLines
-	errs  []*DecodeError
+	errs  Problems
 }
 
 func (d *decoder) fail(keyPath []string, format string, args ...any) {
 	d.errs = append(d.errs, &DecodeError{Path: d.path, Line: d.lines.line(keyPath), Msg: fmt.Sprintf(format, args...)})
 }
 
-func (d *decoder) err() error {
-	sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
-	if len(d.errs) == 1 {
-		return d.errs[0]
-	}
-	errs := make([]error, len(d.errs))
-	for i, e := range d.errs {
-		errs[i] = e
-	}
-	return errors.Join(errs...)
+func (d *decoder) problems() Problems {
+	d.errs.Sort()
+	return d.errs
 }
 
 // member checks the value of key keyPath[len-1] in the table described by
-// parent; it reports whether the value is acceptable.
+// parent. It reports whether the key stays in the state: a typo or a
+// read-only field does not; a value of the wrong type does, as written
+// (the problem is reported either way).
 func (d *decoder) member(parent *field, keyPath []string, v any) bool {
 	key := keyPath[len(keyPath)-1]
 	dotted := strings.Join(keyPath, ".")
 	f := parent.member(key)
 	if f == nil {
+		if parent != nil && parent.openKeys {
+			return true
+		}
 		if near, ok := nearestKey(key, parent.fields); ok {
 			d.fail(keyPath, "%s: unknown key; did you mean %q? (FC 3.0 field names are case-sensitive)", dotted, near)
 			return false
@@ -145,101 +195,105 @@ func (d *decoder) member(parent *field, keyPath []string, v any) bool {
 		d.fail(keyPath, "%s: read-only field set by FC; remove this line", dotted)
 		return false
 	}
-	return d.typed(parent, f, keyPath, v)
+	d.typed(parent, f, keyPath, v)
+	return true
 }
 
-// typed checks v against f's kind, recursing into tables.
-func (d *decoder) typed(parent, f *field, keyPath []string, v any) bool {
+// typed checks v against f's kind, recursing into tables, whose refused
+// members it removes.
+func (d *decoder) typed(parent, f *field, keyPath []string, v any) {
 	dotted := strings.Join(keyPath, ".")
-	want := func(what string) bool {
+	want := func(what string) {
 		d.fail(keyPath, "%s: want %s, got %s", dotted, what, describe(v))
-		return false
 	}
 	switch f.kind {
 	case kindString:
 		if _, ok := v.(string); !ok {
-			return want("a string")
+			want("a string")
 		}
 	case kindInt:
 		if n, ok := v.(json.Number); !ok || !isIntegerText(string(n)) {
-			return want("an integer")
+			want("an integer")
 		}
 	case kindNumber:
 		if _, ok := v.(json.Number); !ok {
-			return want("a number")
+			want("a number")
 		}
 	case kindBool:
 		if _, ok := v.(bool); !ok {
-			return want("true or false")
+			want("true or false")
 		}
 	case kindStringList:
 		arr, ok := v.([]any)
 		if !ok {
-			return want(`an array of strings (e.g. ["a", "b"])`)
+			want(`an array of strings (e.g. ["a", "b"])`)
+			return
 		}
 		for i, e := range arr {
 			if _, ok := e.(string); !ok {
 				d.fail(keyPath, "%s[%d]: want a string, got %s", dotted, i, describe(e))
-				return false
+				return
 			}
 		}
 	case kindStringMap:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return want("a table of strings")
+			want("a table of strings")
+			return
 		}
-		good := true
 		for _, k := range sortedKeys(m) {
 			if ref, isTable := m[k].(map[string]any); isTable && f.secrets {
 				if err := checkSecretRef(ref); err != nil {
 					d.fail(append(keyPath, k), "%s.%s: %v", dotted, k, err)
-					good = false
 				}
 				continue
 			}
 			if _, ok := m[k].(string); !ok {
 				d.fail(append(keyPath, k), "%s.%s: want a string, got %s (FC keeps every value as a string: quote it)", dotted, k, describe(m[k]))
-				good = false
 			}
 		}
-		return good
+	case kindNumberMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			want("a table of numbers")
+			return
+		}
+		for _, k := range sortedKeys(m) {
+			if _, ok := m[k].(json.Number); !ok {
+				d.fail(append(keyPath, k), "%s.%s: want a number, got %s", dotted, quoteKey(k), describe(m[k]))
+			}
+		}
 	case kindStruct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return want("a table")
+			want("a table")
+			return
 		}
-		return d.table(tableFor(parent, f), keyPath, m)
+		d.table(tableFor(parent, f), keyPath, m)
 	case kindStructList:
 		arr, ok := v.([]any)
 		if !ok {
-			return want("an array of tables")
+			want("an array of tables")
+			return
 		}
-		good := true
 		for i, e := range arr {
 			m, ok := e.(map[string]any)
 			if !ok {
 				d.fail(keyPath, "%s[%d]: want a table, got %s", dotted, i, describe(e))
-				good = false
 				continue
 			}
-			if !d.table(elemTable(f), keyPath, m) {
-				good = false
-			}
+			d.table(elemTable(f), keyPath, m)
 		}
-		return good
 	}
-	return true
 }
 
-// table checks every member of a known table.
-func (d *decoder) table(f *field, keyPath []string, m map[string]any) bool {
-	good := true
+// table checks every member of a known table, removing those refused.
+func (d *decoder) table(f *field, keyPath []string, m map[string]any) {
 	for _, k := range sortedKeys(m) {
 		if !d.member(f, append(append([]string(nil), keyPath...), k), m[k]) {
-			good = false
+			delete(m, k)
 		}
 	}
-	return good
 }
 
 // triggers checks the [triggers.<name>] tables.
@@ -261,7 +315,6 @@ func (d *decoder) triggers(st *State, v any) {
 			continue
 		}
 		fields := map[string]any{}
-		good := true
 		for _, k := range sortedKeys(t) {
 			kp := append(append([]string(nil), keyPath...), k)
 			tv := t[k]
@@ -269,36 +322,31 @@ func (d *decoder) triggers(st *State, v any) {
 			case k == "triggerName":
 				if tv != name {
 					d.fail(kp, "triggers.%s.triggerName: %s differs from the table name; rename the table instead, and remove this line", name, describe(tv))
-					good = false
 				}
 			case k == "triggerConfig":
 				d.fail(kp, "triggers.%s.triggerConfig: write the trigger's configuration as the table [triggers.%s.config], not as a JSON string", name, quoteKey(name))
-				good = false
 			case fc.IsReadOnlyTriggerField(k):
 				d.fail(kp, "triggers.%s.%s: read-only field set by FC; remove this line", name, k)
-				good = false
 			case k == triggerConfigKey:
-				if _, ok := tv.(map[string]any); !ok {
+				cfg, ok := tv.(map[string]any)
+				if !ok {
 					d.fail(kp, "triggers.%s.config: want a table [triggers.%s.config], got %s", name, quoteKey(name), describe(tv))
-					good = false
 					continue
 				}
-				fields[k] = tv
+				if cf := triggerConfigField(t); cf != nil {
+					d.table(cf, kp, cfg)
+				}
+				fields[k] = cfg
 			default:
 				if d.member(triggerField, kp, tv) {
 					fields[k] = tv
-				} else {
-					good = false
 				}
 			}
 		}
 		if _, ok := t["triggerType"]; !ok {
 			d.fail(keyPath, "triggers.%s: missing triggerType (e.g. triggerType = \"http\")", name)
-			good = false
 		}
-		if good {
-			st.Triggers[name] = fields
-		}
+		st.Triggers[name] = fields
 	}
 }
 
@@ -374,7 +422,7 @@ func nearestKey(key string, known fieldSet) (string, bool) {
 // refusing nesting deeper than MaxDepth before and after the TOML parser
 // runs, and returns its top-level table with a decoder that places keys at
 // their lines.
-func parseTOML(path string, data []byte) (map[string]any, *decoder, error) {
+func parseTOML(path string, data []byte) (map[string]any, *decoder, *DecodeError) {
 	if line, deep := tomlTooDeep(string(data), MaxDepth); deep {
 		return nil, nil, &DecodeError{Path: path, Line: line, Msg: depthMessage}
 	}

@@ -73,9 +73,18 @@ func ValidDomainName(name string) error {
 // DecodeDomain parses a domain file strictly, as Decode does function.toml.
 // A secret field (certConfig.privateKey) must be a reference.
 func DecodeDomain(path string, data []byte, name string) (*State, error) {
-	raw, d, err := parseTOML(path, data)
-	if err != nil {
-		return nil, err
+	st, problems := DecodeDomainAll(path, data, name)
+	if len(problems) > 0 {
+		return nil, problems.err()
+	}
+	return st, nil
+}
+
+// DecodeDomainAll is DecodeDomain that goes on past problems, as DecodeAll.
+func DecodeDomainAll(path string, data []byte, name string) (*State, Problems) {
+	raw, d, perr := parseTOML(path, data)
+	if perr != nil {
+		return nil, Problems{perr}
 	}
 	if err := ValidDomainName(name); err != nil {
 		d.fail(nil, "file name: %v", err)
@@ -111,10 +120,7 @@ func DecodeDomain(path string, data []byte, name string) (*State, error) {
 			d.fail(p, "%s: %v", strings.Join(p, "."), err)
 		}
 	}
-	if len(d.errs) > 0 {
-		return nil, d.err()
-	}
-	return st, nil
+	return st, d.problems()
 }
 
 func valueAt(m map[string]any, p []string) (any, bool) {

@@ -51,7 +51,19 @@ func unionKeys[V any](a, b map[string]V) map[string]bool {
 // diffTables appends the paths of the members of a and b that differ once
 // "not set" members are removed.
 func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
-	diffNormalized(prefix, f, normalizeTable(f, a), normalizeTable(f, b), out)
+	na, nb := normalizeTable(f, a), normalizeTable(f, b)
+	// For a setting FC chooses (diskSize), only an absent key means "what
+	// FC chose": held on both sides, FC's default is a value like any
+	// other. Otherwise a file's diskSize = 0 against FC's 512 would drop
+	// the 512 as a default and then skip the key as absent on one side.
+	for k, v := range a {
+		if cf := f.member(k); cf != nil && cf.fcChosen {
+			if w, ok := b[k]; ok {
+				na[k], nb[k] = v, w
+			}
+		}
+	}
+	diffNormalized(prefix, f, na, nb, out)
 }
 
 // diffNormalized is diffTables for tables already normalised by f. It must
@@ -79,6 +91,25 @@ func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]strin
 		}
 		*out = append(*out, path)
 	}
+}
+
+// PinnedDiff lists the settings FC chooses when they are absent (cpu,
+// diskSize) that a sets and b holds with another value. Equal cannot see
+// them between a file and a record that leaves them to FC (absent equals
+// any value), so a file pinning diskSize = 10240 against a record without
+// it is "the same" as that record; this compares the pin with what FC holds.
+func PinnedDiff(a, b *State) []string {
+	var out []string
+	for _, k := range sortedKeys(a.Config) {
+		f := functionFields[k]
+		if f == nil || !f.fcChosen {
+			continue
+		}
+		if w, ok := b.Config[k]; ok && !valuesEqual(a.Config[k], w) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // TriggerOf returns the name of the trigger a Diff path is about

@@ -48,8 +48,10 @@ func fromKinds(k *kinds.Field) *field {
 		f.kind = kindStruct
 	case kinds.StructList:
 		f.kind = kindStructList
+	case kinds.NumberMap:
+		// Data keys, compared exactly, numbers by value.
+		f.kind = kindNumberMap
 	default:
-		// Any, and NumberMap (data keys, compared exactly, numbers by value).
 		f.kind = kindAny
 	}
 	if len(k.Fields) > 0 {

@@ -9,17 +9,27 @@ import (
 
 // UnknownPaths lists the keys of st that fcgit's description of FC does not
 // know, as key paths: top-level function fields, members of known nested
-// settings, and trigger fields. Data tables (environment variables, a
-// trigger's config, tags) and the insides of unknown tables are not looked
-// into. Such keys round-trip when FC returns them; push refuses those that
-// are not online either (a typo too far from any known name to be caught
-// by Decode, such as memory for memorySize).
+// settings (each qualifier's, each alias's), trigger fields and the members
+// of a trigger's config for the types fcgit has a model of
+// (triggerConfigs). Data tables (environment variables, tags, canary
+// weights) and the insides of unknown tables are not looked into. Such keys
+// round-trip when FC returns them; Check refuses those that are not online
+// either (a typo too far from any known name to be caught by Decode, such
+// as memory for memorySize, or a stray key under [aliases.prod]).
 func UnknownPaths(st *State) [][]string {
 	var out [][]string
 	unknownIn(rootField, nil, st.Config, &out)
 	for _, name := range sortedKeys(st.Triggers) {
-		unknownIn(triggerField, []string{"triggers", name}, st.Triggers[name], &out)
+		t := st.Triggers[name]
+		prefix := []string{"triggers", name}
+		unknownIn(triggerField, prefix, t, &out)
+		if cf := triggerConfigField(t); cf != nil {
+			if cfg, ok := t[triggerConfigKey].(map[string]any); ok {
+				unknownIn(cf, append(prefix, triggerConfigKey), cfg, &out)
+			}
+		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.Join(out[i], "\x00") < strings.Join(out[j], "\x00") })
 	return out
 }
 
@@ -33,7 +43,7 @@ func unknownIn(f *field, prefix []string, m map[string]any, out *[][]string) {
 		}
 		switch cf.kind {
 		case kindStruct:
-			if sub, ok := m[k].(map[string]any); ok && cf.fields != nil {
+			if sub, ok := m[k].(map[string]any); ok && (cf.fields != nil || cf.elem != nil) {
 				unknownIn(cf, path, sub, out)
 			}
 		case kindStructList:
@@ -46,7 +56,6 @@ func unknownIn(f *field, prefix []string, m map[string]any, out *[][]string) {
 			}
 		}
 	}
-	sort.SliceStable(*out, func(i, j int) bool { return strings.Join((*out)[i], ".") < strings.Join((*out)[j], ".") })
 }
 
 // HasPath reports whether st holds a value at path (as UnknownPaths names
@@ -85,12 +94,23 @@ func KeyLine(data []byte, path []string) int {
 
 // NearestKey suggests the known key closest to the unknown key at path
 // (any distance: the nearest name is still the likeliest meaning), "" when
-// the table is not described.
+// the table is not described. Inside a trigger's config it knows nothing:
+// see Check, which knows the trigger's type.
 func NearestKey(path []string) string {
+	return nearestKnown(nil, path)
+}
+
+// nearestKnown is NearestKey knowing st, the state path is in.
+func nearestKnown(st *State, path []string) string {
 	f := rootField
 	rest := path
 	if len(path) >= 2 && path[0] == "triggers" {
 		f, rest = triggerField, path[2:]
+		if len(rest) > 1 && rest[0] == triggerConfigKey && st != nil {
+			if cf := triggerConfigField(st.Triggers[path[1]]); cf != nil {
+				f, rest = cf, rest[1:]
+			}
+		}
 	}
 	for len(rest) > 1 {
 		cf := f.member(rest[0])
@@ -104,11 +124,14 @@ func NearestKey(path []string) string {
 		}
 		rest = rest[1:]
 	}
-	if len(rest) != 1 || f.fields == nil {
+	if len(rest) != 1 || len(f.fields) == 0 {
 		return ""
 	}
 	best, bestD := "", -1
 	for _, k := range sortedKeys(f.fields) {
+		if f.fields[k].readOnly {
+			continue
+		}
 		if d := typo.Distance(strings.ToLower(rest[0]), strings.ToLower(k)); bestD < 0 || d < bestD {
 			best, bestD = k, d
 		}

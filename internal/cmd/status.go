@@ -266,6 +266,12 @@ func printStatus(env Env, branch string, rep *push.StatusReport, all bool) {
 			fmt.Fprintf(out, "\t%s\n", p)
 		}
 	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(out, "Files push refuses (fix them and commit):")
+		for _, p := range rep.Problems {
+			fmt.Fprintf(out, "\t%s\n", p)
+		}
+	}
 	if len(rep.Functions)+len(rep.Domains) == 0 {
 		fmt.Fprintln(out, "No functions, locally or online.")
 		return
