@@ -201,7 +201,7 @@ func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
 		Stamps:           s.prep.Stamps, Unmerged: s.unmerged,
 		InScope: func(name string) bool { return inScope(o.fetch, name) },
 		Only:    s.sel, Prune: o.prune,
-		SecretValue: o.secrets.value,
+		SecretValue:  o.secrets.value,
 		FileProblems: fnProblems, DomainProblems: domainProblems, Problems: rest,
 		CheckFunction: func(l *fetch.Function, a *plan.Action) []string {
 			var errs []error

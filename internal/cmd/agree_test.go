@@ -69,10 +69,18 @@ func checkAgreement(args []string) {
 	if command != "push" {
 		return
 	}
-	var pathspecs, pushFlags []string
+	var pathspecs, pushFlags, shared []string
 	force, prune := false, false
-	for _, a := range rest {
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
 		switch {
+		case (a == "-t" || a == "--target") && i+1 < len(rest):
+			shared = append(shared, a, rest[i+1])
+			i++
+		case (a == "-j" || a == "--jobs") && i+1 < len(rest):
+			i++
+		case strings.HasPrefix(a, "--target="):
+			shared = append(shared, a)
 		case a == "--force" || a == "-f" || a == "--use-local":
 			force = true
 			pushFlags = append(pushFlags, a)
@@ -90,10 +98,13 @@ func checkAgreement(args []string) {
 		code := Main(context.Background(), append([]string{"fcgit"}, argv...), Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: os.Getenv})
 		return code, out.Bytes()
 	}
-	statusArgs := append(append(append([]string{}, globals...), "status", "--json"), pathspecs...)
-	dryArgs := append(append(append(append([]string{}, globals...), "push", "--dry-run", "--json"), pushFlags...), pathspecs...)
-	sc, status := run(statusArgs...)
+	statusArgs := append(append(append(append([]string{}, globals...), "status", "--json"), shared...), pathspecs...)
+	dryArgs := append(append(append(append(append([]string{}, globals...), "push", "--dry-run", "--json"), shared...), pushFlags...), pathspecs...)
 	dc, dry := run(dryArgs...)
+	if dc == exitUsage {
+		return // refused before anything was planned
+	}
+	sc, status := run(statusArgs...)
 	if msg := disagreement(sc, status, dc, dry, force, prune); msg != "" {
 		fmt.Fprintf(os.Stderr, "status and push disagree: %s\nfcgit %s (exit %d):\n%s\nfcgit %s (exit %d):\n%s\n",
 			msg, strings.Join(statusArgs, " "), sc, status, strings.Join(dryArgs, " "), dc, dry)
