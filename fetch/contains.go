@@ -44,7 +44,7 @@ func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, [
 	}
 	hist := r.hist
 	if hist == nil || r.head != head {
-		h, err := newHistory(repo, r.b.Dir, r.contents, head)
+		h, err := newHistory(repo, r.b, r.contents, head)
 		if err != nil {
 			return false, nil, err
 		}
@@ -100,7 +100,7 @@ func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, [
 	if err != nil {
 		return false, nil, err
 	}
-	hm, err := managedOf(repo, hc.TreeHash, r.b.Dir)
+	hm, err := r.b.ManagedFunctions(repo, hc.TreeHash)
 	if err != nil {
 		return false, nil, err
 	}
@@ -176,7 +176,7 @@ func (p *Prepared) hasCommit(h plumbing.Hash) bool {
 }
 
 func commitFunctionTreeIn(p *Prepared, root plumbing.Hash, dir, name string) (plumbing.Hash, bool, error) {
-	m, err := managedOf(p.Stamps.resolver.repo, root, dir)
+	m, err := p.Stamps.resolver.b.ManagedFunctions(p.Stamps.resolver.repo, root)
 	if err != nil || m.IsZero() {
 		return plumbing.ZeroHash, false, err
 	}

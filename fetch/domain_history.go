@@ -16,7 +16,7 @@ import (
 // when set, can refuse a holder (one older than a record). Custom domains
 // carry no deploy stamps (FC does not tag them): a state found in history is
 // what some commit deployed.
-func DomainInHistory(repo *gitstate.Repo, dir string, start plumbing.Hash, want *snapshot.State, accept func(plumbing.Hash) (bool, error)) (*Domain, plumbing.Hash, error) {
+func DomainInHistory(repo *gitstate.Repo, b Branch, start plumbing.Hash, want *snapshot.State, accept func(plumbing.Hash) (bool, error)) (*Domain, plumbing.Hash, error) {
 	if start.IsZero() {
 		return nil, plumbing.ZeroHash, nil
 	}
@@ -24,7 +24,7 @@ func DomainInHistory(repo *gitstate.Repo, dir string, start plumbing.Hash, want 
 	if err != nil {
 		return nil, plumbing.ZeroHash, err
 	}
-	file := path.Join(dir, snapshot.DomainFile(want.Name))
+	file := path.Join(b.DomainsDir, snapshot.DomainFile(want.Name))
 	checked := map[plumbing.Hash]bool{}
 	for {
 		c, err := log.Next()
@@ -34,9 +34,16 @@ func DomainInHistory(repo *gitstate.Repo, dir string, start plumbing.Hash, want 
 		if err != nil {
 			return nil, plumbing.ZeroHash, err
 		}
-		e, ok, err := repo.TreeEntryAt(c.TreeHash, file)
+		_, domains, err := b.Managed(repo, c.TreeHash)
 		if err != nil {
 			return nil, plumbing.ZeroHash, err
+		}
+		e, ok, err := repo.TreeEntryAt(domains, snapshot.DomainFile(want.Name))
+		if err != nil {
+			return nil, plumbing.ZeroHash, err
+		}
+		if domains.IsZero() {
+			ok = false
 		}
 		if !ok || checked[e.Hash] {
 			continue
@@ -77,7 +84,7 @@ func (p *Prepared) TipDomains(repo *gitstate.Repo, b Branch, on *Online) (map[st
 		if SameDomain(rec[name], d) {
 			continue
 		}
-		found, _, err := DomainInHistory(repo, b.DomainsDir, p.Head, d.State, func(c plumbing.Hash) (bool, error) {
+		found, _, err := DomainInHistory(repo, b, p.Head, d.State, func(c plumbing.Hash) (bool, error) {
 			if p.Old.Commit.IsZero() || rec[name] == nil {
 				return true, nil
 			}

@@ -3,7 +3,6 @@ package fetch
 import (
 	"errors"
 	"io"
-	"path"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -116,7 +115,8 @@ type version struct {
 // questions asked need: most answers are found at or near its start.
 type history struct {
 	repo     *gitstate.Repo
-	dir      string
+	// b says where the managed directory is, and how a target sees it.
+	b Branch
 	contents *contents
 	log      *gitstate.Log // nil: empty history
 	done     bool
@@ -130,9 +130,9 @@ type history struct {
 	byID    map[string]map[string]version
 }
 
-func newHistory(repo *gitstate.Repo, dir string, c *contents, start plumbing.Hash) (*history, error) {
+func newHistory(repo *gitstate.Repo, b Branch, c *contents, start plumbing.Hash) (*history, error) {
 	h := &history{
-		repo: repo, dir: dir, contents: c,
+		repo: repo, b: b, contents: c,
 		seenManaged: map[plumbing.Hash]bool{},
 		trees:       map[string][]version{}, seen: map[string]map[plumbing.Hash]bool{},
 		checked: map[string]int{}, byID: map[string]map[string]version{},
@@ -162,12 +162,12 @@ func (h *history) step() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	e, ok, err := h.repo.TreeEntryAt(c.TreeHash, h.dir)
-	if err != nil || !ok || e.Mode != filemode.Dir || h.seenManaged[e.Hash] {
+	managed, err := h.b.ManagedFunctions(h.repo, c.TreeHash)
+	if err != nil || managed.IsZero() || h.seenManaged[managed] {
 		return true, err
 	}
-	h.seenManaged[e.Hash] = true
-	entries, err := h.repo.ReadTree(e.Hash)
+	h.seenManaged[managed] = true
+	entries, err := h.repo.ReadTree(managed)
 	if err != nil {
 		return false, err
 	}
@@ -284,14 +284,14 @@ func functionTree(repo *gitstate.Repo, managed plumbing.Hash, name string) (plum
 }
 
 // commitFunctionTree returns function name's directory in commit c.
-func commitFunctionTree(repo *gitstate.Repo, c plumbing.Hash, dir, name string) (plumbing.Hash, bool, error) {
+func commitFunctionTree(repo *gitstate.Repo, c plumbing.Hash, b Branch, name string) (plumbing.Hash, bool, error) {
 	cc, err := repo.ReadCommit(c)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	e, ok, err := repo.TreeEntryAt(cc.TreeHash, path.Join(dir, name))
-	if err != nil || !ok || e.Mode != filemode.Dir {
+	managed, err := b.ManagedFunctions(repo, cc.TreeHash)
+	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	return e.Hash, true, nil
+	return functionTree(repo, managed, name)
 }

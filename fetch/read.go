@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -142,6 +143,12 @@ func List(ctx context.Context, client Client, opts Options) ([]fc.Function, erro
 
 func listError(err error) error { return fmt.Errorf("list functions: %w", err) }
 
+// takes reports whether the options read a function: its name starts with
+// the prefix and InScope accepts it.
+func (o Options) takes(name string) bool {
+	return strings.HasPrefix(name, o.Prefix) && (o.InScope == nil || o.InScope(name))
+}
+
 // inScope keeps the functions Options.InScope accepts.
 func inScope(list []fc.Function, opts Options) []fc.Function {
 	var fns []fc.Function
@@ -263,7 +270,12 @@ launch:
 	}
 	// Files beside the function directories (a README) are not online
 	// state: they stay as the base has them, so a fetch never deletes them.
-	kept, err := r.baseFiles(base.Tree, func(e gitstate.TreeEntry) bool { return e.Mode != filemode.Dir })
+	// So do the directories of functions outside the scope: they are not
+	// read, so nothing is known of them (another target's, or a function
+	// the scope no longer takes).
+	kept, err := r.baseFiles(base.Tree, func(e gitstate.TreeEntry) bool {
+		return e.Mode != filemode.Dir || !opts.takes(e.Name)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type Branch struct {
 	// Target names the target of fcgit.toml's [targets] the branch records
 	// ("" for a repository without targets).
 	Target string
+	// Layout maps commits to what the target deploys (nil: the files as
+	// they are, for a repository without targets).
+	Layout *Layout
 }
 
 // Tip is the online branch's current state.
@@ -52,17 +55,8 @@ func LoadTip(repo *gitstate.Repo, b Branch) (*Tip, error) {
 		return nil, fmt.Errorf("read %s: %w", b.Ref, err)
 	}
 	t.Root = c.TreeHash
-	if e, ok, err := repo.TreeEntryAt(t.Root, b.Dir); err != nil {
+	if t.Tree, t.Domains, err = b.Managed(repo, t.Root); err != nil {
 		return nil, err
-	} else if ok {
-		t.Tree = e.Hash
-	}
-	if b.DomainsDir != "" {
-		if e, ok, err := repo.TreeEntryAt(t.Root, b.DomainsDir); err != nil {
-			return nil, err
-		} else if ok && e.Mode == filemode.Dir {
-			t.Domains = e.Hash
-		}
 	}
 	data, ok, err := repo.ReadNote(b.NotesRef(), h)
 	if err != nil {
@@ -146,6 +140,19 @@ func Changes(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) {
 				}
 			}
 			out = append(out, ch)
+		}
+	}
+	if len(old) > 0 && !on.Tree.IsZero() {
+		// Directories kept as they were (functions outside the scope)
+		// did not change.
+		now, err := repo.ReadTree(on.Tree)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range now {
+			if o, ok := old[e.Name]; ok && o.Hash == e.Hash {
+				delete(old, e.Name)
+			}
 		}
 	}
 	for name := range old {
@@ -269,14 +276,9 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 	if root.IsZero() {
 		root = gitstate.EmptyTree
 	}
-	newRoot, err := repo.ReplaceSubtree(root, b.Dir, on.Tree)
+	newRoot, err := b.Unview(repo, root, on.Tree, on.DomainsTree)
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
-	}
-	if b.DomainsDir != "" {
-		if newRoot, err = repo.ReplaceSubtree(newRoot, b.DomainsDir, on.DomainsTree); err != nil {
-			return plumbing.ZeroHash, false, fmt.Errorf("build tree: %w", err)
-		}
 	}
 	var parents []plumbing.Hash
 	if !tip.Commit.IsZero() {

@@ -140,7 +140,7 @@ type resolver struct {
 
 func (r *resolver) headHistory() (*history, error) {
 	if r.hist == nil {
-		h, err := newHistory(r.repo, r.b.Dir, r.contents, r.head)
+		h, err := newHistory(r.repo, r.b, r.contents, r.head)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +218,7 @@ func (r *resolver) locate(name string, s Stamp) (version, bool, error) {
 	if !ok {
 		return version{}, false, nil
 	}
-	t, ok, err := commitFunctionTree(r.repo, c, r.b.Dir, name)
+	t, ok, err := commitFunctionTree(r.repo, c, r.b, name)
 	if err != nil || !ok {
 		// Deployed from a commit that does not hold it under this
 		// directory (moved since): nothing to compare with.
@@ -329,7 +329,7 @@ func rebuild(repo *gitstate.Repo, b Branch, old *Tip, stale map[string]version) 
 	}
 
 	// A source that holds exactly those functions is the tip itself.
-	holders, err := holding(repo, b.Dir, sources, want)
+	holders, err := holding(repo, b, sources, want)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func rebuild(repo *gitstate.Repo, b Branch, old *Tip, stale map[string]version) 
 		if err != nil {
 			return nil, err
 		}
-		managed, err := managedOf(repo, sc.TreeHash, b.Dir)
+		managed, err := b.ManagedFunctions(repo, sc.TreeHash)
 		if err != nil {
 			return nil, err
 		}
@@ -385,7 +385,7 @@ func rebuild(repo *gitstate.Repo, b Branch, old *Tip, stale map[string]version) 
 		root = pc.TreeHash
 		// Files beside the function directories (a README) stay as the
 		// parent has them: the stamps say nothing about them.
-		pm, err := managedOf(repo, root, b.Dir)
+		pm, err := b.ManagedFunctions(repo, root)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +409,11 @@ func rebuild(repo *gitstate.Repo, b Branch, old *Tip, stale map[string]version) 
 	if err != nil {
 		return nil, err
 	}
-	if root, err = repo.ReplaceSubtree(root, b.Dir, managed); err != nil {
+	_, domains, err := b.Managed(repo, root)
+	if err != nil {
+		return nil, err
+	}
+	if root, err = b.Unview(repo, root, managed, domains); err != nil {
 		return nil, err
 	}
 	var parents []plumbing.Hash
@@ -448,14 +452,14 @@ func managedOf(repo *gitstate.Repo, root plumbing.Hash, dir string) (plumbing.Ha
 
 // holding returns the commits among cs whose function directories are
 // exactly want (files beside them do not count).
-func holding(repo *gitstate.Repo, dir string, cs []plumbing.Hash, want map[string]plumbing.Hash) ([]plumbing.Hash, error) {
+func holding(repo *gitstate.Repo, b Branch, cs []plumbing.Hash, want map[string]plumbing.Hash) ([]plumbing.Hash, error) {
 	var out []plumbing.Hash
 	for _, c := range cs {
 		cc, err := repo.ReadCommit(c)
 		if err != nil {
 			return nil, err
 		}
-		m, err := managedOf(repo, cc.TreeHash, dir)
+		m, err := b.ManagedFunctions(repo, cc.TreeHash)
 		if err != nil {
 			return nil, err
 		}
@@ -592,7 +596,7 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 		return nil, err
 	}
 	if opts.Declared == nil {
-		if opts.Declared, err = declaredAt(repo, b.Dir, head); err != nil {
+		if opts.Declared, err = declaredAt(repo, b, head); err != nil {
 			return nil, err
 		}
 	}
@@ -607,18 +611,18 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 }
 
 // declaredAt reports which per-function kinds HEAD's files declare.
-func declaredAt(repo *gitstate.Repo, dir string, head plumbing.Hash) (func(fn, key string) bool, error) {
+func declaredAt(repo *gitstate.Repo, b Branch, head plumbing.Hash) (func(fn, key string) bool, error) {
 	declared := map[string]map[string]bool{}
 	if !head.IsZero() {
 		c, err := repo.ReadCommit(head)
 		if err != nil {
 			return nil, err
 		}
-		m, err := managedOf(repo, c.TreeHash, dir)
+		m, err := b.ManagedFunctions(repo, c.TreeHash)
 		if err != nil {
 			return nil, err
 		}
-		fns, err := LoadFunctions(repo, dir, m)
+		fns, err := LoadFunctions(repo, b.Dir, m)
 		if err != nil {
 			// A file that does not decode is reported where it matters
 			// (push); reading online state does not depend on it.

@@ -45,7 +45,7 @@ func (f *fixture) stamp(t *testing.T, fn string, commit string, content string) 
 
 func (f *fixture) contentAt(t *testing.T, commit plumbing.Hash, fn string) string {
 	t.Helper()
-	tree, ok, err := commitFunctionTree(f.repo, commit, "functions", fn)
+	tree, ok, err := commitFunctionTree(f.repo, commit, Branch{Dir: "functions"}, fn)
 	if err != nil || !ok {
 		t.Fatalf("%s has no %s: %v", commit, fn, err)
 	}

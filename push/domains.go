@@ -69,7 +69,7 @@ func domainsContained(repo *gitstate.Repo, b BranchInfo, rec, local map[string]*
 		if fetch.SameDomain(rec[name], local[name]) {
 			continue
 		}
-		found, _, err := fetch.DomainInHistory(repo, b.DomainsDir, head.Head, rec[name].State, nil)
+		found, _, err := fetch.DomainInHistory(repo, b, head.Head, rec[name].State, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -608,7 +608,7 @@ func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headRoot, hea
 	if managed == headTree || len(list) == 0 && headTree.IsZero() {
 		domains := plumbing.ZeroHash
 		if b.DomainsDir != "" {
-			if domains, err = managedTree(repo, headRoot, b.DomainsDir); err != nil {
+			if _, domains, err = b.Managed(repo, headRoot); err != nil {
 				return plumbing.ZeroHash, false, err
 			}
 		}
@@ -620,7 +620,7 @@ func partialTip(repo *gitstate.Repo, b BranchInfo, tip *fetch.Tip, headRoot, hea
 	if root.IsZero() {
 		root = gitstate.EmptyTree
 	}
-	if root, err = repo.ReplaceSubtree(root, b.Dir, managed); err != nil {
+	if root, err = b.Unview(repo, root, managed, tip.Domains); err != nil {
 		return plumbing.ZeroHash, false, err
 	}
 	var parents []plumbing.Hash

@@ -80,22 +80,35 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if s.headCommit, err = repo.ReadCommit(s.head.Hash); err != nil {
 			return nil, err
 		}
-		if s.headTree, err = managedTree(repo, s.headCommit.TreeHash, b.Dir); err != nil {
+		var headDomains plumbing.Hash
+		if s.headTree, headDomains, err = b.Managed(repo, s.headCommit.TreeHash); err != nil {
 			return nil, err
 		}
+		// The target's overlay file, where there is one, is read with
+		// HEAD's files: its problems are theirs.
+		op, err := b.OverlayProblems(repo, s.headCommit.TreeHash)
+		if err != nil {
+			return nil, err
+		}
+		s.problems = append(s.problems, op...)
 		// Files with problems do not stop here: the planner reports the
 		// problems of all files at once.
 		if s.headFns, s.problems, err = fetch.ReadFunctions(repo, b.Dir, s.headTree); err != nil {
 			return nil, err
 		}
 		s.local = o.sel.filter(s.headFns)
-		if s.domains {
-			dt, err := managedTree(repo, s.headCommit.TreeHash, b.DomainsDir)
-			if err != nil {
-				return nil, err
+		if b.Target != "" {
+			// A target deploys the functions its scope takes; the others
+			// are other targets'.
+			for name := range s.local {
+				if !inScope(o.fetch, name) {
+					delete(s.local, name)
+				}
 			}
+		}
+		if s.domains {
 			var dp snapshot.Problems
-			if s.localDomains, dp, err = fetch.ReadHeadDomains(repo, b.DomainsDir, dt); err != nil {
+			if s.localDomains, dp, err = fetch.ReadHeadDomains(repo, b.DomainsDir, headDomains); err != nil {
 				return nil, err
 			}
 			s.problems = append(s.problems, dp...)
@@ -159,7 +172,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", deployingRef(b), err)
 		}
-		dt, err := managedTree(repo, dc.TreeHash, b.Dir)
+		dt, ddt, err := b.Managed(repo, dc.TreeHash)
 		if err != nil {
 			return nil, err
 		}
@@ -167,10 +180,6 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 			return nil, err
 		}
 		if s.domains {
-			ddt, err := managedTree(repo, dc.TreeHash, b.DomainsDir)
-			if err != nil {
-				return nil, err
-			}
 			if s.deployingDomains, err = fetch.LoadDomains(repo, b.DomainsDir, ddt); err != nil {
 				return nil, err
 			}

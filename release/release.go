@@ -191,11 +191,17 @@ func Import(ctx context.Context, client Client, repo *gitstate.Repo, b fetch.Bra
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("import version %s of %s: %w", v.ID, v.Function, err)
 	}
-	root := tip.Root
-	if root.IsZero() {
-		root = gitstate.EmptyTree
+	// The function's directory in the tip's view, written back in the
+	// repository's layout (for a target: its overlay).
+	view := tip.Tree
+	if view.IsZero() {
+		view = gitstate.EmptyTree
 	}
-	if root, err = repo.ReplaceSubtree(root, b.Dir+"/"+v.Function, tree); err != nil {
+	if view, err = repo.ReplaceSubtree(view, v.Function, tree); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	root, err := b.Unview(repo, tip.Root, view, tip.Domains)
+	if err != nil {
 		return plumbing.ZeroHash, err
 	}
 	author, committer, err := repo.RecordSignature()

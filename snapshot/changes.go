@@ -10,6 +10,10 @@ type Change struct {
 	// references included); for an absent member, FC's default when it
 	// has one (the same state), else nil.
 	Old, New any
+	// OldAbsent and NewAbsent: the member is not set in that state (absent,
+	// or at FC's default, which is the same; Old or New then shows the
+	// default when there is one).
+	OldAbsent, NewAbsent bool
 }
 
 // Changes lists what differs between a (before) and b (after), the
@@ -24,9 +28,9 @@ func Changes(a, b *State) []Change {
 		p := []string{"triggers", name}
 		switch {
 		case !oka:
-			out = append(out, Change{Path: p, New: cloneValue(map[string]any(tb))})
+			out = append(out, Change{Path: p, New: cloneValue(map[string]any(tb)), OldAbsent: true})
 		case !okb:
-			out = append(out, Change{Path: p, Old: cloneValue(map[string]any(ta))})
+			out = append(out, Change{Path: p, Old: cloneValue(map[string]any(ta)), NewAbsent: true})
 		default:
 			changedTables(p, triggerField, ta, tb, &out)
 		}
@@ -66,7 +70,7 @@ func changedTables(prefix []string, f *field, a, b map[string]any, out *[]Change
 				continue
 			}
 		}
-		c := Change{Path: p}
+		c := Change{Path: p, OldAbsent: !oka, NewAbsent: !okb}
 		// An absent member is FC's default, when there is one: show it.
 		if oka {
 			c.Old = cloneValue(a[k])

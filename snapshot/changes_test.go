@@ -41,6 +41,12 @@ func TestChangesMatchDiff(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Changes(tc.a, tc.b)
+			for i := range got {
+				if got[i].OldAbsent != (tc.a.Config[got[i].Path[0]] == nil && got[i].Path[0] != "triggers") && got[i].Path[0] != "triggers" && len(got[i].Path) == 1 {
+					t.Errorf("%v: OldAbsent %v", got[i].Path, got[i].OldAbsent)
+				}
+				got[i].OldAbsent, got[i].NewAbsent = false, false
+			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Changes = %#v\nwant %#v", got, tc.want)
 			}

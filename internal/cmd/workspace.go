@@ -26,6 +26,9 @@ type workspace struct {
 	cfg    *config.Config
 	target *config.Target
 	client *fc.Client
+	// layout maps commits to what the target deploys (its overlay); nil
+	// for a repository without targets.
+	layout *fetch.Layout
 	// ossEndpointFrom names where the target's OSS endpoint came from, for
 	// errors.
 	ossEndpointFrom string
@@ -146,6 +149,10 @@ func (w *workspace) use(c *cli.Context, t *config.Target) error {
 		return err
 	}
 	w.target, w.client = t, client
+	w.layout = nil
+	if t.Name != "" {
+		w.layout = fetch.NewLayout(t.Name, w.cfg.Overlay(t), t.InScope)
+	}
 	return nil
 }
 
@@ -185,7 +192,7 @@ func (w *workspace) codeOptions() (push.CodeOptions, error) {
 func (w *workspace) branchName() string { return w.target.Branch }
 
 func (w *workspace) branch() fetch.Branch {
-	return fetch.Branch{Ref: w.target.BranchRef(), Dir: w.cfg.Dir, Region: w.target.Region, DomainsDir: w.cfg.DomainsDir(), Target: w.target.Name}
+	return fetch.Branch{Ref: w.target.BranchRef(), Dir: w.cfg.Dir, Region: w.target.Region, DomainsDir: w.cfg.DomainsDir(), Target: w.target.Name, Layout: w.layout}
 }
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
