@@ -114,9 +114,9 @@ type version struct {
 // newest first (committer date, as git log), walking only as far as the
 // questions asked need: most answers are found at or near its start.
 type history struct {
-	repo     *gitstate.Repo
+	repo *gitstate.Repo
 	// b says where the managed directory is, and how a target sees it.
-	b Branch
+	b        Branch
 	contents *contents
 	log      *gitstate.Log // nil: empty history
 	done     bool
