@@ -253,7 +253,7 @@ func (s *Server) createCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 	stamp := nextStamp(time.Time{}, req.now)
 	d := &customDomainRecord{Config: cfg, CreatedTime: stamp, LastModified: stamp}
 	s.st.CustomDomains[name] = d
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(name); e != nil {
 		delete(s.st.CustomDomains, name)
 		return 0, nil, e
 	}
@@ -301,7 +301,7 @@ func (s *Server) updateCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 	}
 	updated := &customDomainRecord{Config: cfg, CreatedTime: d.CreatedTime, LastModified: nextStamp(d.LastModified, req.now)}
 	s.st.CustomDomains[req.Domain] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(req.Domain); e != nil {
 		s.st.CustomDomains[req.Domain] = d
 		return 0, nil, e
 	}
@@ -318,7 +318,7 @@ func (s *Server) deleteCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, domainNotFound(req.Domain)
 	}
 	delete(s.st.CustomDomains, req.Domain)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(req.Domain); e != nil {
 		s.st.CustomDomains[req.Domain] = d
 		return 0, nil, e
 	}

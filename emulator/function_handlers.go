@@ -129,7 +129,7 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	s.st.Functions[name] = f
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(name); e != nil {
 		delete(s.st.Functions, name)
 		return 0, nil, e
 	}
@@ -196,7 +196,7 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 		updated.SettleUntil, updated.Created = req.now.Add(s.opts.SettleDelay), false
 	}
 	s.st.Functions[req.Function] = &updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
@@ -252,7 +252,7 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 		}
 	}
 	delete(s.st.Functions, req.Function)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
@@ -264,8 +264,9 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 // storeCodeLocked gives f's package its file: an inline zip is written
 // when persisting, a package staged from OSS is renamed into place (in the
 // DataDir, or the temporary root when not persisting). The name includes
-// the checksum: the state file still names the old package until
-// commitLocked replaces it, so a crash in between leaves a consistent pair.
+// the checksum: the function's file still names the old package until
+// persistFunctionLocked replaces it, so a crash in between leaves a
+// consistent pair (and the new package unused, removed at the next start).
 // s.mu is held.
 func (s *Server) storeCodeLocked(f *functionRecord, pkg *codePackage) *apiError {
 	if f.code == nil {
@@ -300,10 +301,10 @@ func (s *Server) storeCodeLocked(f *functionRecord, pkg *codePackage) *apiError 
 		f.code.path, pkg.staged = dst, ""
 		return nil
 	}
-	if s.opts.DataDir == "" || s.closed || f.code.data == nil {
+	if s.disk == nil || s.closed || f.code.data == nil {
 		return nil
 	}
-	if err := writeFileAtomic(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum), f.code.data); err != nil {
+	if err := s.disk.writeFile(codeFilePath(s.disk.dir, f.FunctionID, f.CodeChecksum), f.code.data); err != nil {
 		return fail(err)
 	}
 	return nil

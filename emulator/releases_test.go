@@ -339,7 +339,7 @@ func TestLoadsStateWithoutNewSections(t *testing.T) {
 	state := `{"version":1,"urlSecret":"00","functions":{"old":{"config":{"runtime":"custom-container","handler":"h",` +
 		`"customContainerConfig":{"image":"registry/x:1"}},"functionId":"f-1","createdTime":"2024-01-01T00:00:00Z",` +
 		`"lastModifiedTime":"2024-01-01T00:00:00Z","codeSize":0,"settleUntil":"0001-01-01T00:00:00Z","triggers":{}}}}`
-	if err := os.WriteFile(filepath.Join(dir, stateFileName), []byte(state), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, legacyStateFileName), []byte(state), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, c := newTestServer(t, Options{DataDir: dir})

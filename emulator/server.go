@@ -26,7 +26,8 @@ type Server struct {
 	nonces *nonceCache // ACS3 nonces seen within the skew window
 	before atomic.Pointer[func(op, functionName string)]
 
-	files *fileRoot // where OSS objects and code read from OSS live
+	disk  *persister // nil without a DataDir
+	files *fileRoot  // where OSS objects and code read from OSS live
 	oss   *ossStore
 }
 
@@ -37,8 +38,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	st := newState()
+	var disk *persister
 	if o.DataDir != "" {
-		if st, err = loadState(o.DataDir); err != nil {
+		if disk, st, err = openDataDir(o.DataDir); err != nil {
 			return nil, err
 		}
 	}
@@ -47,7 +49,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), files: files, oss: oss}
+	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), disk: disk, files: files, oss: oss}
 	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
 	s.stats.reset()
 	return s, nil
@@ -71,10 +73,11 @@ func (s *Server) SetFaults(latency time.Duration, errorRate, throttleRate float6
 
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
-// Close flushes persisted state. Requests served after Close still work on
-// the in-memory state but are no longer persisted. Without a DataDir, Close
-// also removes the temporary directory holding OSS objects and the code
-// packages read from them: those are gone afterwards.
+// Close stops persisting: every acknowledged write is on disk already, and
+// requests served after Close still work on the in-memory state but are no
+// longer persisted. Without a DataDir, Close also removes the temporary
+// directory holding OSS objects and the code packages read from them: those
+// are gone afterwards.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,7 +89,7 @@ func (s *Server) Close() error {
 	if s.opts.DataDir == "" {
 		return s.files.close()
 	}
-	return saveState(s.opts.DataDir, s.st)
+	return nil
 }
 
 // ListenAndServe listens on addr, calls ready with the base URL once
@@ -283,13 +286,38 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 	return body, nil
 }
 
-// commitLocked persists the state after a successful mutation. s.mu is held.
-func (s *Server) commitLocked() *apiError {
-	if s.opts.DataDir == "" || s.closed {
+// persistFunctionLocked writes one function as it now is in memory, or
+// removes its file when it no longer exists, before the write that changed
+// it is answered. s.mu is held.
+func (s *Server) persistFunctionLocked(name string) *apiError {
+	if s.disk == nil || s.closed {
 		return nil
 	}
-	if err := saveState(s.opts.DataDir, s.st); err != nil {
-		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist state: %v", err)
+	var err error
+	if f, ok := s.st.Functions[name]; ok {
+		err = s.disk.putFunction(name, f)
+	} else {
+		err = s.disk.deleteFunction(name)
+	}
+	if err != nil {
+		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist function '%s': %v", name, err)
+	}
+	return nil
+}
+
+// persistDomainLocked is persistFunctionLocked for a custom domain.
+func (s *Server) persistDomainLocked(name string) *apiError {
+	if s.disk == nil || s.closed {
+		return nil
+	}
+	var err error
+	if d, ok := s.st.CustomDomains[name]; ok {
+		err = s.disk.putDomain(name, d)
+	} else {
+		err = s.disk.deleteDomain(name)
+	}
+	if err != nil {
+		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist custom domain '%s': %v", name, err)
 	}
 	return nil
 }

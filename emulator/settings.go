@@ -108,7 +108,7 @@ func (k *settingKind) put(s *Server, req *apiRequest) (int, []byte, *apiError) {
 	updated.Config = cfg
 	m := f.settings(k.key, true)
 	m[q] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		if old == nil {
 			delete(m, q)
 		} else {
@@ -138,7 +138,7 @@ func (k *settingKind) delete(s *Server, req *apiRequest) (int, []byte, *apiError
 		return http.StatusNoContent, nil, nil
 	}
 	delete(m, q)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		m[q] = old
 		return 0, nil, e
 	}

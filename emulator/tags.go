@@ -190,7 +190,10 @@ func (s *Server) untagResources(req *apiRequest) (int, []byte, *apiError) {
 	return s.replaceTagsLocked(remaining)
 }
 
-// replaceTagsLocked sets the tags of several functions as one write.
+// replaceTagsLocked sets the tags of several functions as one write. Each
+// function's file is replaced on its own; should one fail, the ones already
+// written are written back (FC documents no atomicity across the resources
+// of one TagResources call either).
 func (s *Server) replaceTagsLocked(tags map[string]map[string]string) (int, []byte, *apiError) {
 	old := map[string]map[string]string{}
 	for name, m := range tags {
@@ -198,11 +201,18 @@ func (s *Server) replaceTagsLocked(tags map[string]map[string]string) (int, []by
 		old[name] = f.Tags
 		f.Tags = m
 	}
-	if e := s.commitLocked(); e != nil {
-		for name, m := range old {
-			s.st.Functions[name].Tags = m
+	var written []string
+	for _, name := range sortedKeys(tags) {
+		if e := s.persistFunctionLocked(name); e != nil {
+			for n, m := range old {
+				s.st.Functions[n].Tags = m
+			}
+			for _, n := range written {
+				_ = s.persistFunctionLocked(n)
+			}
+			return 0, nil, e
 		}
-		return 0, nil, e
+		written = append(written, name)
 	}
 	s.stats.write()
 	return http.StatusNoContent, nil, nil

@@ -172,7 +172,7 @@ func (s *Server) createTrigger(req *apiRequest) (int, []byte, *apiError) {
 	stamp := nextStamp(time.Time{}, req.now)
 	t := &triggerRecord{Config: cfg, TriggerID: newUUID(), CreatedTime: stamp, LastModified: stamp}
 	f.Triggers[name] = t
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		delete(f.Triggers, name)
 		return 0, nil, e
 	}
@@ -221,7 +221,7 @@ func (s *Server) updateTrigger(req *apiRequest) (int, []byte, *apiError) {
 	}
 	updated := &triggerRecord{Config: cfg, TriggerID: t.TriggerID, CreatedTime: t.CreatedTime, LastModified: nextStamp(t.LastModified, req.now)}
 	f.Triggers[req.Trigger] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Triggers[req.Trigger] = t
 		return 0, nil, e
 	}
@@ -242,7 +242,7 @@ func (s *Server) deleteTrigger(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, triggerNotFound(req.Function, req.Trigger)
 	}
 	delete(f.Triggers, req.Trigger)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Triggers[req.Trigger] = t
 		return 0, nil, e
 	}

@@ -144,7 +144,7 @@ func (s *Server) publishFunctionVersion(req *apiRequest) (int, []byte, *apiError
 		f.Versions = map[string]*versionRecord{}
 	}
 	f.Versions[id] = v
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		delete(f.Versions, id)
 		f.LastVersion--
 		return 0, nil, e
@@ -236,7 +236,7 @@ func (s *Server) deleteFunctionVersion(req *apiRequest) (int, []byte, *apiError)
 			req.Version, req.Function, strings.Join(users, ", "))
 	}
 	delete(f.Versions, req.Version)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Versions[req.Version] = v
 		return 0, nil, e
 	}
