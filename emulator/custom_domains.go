@@ -147,7 +147,8 @@ func normalizeRouteConfig(cfg map[string]any) *apiError {
 			return invalidArgument("%s.path '%s' is routed twice", prefix, path)
 		}
 		paths[path] = true
-		if fn, _ := r["functionName"].(string); !functionNamePattern.MatchString(fn) {
+		// Routes may name functions created under FC 2.0 (service$function).
+		if fn, _ := r["functionName"].(string); !functionNamePattern.MatchString(fn) && !v2FunctionNamePattern.MatchString(fn) {
 			return invalidArgument("%s.functionName is required and must be a valid function name, got %s", prefix, jsonText(r["functionName"]))
 		}
 		if q, _ := r["qualifier"].(string); q == "" {

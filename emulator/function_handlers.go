@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -8,15 +9,30 @@ import (
 	"time"
 )
 
+// listFunctions lists FC 3.0 functions and those created under FC 2.0
+// (v2.go), or only one kind with fcVersion.
 func (s *Server) listFunctions(req *apiRequest) (int, []byte, *apiError) {
 	q := req.http.URL.Query()
 	limit, e := parseLimit(q.Get("limit"), q.Has("limit"))
 	if e != nil {
 		return 0, nil, e
 	}
+	keep, e := fcVersionFilter(q.Get("fcVersion"))
+	if e != nil {
+		return 0, nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return listByName(q, limit, "functions", s.st.Functions, func(name string, f *functionRecord) any {
+	fns := s.st.Functions
+	if q.Get("fcVersion") != "" {
+		fns = make(map[string]*functionRecord, len(s.st.Functions))
+		for name, f := range s.st.Functions {
+			if keep(f) {
+				fns[name] = f
+			}
+		}
+	}
+	return listByName(q, limit, "functions", fns, func(name string, f *functionRecord) any {
 		return s.functionView(name, f, false, req.now)
 	})
 }
@@ -106,6 +122,9 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	applyCreateDefaults(cfg)
+	if e := checkFunctionRules(cfg, false); e != nil {
+		return 0, nil, e
+	}
 	name := in["functionName"].(string) // validated above
 
 	s.mu.Lock()
@@ -175,6 +194,18 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 	cfg := copyMap(f.Config)
 	for k, v := range changes {
 		cfg[k] = v
+	}
+	v2 := f.FCVersion == fcVersion2
+	if v2 && !customRuntimes[fmt.Sprint(cfg["runtime"])] {
+		// Ignored for an FC 2.0 function on a standard runtime (v2.go).
+		if old, ok := f.Config["instanceConcurrency"]; ok {
+			cfg["instanceConcurrency"] = old
+		} else {
+			delete(cfg, "instanceConcurrency")
+		}
+	}
+	if e := checkFunctionRules(cfg, v2); e != nil {
+		return 0, nil, e
 	}
 	hasCode := pkg.blob != nil || (f.CodeChecksum != "" && cfg["runtime"] != runtimeCustomContainer)
 	if e := checkCodeRules(cfg, hasCode); e != nil {

@@ -28,7 +28,7 @@ func TestPublishVersionsSnapshotsConfigAndCode(t *testing.T) {
 		t.Fatalf("version 1 = %s", v1.Body)
 	}
 	// Nothing changed since version 1: FC refuses a new version.
-	r := c.expectError(400, codeInvalidArgument, http.MethodPost, "/2023-03-30/functions/rel/versions", nil, map[string]any{"description": "again"})
+	r := c.expectError(400, codeVersionPublishError, http.MethodPost, "/2023-03-30/functions/rel/versions", nil, map[string]any{"description": "again"})
 	if !strings.Contains(r.JSON["Message"].(string), "No changes were made since last publish") {
 		t.Errorf("refusal message = %v", r.JSON["Message"])
 	}

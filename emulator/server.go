@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Server is an FC 3.0-compatible HTTP server. It is safe for concurrent use.
@@ -23,7 +25,9 @@ type Server struct {
 
 	faults faultInjector
 	stats  statsCounter
-	nonces *nonceCache // ACS3 nonces seen within the skew window
+	nonces *nonceCache                     // nonces seen within the skew window
+	bodies *semaphore.Weighted             // bytes of request bodies read or handled at once (readBody)
+	denied atomic.Pointer[map[string]bool] // RAM actions refused with AccessDenied (SetDenied)
 	before atomic.Pointer[func(op, functionName string)]
 
 	disk  *persister // nil without a DataDir
@@ -50,6 +54,15 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), disk: disk, files: files, oss: oss}
+	s.bodies = semaphore.NewWeighted(2 * s.maxBodySize())
+	if err := s.SetDenied(o.Deny); err != nil {
+		return nil, err
+	}
+	for _, fn := range o.SeedV2 {
+		if err := s.seedV2Locked(fn, true); err != nil {
+			return nil, err
+		}
+	}
 	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
 	s.stats.reset()
 	return s, nil
@@ -201,8 +214,11 @@ var handlers = map[string]apiHandler{
 
 // ServeHTTP serves the API and the code download URLs. The order of steps
 // follows a cloud gateway: count, delay, inject faults (before doing
-// anything), check the signature headers, read the bounded body, verify the
-// signature, then route and execute.
+// anything), authenticate from the headers alone (the signature covers the
+// body's declared digest, not the body), authorize (denied actions), then
+// read the bounded body, check it against its digest, refuse a replay, and
+// route and execute. A request that is not authentic or not allowed is
+// answered before a byte of its body is read.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newUUID()
 	w.Header().Set("x-acs-request-id", requestID)
@@ -220,26 +236,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, requestID, e)
 		return
 	}
-	// Headers first: a request that cannot be authentic is refused before a
-	// byte of its body is read, so it cannot make the server buffer one.
+	refuse := func(e *apiError) {
+		s.stats.rejected()
+		writeAPIError(w, requestID, e)
+	}
 	auth, e := s.checkAuthHeaders(r)
 	if e != nil {
-		s.stats.rejected()
-		writeAPIError(w, requestID, e)
+		refuse(e)
 		return
 	}
-	body, e := s.readBody(w, r)
-	if e != nil {
-		writeAPIError(w, requestID, e)
-		return
-	}
-	if e := s.verifySignature(r, body, auth); e != nil {
-		s.stats.rejected()
-		writeAPIError(w, requestID, e)
+	if e := s.verifySignature(r, auth); e != nil {
+		refuse(e)
 		return
 	}
 	if !known {
 		writeAPIError(w, requestID, pathNotSupported(r.Method, r.URL.EscapedPath()))
+		return
+	}
+	if e := s.checkDenied(rt); e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	body, releaseBody, e := s.readBody(w, r)
+	if e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	defer releaseBody()
+	if e := s.verifyBody(r, body, auth); e != nil {
+		refuse(e)
+		return
+	}
+	if e := s.spendNonce(auth); e != nil {
+		refuse(e)
 		return
 	}
 	if fn := s.before.Load(); fn != nil {
@@ -265,25 +294,46 @@ func (s *Server) maxBodySize() int64 {
 
 // readBody reads the request body, bounded so that an oversized upload is
 // refused instead of exhausting memory: a declared Content-Length over the
-// bound is refused unread, and a chunked body is cut off at the bound.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+// bound is refused unread, and a chunked body is cut off at the bound. The
+// bodies being read or handled at once share a budget of two maximal
+// bodies (bodyBudget): a request waits for its share before reading, so
+// eight 130 MiB uploads at once hold at most two in memory. A body of known
+// length is read into a buffer of exactly that size. release hands the
+// share back once the body is no longer used.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), e *apiError) {
+	release = func() {}
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil, release, nil
 	}
 	limit := s.maxBodySize()
 	tooLarge := errorf(http.StatusBadRequest, codeEntityTooLarge, "payload size exceeds maximum allowed size (%d bytes)", limit)
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, release, tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	share := r.ContentLength
+	if share < 0 {
+		share = limit // length unknown (chunked): it may take up to the bound
+	}
+	if err := s.bodies.Acquire(r.Context(), share); err != nil {
+		return nil, release, errorf(http.StatusServiceUnavailable, codeServiceUnavailable, "request cancelled while waiting to read its body: %v", err)
+	}
+	release = func() { s.bodies.Release(share) }
+	in := http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(in, body)
+	} else {
+		body, err = io.ReadAll(in)
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, tooLarge
+		return nil, release, tooLarge
 	}
 	if err != nil {
-		return nil, invalidArgument("read request body: %v", err)
+		return nil, release, invalidArgument("read request body: %v", err)
 	}
-	return body, nil
+	return body, release, nil
 }
 
 // persistFunctionLocked writes one function as it now is in memory, or

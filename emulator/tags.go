@@ -17,20 +17,27 @@ import (
 // example); a bare function name is accepted too (inferred leniency).
 const (
 	maxTagsPerResource = 20
+	maxTagKeyLength    = 64
+	maxTagValueLength  = 128
 	tagResourceType    = "function"
 )
 
+// validateTag applies FC's tag rules: a key of 1-64 characters, not
+// starting with "aliyun" or "acs:"; a value of at most 128 characters,
+// possibly empty; neither containing "http://" or "https://".
 func validateTag(key, value string) *apiError {
-	lk := strings.ToLower(key)
+	lk, lv := strings.ToLower(key), strings.ToLower(value)
 	switch {
-	case key == "" || len([]rune(key)) > 128:
-		return invalidArgument("tag key must be 1-128 characters")
+	case key == "" || len([]rune(key)) > maxTagKeyLength:
+		return invalidArgument("tag key '%s' must be 1-%d characters", key, maxTagKeyLength)
 	case strings.HasPrefix(lk, "aliyun") || strings.HasPrefix(lk, "acs:"):
 		return invalidArgument("tag key '%s' must not start with 'aliyun' or 'acs:'", key)
 	case strings.Contains(lk, "http://") || strings.Contains(lk, "https://"):
 		return invalidArgument("tag key '%s' must not contain http:// or https://", key)
-	case len([]rune(value)) > 128:
-		return invalidArgument("tag value of '%s' must be at most 128 characters", key)
+	case len([]rune(value)) > maxTagValueLength:
+		return invalidArgument("tag value of '%s' must be at most %d characters", key, maxTagValueLength)
+	case strings.Contains(lv, "http://") || strings.Contains(lv, "https://"):
+		return invalidArgument("tag value of '%s' must not contain http:// or https://", key)
 	}
 	return nil
 }
