@@ -34,10 +34,16 @@ func ramActions() []string {
 	return out
 }
 
-// SetDenied replaces the set of denied RAM actions ("fc:ListAliases", …);
-// nil or empty allows everything again. An action no operation is
-// authorized as is an error, so that a typo cannot silently deny nothing.
-func (s *Server) SetDenied(actions []string) error {
+// CheckRAMActions reports an error for the first of actions no operation
+// the emulator serves is authorized as: what SetDenied and Options.Deny
+// refuse.
+func CheckRAMActions(actions []string) error {
+	_, err := deniedSet(actions)
+	return err
+}
+
+// deniedSet validates actions and returns them as a set.
+func deniedSet(actions []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	for op := range handlers {
 		known[ramAction(op)] = true
@@ -46,9 +52,20 @@ func (s *Server) SetDenied(actions []string) error {
 	for _, a := range actions {
 		a = strings.TrimSpace(a)
 		if !known[a] {
-			return fmt.Errorf("emulator: cannot deny %q: not a RAM action of an FC operation the emulator serves (fc:<OperationName>, e.g. fc:ListAliases)", a)
+			return nil, fmt.Errorf("cannot deny %q: not a RAM action of an FC operation the emulator serves (fc:<OperationName>, e.g. fc:ListAliases)", a)
 		}
 		set[a] = true
+	}
+	return set, nil
+}
+
+// SetDenied replaces the set of denied RAM actions ("fc:ListAliases", …);
+// nil or empty allows everything again. An action no operation is
+// authorized as is an error, so that a typo cannot silently deny nothing.
+func (s *Server) SetDenied(actions []string) error {
+	set, err := deniedSet(actions)
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
 	}
 	s.denied.Store(&set)
 	return nil

@@ -257,7 +257,9 @@ var concurrencyConfigKind = &settingKind{
 	serverSet: map[string]bool{"functionArn": true},
 	// reservedConcurrency may be at most 90% of the region's instance
 	// quota (Options.InstanceQuota): FC keeps the rest for functions
-	// without a reservation.
+	// without a reservation. The bound applies to each function's value;
+	// whether FC also bounds the sum over functions is not documented
+	// (inferred: not checked).
 	validate: func(s *Server, cfg map[string]any) *apiError {
 		if e := checkRequired(cfg, "reservedConcurrency", ""); e != nil {
 			return e

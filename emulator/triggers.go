@@ -189,6 +189,8 @@ func (s *Server) createTrigger(req *apiRequest) (int, []byte, *apiError) {
 	if _, exists := f.Triggers[name]; exists {
 		return 0, nil, errorf(http.StatusConflict, codeTriggerAlreadyExists, "trigger '%s' of function '%s' already exists", name, req.Function)
 	}
+	// FC's limit is 50 triggers per function; answering InvalidArgument
+	// (rather than FC 2.0's LimitExceeded) is inferred.
 	if len(f.Triggers) >= s.opts.MaxTriggersPerFunction {
 		return 0, nil, invalidArgument("function '%s' has %d triggers, the most a function can have; delete one first", req.Function, len(f.Triggers))
 	}

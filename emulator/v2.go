@@ -55,11 +55,20 @@ func (s *Server) SeedV2(fns ...V2Function) error {
 	return nil
 }
 
+// CheckV2FunctionName reports whether name is one a function created
+// under FC 2.0 has (service$function), as SeedV2 requires.
+func CheckV2FunctionName(name string) error {
+	if !v2FunctionNamePattern.MatchString(name) {
+		return fmt.Errorf("FC 2.0 function name %q: want service$function, each 1-128 (service) or 1-64 (function) letters, digits, '_' and '-', not starting with a digit or '-'", name)
+	}
+	return nil
+}
+
 // seedV2Locked adds one FC 2.0 function; with keepExisting a name that
 // exists (a data directory seeded by an earlier start) is left alone.
 func (s *Server) seedV2Locked(fn V2Function, keepExisting bool) error {
-	if !v2FunctionNamePattern.MatchString(fn.Name) {
-		return fmt.Errorf("emulator: FC 2.0 function name %q: want service$function, each 1-128 (service) or 1-64 (function) letters, digits, '_' and '-', not starting with a digit or '-'", fn.Name)
+	if err := CheckV2FunctionName(fn.Name); err != nil {
+		return fmt.Errorf("emulator: %w", err)
 	}
 	if _, exists := s.st.Functions[fn.Name]; exists {
 		if keepExisting {
