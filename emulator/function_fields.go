@@ -187,15 +187,29 @@ func validateEnvironment(v any) *apiError {
 
 // checkFunctionRules checks what relates fields of a function's whole
 // configuration: after FC's defaults on create, after merging the update
-// on update. v2 is set for a function created under FC 2.0.
-func checkFunctionRules(cfg map[string]any, v2 bool) *apiError {
+// on update. A rule is checked when the write sets one of its fields
+// (changed; nil on create: all), so that a function stored before a rule
+// was enforced stays updatable in its other fields. v2 is set for a
+// function created under FC 2.0.
+func checkFunctionRules(cfg, changed map[string]any, v2 bool) *apiError {
+	touched := func(fields ...string) bool {
+		if changed == nil {
+			return true
+		}
+		for _, f := range fields {
+			if _, ok := changed[f]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	runtime, _ := cfg["runtime"].(string)
-	if n, ok := asInt(cfg["instanceConcurrency"]); ok && n > 1 && !customRuntimes[runtime] && !v2 {
+	if n, ok := asInt(cfg["instanceConcurrency"]); ok && n > 1 && !customRuntimes[runtime] && !v2 && touched("instanceConcurrency", "runtime") {
 		return invalidArgument("instanceConcurrency %d is not supported by runtime '%s': only custom runtimes (%s) serve more than one request per instance; use 1", n, runtime, strings.Join(sortedKeys(customRuntimes), ", "))
 	}
 	mem, memOK := asInt(cfg["memorySize"])
 	cpu, cpuOK := asFloat(cfg["cpu"])
-	if memOK && cpuOK && cpu > 0 {
+	if memOK && cpuOK && cpu > 0 && touched("cpu", "memorySize") {
 		// Ratio memory (GB) / cpu within [1, 4], in hundredths of a vCPU to
 		// stay exact: cpu*1024 <= memory <= 4*cpu*1024.
 		hundredths := int64(math.Round(cpu * 100))

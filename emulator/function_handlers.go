@@ -122,7 +122,7 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	applyCreateDefaults(cfg)
-	if e := checkFunctionRules(cfg, false); e != nil {
+	if e := checkFunctionRules(cfg, nil, false); e != nil {
 		return 0, nil, e
 	}
 	name := in["functionName"].(string) // validated above
@@ -204,7 +204,7 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 			delete(cfg, "instanceConcurrency")
 		}
 	}
-	if e := checkFunctionRules(cfg, v2); e != nil {
+	if e := checkFunctionRules(cfg, changes, v2); e != nil {
 		return 0, nil, e
 	}
 	hasCode := pkg.blob != nil || (f.CodeChecksum != "" && cfg["runtime"] != runtimeCustomContainer)

@@ -3,6 +3,8 @@ package emulator
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,6 +75,7 @@ func TestFunctionRules(t *testing.T) {
 		{"cpu below 1:4", post, fns, nil, createBody(t, "r4", map[string]any{"memorySize": 4096, "cpu": 0.5}), 400, codeInvalidArgument, "cpu must be in [1, 4], and with cpu 0.5 memorySize must be in [512, 2048]"},
 		{"cpu with the default memory", post, fns, nil, createBody(t, "r5", map[string]any{"cpu": 2}), 400, codeInvalidArgument, "with memorySize 512 cpu must be in [0.15, 0.5]"},
 		{"memory changed past the stored cpu", put, fns + "/py", nil, map[string]any{"memorySize": 4096}, 400, codeInvalidArgument, "cpu 0.5 and memorySize 4096 do not fit"},
+		{"cpu changed past the stored memory", put, fns + "/py", nil, map[string]any{"cpu": 2}, 400, codeInvalidArgument, "cpu 2 and memorySize 1024 do not fit"},
 		{"memory and cpu changed together", put, fns + "/py", nil, map[string]any{"memorySize": 4096, "cpu": 2}, 200, "", ""},
 		{"memory not a multiple of 64", put, fns + "/py", nil, map[string]any{"memorySize": 4000}, 400, codeInvalidArgument, "memorySize must be a multiple of 64 in [128, 32768]"},
 		{"memory too large", put, fns + "/py", nil, map[string]any{"memorySize": 32832}, 400, codeInvalidArgument, "memorySize must be a multiple of 64 in [128, 32768]"},
@@ -170,4 +173,23 @@ func TestTriggerAndTagRules(t *testing.T) {
 	if r := c.expect(200, http.MethodGet, triggers+"/h1", nil, nil); r.JSON["triggerConfig"] != `{"methods":["GET"]}` {
 		t.Errorf("triggerConfig = %v", r.JSON["triggerConfig"])
 	}
+}
+
+// TestRulesSpareWhatAWriteDoesNotTouch: a function stored before a rule was
+// enforced (here by an earlier emulator, whose default cpu for 128 MB was
+// 0.15) can still be updated in its other fields; a write that sets a
+// rule's field is checked against it.
+func TestRulesSpareWhatAWriteDoesNotTouch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	state := `{"version":1,"urlSecret":"00","functions":{"old":{"config":{"runtime":"custom-container","handler":"h",` +
+		`"customContainerConfig":{"image":"registry/x:1"},"memorySize":128,"cpu":0.15},"functionId":"f-1","createdTime":"2024-01-01T00:00:00Z",` +
+		`"lastModifiedTime":"2024-01-01T00:00:00Z","codeSize":0,"settleUntil":"0001-01-01T00:00:00Z","triggers":{}}}}`
+	if err := os.WriteFile(filepath.Join(dir, legacyStateFileName), []byte(state), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, c := newTestServer(t, Options{DataDir: dir})
+	c.expect(200, http.MethodPut, "/2023-03-30/functions/old", nil, map[string]any{"timeout": 10})
+	c.expectError(400, codeInvalidArgument, http.MethodPut, "/2023-03-30/functions/old", nil, map[string]any{"memorySize": 128})
+	c.expect(200, http.MethodPut, "/2023-03-30/functions/old", nil, map[string]any{"memorySize": 192})
 }

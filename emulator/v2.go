@@ -100,7 +100,7 @@ func (s *Server) seedV2Locked(fn V2Function, keepExisting bool) error {
 	}
 	cfg := functionInput(in)
 	applyCreateDefaults(cfg)
-	if e := checkFunctionRules(cfg, true); e != nil {
+	if e := checkFunctionRules(cfg, nil, true); e != nil {
 		return fmt.Errorf("emulator: FC 2.0 function %s: %s", fn.Name, e.Message)
 	}
 	var pkg codePackage
