@@ -119,7 +119,7 @@ func (s *Server) createAlias(req *apiRequest) (int, []byte, *apiError) {
 		f.Aliases = map[string]*aliasRecord{}
 	}
 	f.Aliases[name] = a
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		delete(f.Aliases, name)
 		return 0, nil, e
 	}
@@ -168,7 +168,7 @@ func (s *Server) updateAlias(req *apiRequest) (int, []byte, *apiError) {
 	}
 	updated := &aliasRecord{Config: cfg, CreatedTime: a.CreatedTime, LastModified: nextStamp(a.LastModified, req.now)}
 	f.Aliases[req.Alias] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Aliases[req.Alias] = a
 		return 0, nil, e
 	}
@@ -185,7 +185,7 @@ func (s *Server) deleteAlias(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	delete(f.Aliases, req.Alias)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Aliases[req.Alias] = a
 		return 0, nil, e
 	}

@@ -13,6 +13,7 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	Detail  map[string]string // AccessDeniedDetail, for AccessDenied from RAM (deny.go)
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -56,6 +57,7 @@ const (
 	codeVpcBindingNotFound   = "VpcBindingNotFound"      // 404, inferred name
 	codeVpcBindingExists     = "VpcBindingAlreadyExists" // 409, inferred name
 	codeSignatureNonceUsed   = "SignatureNonceUsed"      // 400, Alibaba Cloud's gateway code; inferred for FC
+	codeVersionPublishError  = "VersionPublishError"     // 400, status inferred; publish with no change since the last
 )
 
 func invalidArgument(format string, args ...any) *apiError {
@@ -81,11 +83,12 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // the x-acs-request-id header.
 func writeAPIError(w http.ResponseWriter, requestID string, e *apiError) {
 	body, err := json.Marshal(struct {
-		Code      string `json:"Code"`
-		Message   string `json:"Message"`
-		RequestID string `json:"RequestId"`
-	}{e.Code, e.Message, requestID})
-	if err != nil { // cannot happen for three strings; keep the status anyway
+		Code      string            `json:"Code"`
+		Message   string            `json:"Message"`
+		RequestID string            `json:"RequestId"`
+		Detail    map[string]string `json:"AccessDeniedDetail,omitempty"`
+	}{e.Code, e.Message, requestID, e.Detail})
+	if err != nil { // cannot happen for strings; keep the status anyway
 		body = []byte(`{}`)
 	}
 	writeJSON(w, e.Status, body)

@@ -147,7 +147,8 @@ func normalizeRouteConfig(cfg map[string]any) *apiError {
 			return invalidArgument("%s.path '%s' is routed twice", prefix, path)
 		}
 		paths[path] = true
-		if fn, _ := r["functionName"].(string); !functionNamePattern.MatchString(fn) {
+		// Routes may name functions created under FC 2.0 (service$function).
+		if fn, _ := r["functionName"].(string); !functionNamePattern.MatchString(fn) && !v2FunctionNamePattern.MatchString(fn) {
 			return invalidArgument("%s.functionName is required and must be a valid function name, got %s", prefix, jsonText(r["functionName"]))
 		}
 		if q, _ := r["qualifier"].(string); q == "" {
@@ -253,7 +254,7 @@ func (s *Server) createCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 	stamp := nextStamp(time.Time{}, req.now)
 	d := &customDomainRecord{Config: cfg, CreatedTime: stamp, LastModified: stamp}
 	s.st.CustomDomains[name] = d
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(name); e != nil {
 		delete(s.st.CustomDomains, name)
 		return 0, nil, e
 	}
@@ -301,7 +302,7 @@ func (s *Server) updateCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 	}
 	updated := &customDomainRecord{Config: cfg, CreatedTime: d.CreatedTime, LastModified: nextStamp(d.LastModified, req.now)}
 	s.st.CustomDomains[req.Domain] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(req.Domain); e != nil {
 		s.st.CustomDomains[req.Domain] = d
 		return 0, nil, e
 	}
@@ -318,7 +319,7 @@ func (s *Server) deleteCustomDomain(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, domainNotFound(req.Domain)
 	}
 	delete(s.st.CustomDomains, req.Domain)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistDomainLocked(req.Domain); e != nil {
 		s.st.CustomDomains[req.Domain] = d
 		return 0, nil, e
 	}

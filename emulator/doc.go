@@ -10,8 +10,15 @@
 // (versions.go, aliases.go), the per-function settings: async invoke,
 // concurrency, provision and scaling configs (settings.go), VPC bindings and
 // the invocation switch (vpc_invocation.go), and custom domains
-// (custom_domains.go). ACS3 nonces are remembered for the skew window so a
-// captured request cannot be replayed (nonce.go).
+// (custom_domains.go). Signature nonces are remembered for the skew window
+// so a captured request cannot be replayed (nonce.go), and a request is
+// authenticated and authorized before its body is read (server.go).
+//
+// To look like a real account it can hold functions created under FC 2.0,
+// named service$function (v2.go), and refuse named RAM actions as FC
+// refuses a RAM user without them (deny.go). With a DataDir every function
+// and custom domain is a file of its own, written before the write is
+// answered (persist.go).
 //
 // A second handler, OSSHandler, is a minimal OSS endpoint (oss.go) on a
 // listener of its own: objects uploaded through it with the official OSS

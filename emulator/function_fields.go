@@ -8,7 +8,17 @@ import (
 	"strings"
 )
 
+// functionNamePattern is CreateFunctionInput.functionName's pattern,
+// ^[_a-zA-Z][-_a-zA-Z0-9]*$, with its 1-64 length.
 var functionNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+
+// invalidFunctionName refuses a name CreateFunction cannot create.
+func invalidFunctionName(name string) *apiError {
+	if v2FunctionNamePattern.MatchString(name) {
+		return invalidArgument("invalid functionName '%s': must match ^[_a-zA-Z][-_a-zA-Z0-9]*$ and be 1-64 characters; '$' names a function created under FC 2.0 (service$function), which FC 3.0 updates but cannot create", name)
+	}
+	return invalidArgument("invalid functionName '%s': must match ^[_a-zA-Z][-_a-zA-Z0-9]*$ and be 1-64 characters", name)
+}
 
 // runtimes FC 3.0 accepts: the SDK's Function.runtime documentation plus the
 // newer python3.12 and custom.debian11/12 from FC's runtime list.
@@ -21,6 +31,33 @@ var runtimes = map[string]bool{
 }
 
 const runtimeCustomContainer = "custom-container"
+
+// customRuntimes may serve several requests at once in one instance
+// (instanceConcurrency > 1); the standard runtimes serve one.
+var customRuntimes = map[string]bool{
+	"custom": true, "custom.debian10": true, "custom.debian11": true, "custom.debian12": true, runtimeCustomContainer: true,
+}
+
+// Environment variable rules (FC's environment variable limits): keys start
+// with a letter and hold letters, digits and '_'; all variables together at
+// most 4 KB; names FC sets in the instance are reserved. How the 4 KB are
+// counted is not documented: the emulator counts the bytes of the
+// variables' JSON object as sent, {"K":"V",…} (inferred). Reserved are the
+// FC_ prefix (documented) and the credentials FC injects into the runtime,
+// ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and
+// ALIBABA_CLOUD_SECURITY_TOKEN (inferred from the variables FC's runtimes
+// set, as listed by devsapp/goutils fc/env.go).
+var (
+	envKeyPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+	reservedEnv   = map[string]bool{
+		"ALIBABA_CLOUD_ACCESS_KEY_ID": true, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": true, "ALIBABA_CLOUD_SECURITY_TOKEN": true,
+	}
+)
+
+const (
+	maxEnvBytes       = 4096
+	reservedEnvPrefix = "FC_"
+)
 
 // serverSetFunctionFields are computed by FC. A request carrying them (e.g. a
 // client echoing GetFunction's output) is not an error; the values are ignored.
@@ -64,7 +101,7 @@ func validateFunctionFields(in map[string]any, create bool) *apiError {
 	if create {
 		name, _ := in["functionName"].(string)
 		if !functionNamePattern.MatchString(name) {
-			return invalidArgument("invalid functionName '%s': 1-64 characters of letters, digits, '_' and '-', not starting with a digit or '-'", name)
+			return invalidFunctionName(name)
 		}
 		for _, k := range []string{"runtime", "handler"} {
 			if s, _ := in[k].(string); s == "" {
@@ -110,14 +147,8 @@ func validateFunctionFields(in map[string]any, create bool) *apiError {
 		}
 	}
 	if v, ok := in["environmentVariables"]; ok && v != nil {
-		env, isObj := v.(map[string]any)
-		if !isObj {
-			return invalidArgument("environmentVariables must be an object of strings")
-		}
-		for k, ev := range env {
-			if _, isStr := ev.(string); !isStr {
-				return invalidArgument("environmentVariables.%s must be a string", k)
-			}
+		if e := validateEnvironment(v); e != nil {
+			return e
 		}
 	}
 	if v, ok := in["layers"]; ok && v != nil {
@@ -127,6 +158,80 @@ func validateFunctionFields(in map[string]any, create bool) *apiError {
 	}
 	return nil
 }
+
+// validateEnvironment checks environmentVariables, which a write replaces
+// whole: its keys, values and size.
+func validateEnvironment(v any) *apiError {
+	env, isObj := v.(map[string]any)
+	if !isObj {
+		return invalidArgument("environmentVariables must be an object of strings")
+	}
+	for _, k := range sortedKeys(env) {
+		if _, isStr := env[k].(string); !isStr {
+			return invalidArgument("environmentVariables.%s must be a string", k)
+		}
+		switch {
+		case !envKeyPattern.MatchString(k):
+			return invalidArgument("environment variable name '%s' is invalid: must match ^[a-zA-Z][a-zA-Z0-9_]*$", k)
+		case strings.HasPrefix(k, reservedEnvPrefix):
+			return invalidArgument("environment variable name '%s' is reserved: names starting with %s are set by Function Compute", k, reservedEnvPrefix)
+		case reservedEnv[k]:
+			return invalidArgument("environment variable name '%s' is reserved: Function Compute sets it in the instance", k)
+		}
+	}
+	if n := len(jsonText(env)); n > maxEnvBytes {
+		return invalidArgument("environmentVariables take %d bytes (as the JSON object {\"name\":\"value\",…}), more than the 4 KB (%d bytes) allowed", n, maxEnvBytes)
+	}
+	return nil
+}
+
+// checkFunctionRules checks what relates fields of a function's whole
+// configuration: after FC's defaults on create, after merging the update
+// on update. A rule is checked when the write sets one of its fields
+// (changed; nil on create: all), so that a function stored before a rule
+// was enforced stays updatable in its other fields. v2 is set for a
+// function created under FC 2.0.
+func checkFunctionRules(cfg, changed map[string]any, v2 bool) *apiError {
+	touched := func(fields ...string) bool {
+		if changed == nil {
+			return true
+		}
+		for _, f := range fields {
+			if _, ok := changed[f]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	runtime, _ := cfg["runtime"].(string)
+	if n, ok := asInt(cfg["instanceConcurrency"]); ok && n > 1 && !customRuntimes[runtime] && !v2 && touched("instanceConcurrency", "runtime") {
+		return invalidArgument("instanceConcurrency %d is not supported by runtime '%s': only custom runtimes (%s) serve more than one request per instance; use 1", n, runtime, strings.Join(sortedKeys(customRuntimes), ", "))
+	}
+	mem, memOK := asInt(cfg["memorySize"])
+	cpu, cpuOK := asFloat(cfg["cpu"])
+	if memOK && cpuOK && cpu > 0 && touched("cpu", "memorySize") {
+		// Ratio memory (GB) / cpu within [1, 4], in hundredths of a vCPU to
+		// stay exact: cpu*1024 <= memory <= 4*cpu*1024.
+		hundredths := int64(math.Round(cpu * 100))
+		if hundredths*1024 > mem*100 || mem*100 > 4*hundredths*1024 {
+			lo, hi := cpuRangeFor(mem)
+			return invalidArgument("cpu %s and memorySize %d do not fit: cpu (vCPU) to memory (GB) must be between 1:1 and 1:4, so with memorySize %d cpu must be in [%s, %s], and with cpu %s memorySize must be in [%d, %d] (MB, a multiple of 64)",
+				jsonText(cfg["cpu"]), mem, mem, lo, hi, jsonText(cfg["cpu"]), roundUp64(hundredths*1024/100), min(4*hundredths*1024/100/64*64, 32768))
+		}
+	}
+	return nil
+}
+
+// cpuRangeFor is the cpu range (multiples of 0.05 within [0.05, 16]) that
+// fits memorySize mem at between 1:1 and 1:4.
+func cpuRangeFor(mem int64) (string, string) {
+	lo := (mem*100/4 + 1023) / 1024 // ceil(mem/4/1024 * 100)
+	lo = max((lo+4)/5*5, 5)
+	hi := min(mem*100/1024/5*5, 1600)
+	return string(number(float64(lo) / 100)), string(number(float64(hi) / 100))
+}
+
+func roundUp64(mb int64) int64 { return max((mb+63)/64*64, 128) }
 
 func checkIntField(in map[string]any, name string, valid func(int64) bool, msg string) *apiError {
 	v, ok := in[name]
@@ -177,9 +282,11 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // applyCreateDefaults fills what FC fills on create when the caller omitted a
 // field: scalars at their defaults and unset nested settings as empty shapes
-// (devsapp/fc3 src/default/config.ts). cpu defaults to memorySize/1024 rounded
-// to a multiple of 0.05 (the only values FC accepts, so a value it chose is
-// one it takes back), at least 0.05.
+// (devsapp/fc3 src/default/config.ts). cpu defaults to memorySize/1024
+// rounded down to a multiple of 0.05 (the only values FC accepts, so a value
+// it chose is one it takes back), within [0.05, 16]: rounding down keeps
+// cpu : memory (GB) within 1:1 and 1:4 for every memory size (inferred: FC
+// documents no default formula).
 func applyCreateDefaults(cfg map[string]any) {
 	setDefault := func(k string, v any) {
 		if cur, ok := cfg[k]; !ok || cur == nil {
@@ -194,8 +301,8 @@ func applyCreateDefaults(cfg map[string]any) {
 	setDefault("diskSize", intNumber(512))
 	if cur, ok := cfg["cpu"]; !ok || cur == nil {
 		mem, _ := asInt(cfg["memorySize"])
-		cpu := math.Round(float64(mem)/1024/0.05) * 5 / 100
-		cfg["cpu"] = number(max(cpu, 0.05))
+		hundredths := min(max(mem*100/1024/5*5, 5), 1600)
+		cfg["cpu"] = number(float64(hundredths) / 100)
 	}
 	setDefault("vpcConfig", map[string]any{"securityGroupId": "", "vSwitchIds": []any{}, "vpcId": ""})
 	setDefault("nasConfig", map[string]any{"groupId": intNumber(0), "userId": intNumber(0), "mountPoints": []any{}})

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -8,15 +9,30 @@ import (
 	"time"
 )
 
+// listFunctions lists FC 3.0 functions and those created under FC 2.0
+// (v2.go), or only one kind with fcVersion.
 func (s *Server) listFunctions(req *apiRequest) (int, []byte, *apiError) {
 	q := req.http.URL.Query()
 	limit, e := parseLimit(q.Get("limit"), q.Has("limit"))
 	if e != nil {
 		return 0, nil, e
 	}
+	keep, e := fcVersionFilter(q.Get("fcVersion"))
+	if e != nil {
+		return 0, nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return listByName(q, limit, "functions", s.st.Functions, func(name string, f *functionRecord) any {
+	fns := s.st.Functions
+	if q.Get("fcVersion") != "" {
+		fns = make(map[string]*functionRecord, len(s.st.Functions))
+		for name, f := range s.st.Functions {
+			if keep(f) {
+				fns[name] = f
+			}
+		}
+	}
+	return listByName(q, limit, "functions", fns, func(name string, f *functionRecord) any {
 		return s.functionView(name, f, false, req.now)
 	})
 }
@@ -106,6 +122,9 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	applyCreateDefaults(cfg)
+	if e := checkFunctionRules(cfg, nil, false); e != nil {
+		return 0, nil, e
+	}
 	name := in["functionName"].(string) // validated above
 
 	s.mu.Lock()
@@ -129,7 +148,7 @@ func (s *Server) createFunction(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, e
 	}
 	s.st.Functions[name] = f
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(name); e != nil {
 		delete(s.st.Functions, name)
 		return 0, nil, e
 	}
@@ -176,6 +195,18 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 	for k, v := range changes {
 		cfg[k] = v
 	}
+	v2 := f.FCVersion == fcVersion2
+	if v2 && !customRuntimes[fmt.Sprint(cfg["runtime"])] {
+		// Ignored for an FC 2.0 function on a standard runtime (v2.go).
+		if old, ok := f.Config["instanceConcurrency"]; ok {
+			cfg["instanceConcurrency"] = old
+		} else {
+			delete(cfg, "instanceConcurrency")
+		}
+	}
+	if e := checkFunctionRules(cfg, changes, v2); e != nil {
+		return 0, nil, e
+	}
 	hasCode := pkg.blob != nil || (f.CodeChecksum != "" && cfg["runtime"] != runtimeCustomContainer)
 	if e := checkCodeRules(cfg, hasCode); e != nil {
 		return 0, nil, e
@@ -196,7 +227,7 @@ func (s *Server) updateFunction(req *apiRequest) (int, []byte, *apiError) {
 		updated.SettleUntil, updated.Created = req.now.Add(s.opts.SettleDelay), false
 	}
 	s.st.Functions[req.Function] = &updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
@@ -252,7 +283,7 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 		}
 	}
 	delete(s.st.Functions, req.Function)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		s.st.Functions[req.Function] = f
 		return 0, nil, e
 	}
@@ -264,8 +295,9 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 // storeCodeLocked gives f's package its file: an inline zip is written
 // when persisting, a package staged from OSS is renamed into place (in the
 // DataDir, or the temporary root when not persisting). The name includes
-// the checksum: the state file still names the old package until
-// commitLocked replaces it, so a crash in between leaves a consistent pair.
+// the checksum: the function's file still names the old package until
+// persistFunctionLocked replaces it, so a crash in between leaves a
+// consistent pair (and the new package unused, removed at the next start).
 // s.mu is held.
 func (s *Server) storeCodeLocked(f *functionRecord, pkg *codePackage) *apiError {
 	if f.code == nil {
@@ -300,10 +332,10 @@ func (s *Server) storeCodeLocked(f *functionRecord, pkg *codePackage) *apiError 
 		f.code.path, pkg.staged = dst, ""
 		return nil
 	}
-	if s.opts.DataDir == "" || s.closed || f.code.data == nil {
+	if s.disk == nil || s.closed || f.code.data == nil {
 		return nil
 	}
-	if err := writeFileAtomic(codeFilePath(s.opts.DataDir, f.FunctionID, f.CodeChecksum), f.code.data); err != nil {
+	if err := s.disk.writeFile(codeFilePath(s.disk.dir, f.FunctionID, f.CodeChecksum), f.code.data); err != nil {
 		return fail(err)
 	}
 	return nil

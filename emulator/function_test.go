@@ -71,13 +71,15 @@ func TestCreateFillsFCDefaultsAndEmptyShapes(t *testing.T) {
 }
 
 func TestCPUDefaultFollowsMemory(t *testing.T) {
-	tests := []struct{ memory, wantCPU string }{{"128", "0.15"}, {"192", "0.2"}, {"384", "0.4"}, {"512", "0.5"}, {"3072", "3"}}
+	tests := []struct{ memory, wantCPU string }{{"128", "0.1"}, {"192", "0.15"}, {"384", "0.35"}, {"512", "0.5"}, {"3072", "3"}, {"32768", "16"}}
 	_, c := newTestServer(t, Options{})
 	for i, tc := range tests {
 		mem, _ := strconv.Atoi(tc.memory)
 		name := fmt.Sprintf("cpu%d", i)
 		r := c.createFunction(name, map[string]any{"memorySize": mem})
-		// Independent computation: memory/1024 to the nearest 0.05, >= 0.05.
+		// Independent computation: memory/1024 rounded down to a multiple
+		// of 0.05, within [0.05, 16], so that cpu : memory (GB) stays
+		// within 1:1 and 1:4.
 		got := string(r.JSON["cpu"].(json.Number))
 		if got != tc.wantCPU {
 			t.Errorf("memory %s: cpu %s, want %s", tc.memory, got, tc.wantCPU)

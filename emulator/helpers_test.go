@@ -144,7 +144,7 @@ func (c *apiClient) sign(method, path string, query url.Values, body []byte) *ht
 }
 
 // makeZip builds a zip holding files (name -> content), entries sorted.
-func makeZip(t *testing.T, files map[string]string) []byte {
+func makeZip(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -74,6 +74,12 @@ func newTeaClient(t *testing.T) (*Server, *teaClient) {
 	// Static credentials: the client never consults the provider chain, so
 	// tests using it can run in parallel (t.Setenv would forbid that).
 	s, host, port := startSDKServer(t)
+	return s, newTeaClientFor(t, host, port)
+}
+
+// newTeaClientFor is a Tea SDK client of the emulator at host:port.
+func newTeaClientFor(t *testing.T, host, port string) *teaClient {
+	t.Helper()
 	client, err := openapi.NewClient(&openapi.Config{
 		Endpoint: dara.String(host + ":" + port), Protocol: dara.String("http"),
 		AccessKeyId: dara.String(testAK), AccessKeySecret: dara.String(testSK),
@@ -81,7 +87,7 @@ func newTeaClient(t *testing.T) (*Server, *teaClient) {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	return s, &teaClient{t: t, client: client}
+	return &teaClient{t: t, client: client}
 }
 
 // call sends one operation; bodyType is "json" or "none" as in the

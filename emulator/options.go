@@ -23,6 +23,20 @@ type Options struct {
 	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
 	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
 
+	// Deny lists RAM actions ("fc:ListAliases") answered 403 AccessDenied,
+	// as for a RAM user without them (deny.go); SetDenied changes it later.
+	Deny []string
+	// InstanceQuota is the region's instance quota; reservedConcurrency may
+	// be at most 90% of it. Default 100, FC's default quota.
+	InstanceQuota int
+	// MaxTriggersPerFunction bounds a function's triggers; default 50, FC's
+	// limit.
+	MaxTriggersPerFunction int
+	// SeedV2 are functions created under FC 2.0 (named service$function),
+	// present from the start (v2.go). A name that already exists in the
+	// data directory is left as it is.
+	SeedV2 []V2Function
+
 	// The OSS endpoint (OSSHandler, ListenAndServeOSS) and code packages
 	// read from it by CreateFunction/UpdateFunction.
 	Buckets        []string // buckets that exist; empty: every valid bucket name exists
@@ -37,6 +51,8 @@ const (
 	defaultCodeURLExpiry = 10 * time.Minute
 	defaultMaxDateSkew   = 15 * time.Minute
 	defaultMaxCodeSize   = 100 << 20
+	defaultInstanceQuota = 100 // FC's default instance quota per region
+	defaultMaxTriggers   = 50  // FC's limit of triggers per function
 
 	// The emulator keeps objects on local disk, so its default bound is far
 	// below OSS's 5 GiB PutObject limit; it only needs to exceed FC's.
@@ -84,6 +100,21 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxCodeSize <= 0 {
 		o.MaxCodeSize = defaultMaxCodeSize
 	}
+	switch {
+	case o.InstanceQuota < 0:
+		return o, fmt.Errorf("emulator: InstanceQuota must not be negative, got %d", o.InstanceQuota)
+	case o.InstanceQuota == 0:
+		o.InstanceQuota = defaultInstanceQuota
+	}
+	if o.MaxTriggersPerFunction <= 0 {
+		o.MaxTriggersPerFunction = defaultMaxTriggers
+	}
+	o.Deny = append([]string(nil), o.Deny...)
+	seeds := make([]V2Function, len(o.SeedV2))
+	for i, fn := range o.SeedV2 {
+		seeds[i] = V2Function{Name: fn.Name, Config: copyMap(fn.Config)}
+	}
+	o.SeedV2 = seeds
 	if o.MaxObjectSize <= 0 {
 		o.MaxObjectSize = defaultMaxObjectSize
 	}

@@ -28,7 +28,7 @@ func TestPublishVersionsSnapshotsConfigAndCode(t *testing.T) {
 		t.Fatalf("version 1 = %s", v1.Body)
 	}
 	// Nothing changed since version 1: FC refuses a new version.
-	r := c.expectError(400, codeInvalidArgument, http.MethodPost, "/2023-03-30/functions/rel/versions", nil, map[string]any{"description": "again"})
+	r := c.expectError(400, codeVersionPublishError, http.MethodPost, "/2023-03-30/functions/rel/versions", nil, map[string]any{"description": "again"})
 	if !strings.Contains(r.JSON["Message"].(string), "No changes were made since last publish") {
 		t.Errorf("refusal message = %v", r.JSON["Message"])
 	}
@@ -339,7 +339,7 @@ func TestLoadsStateWithoutNewSections(t *testing.T) {
 	state := `{"version":1,"urlSecret":"00","functions":{"old":{"config":{"runtime":"custom-container","handler":"h",` +
 		`"customContainerConfig":{"image":"registry/x:1"}},"functionId":"f-1","createdTime":"2024-01-01T00:00:00Z",` +
 		`"lastModifiedTime":"2024-01-01T00:00:00Z","codeSize":0,"settleUntil":"0001-01-01T00:00:00Z","triggers":{}}}}`
-	if err := os.WriteFile(filepath.Join(dir, stateFileName), []byte(state), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, legacyStateFileName), []byte(state), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, c := newTestServer(t, Options{DataDir: dir})

@@ -462,7 +462,7 @@ func TestTeaSDKVersionsAndAliases(t *testing.T) {
 		openapiutil.ParseToMap(&sdkPublishVersionInput{Description: dara.String("first")}), "json")
 	_, err := c.call("PublishFunctionVersion", "POST", fnPath("tea-rel", "/versions"), nil,
 		openapiutil.ParseToMap(&sdkPublishVersionInput{}), "json")
-	sdkError(t, err, http.StatusBadRequest, codeInvalidArgument)
+	sdkError(t, err, http.StatusBadRequest, codeVersionPublishError)
 	c.must(nil, "UpdateFunction", "PUT", fnPath("tea-rel", ""), nil, map[string]any{"timeout": 30}, "json")
 	c.must(&v2, "PublishFunctionVersion", "POST", fnPath("tea-rel", "/versions"), nil, nil, "json")
 	if dara.StringValue(v1.VersionId) != "1" || dara.StringValue(v1.Description) != "first" || dara.StringValue(v2.VersionId) != "2" || v2.CreatedTime == nil {

@@ -2,18 +2,25 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	openapiutil "github.com/alibabacloud-go/openapi-util/service"
 	"github.com/alibabacloud-go/tea/tea"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+
+	"github.com/fcgit/fcgit/internal/heapwatch"
 )
 
 // send sends a prepared request again and again, as a replaying attacker
@@ -231,5 +238,199 @@ func TestChunkedBodiesAreCutOffAtTheBound(t *testing.T) {
 	}
 	if limit < (3<<10)*4/3 {
 		t.Errorf("bound %d leaves no room for the base64 of a %d-byte package", limit, 3<<10)
+	}
+}
+
+// capturingTransport records every request it sends, body included, so a
+// test can replay one as an attacker who captured it would.
+type capturingTransport struct {
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func (c *capturingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+	}
+	clone := r.Clone(context.Background())
+	clone.Body, clone.GetBody = io.NopCloser(bytes.NewReader(body)), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	c.mu.Lock()
+	c.reqs = append(c.reqs, clone)
+	c.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (c *capturingTransport) last() *http.Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reqs[len(c.reqs)-1]
+}
+
+// TestROAReplayedRequestIsRefused: a captured UpdateFunction signed with
+// ROA v1 and a nonce (as fcgit's client and the Tea SDKs send it), replayed
+// after a console edit, is refused and the edit stays; the nonce cannot be
+// swapped for a fresh one, since the signature covers it.
+func TestROAReplayedRequestIsRefused(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	s, host, port := startSDKServer(t)
+	capture := &capturingTransport{}
+	client, err := sdk.NewClientWithAccessKey("cn-hangzhou", testAK, testSK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.SetTransport(capture)
+	c := &apiClient{t: t, base: "http://" + host + ":" + port, ak: testAK, sk: testSK, now: time.Now, http: http.DefaultClient}
+	c.createFunction("edited", nil)
+
+	req := requests.NewCommonRequest()
+	req.Method, req.Product, req.Version = http.MethodPut, "FC", "2023-03-30"
+	req.PathPattern, req.Scheme, req.Domain, req.Port = "/2023-03-30/functions/edited", "http", host, port
+	req.Headers["x-acs-signature-nonce"] = newUUID()
+	req.SetContent([]byte(`{"timeout":10}`))
+	req.SetContentType("application/json")
+	if resp, err := client.ProcessCommonRequest(req); err != nil || resp.GetHttpStatus() != 200 {
+		t.Fatalf("UpdateFunction via ROA: %v", err)
+	}
+	captured := capture.last()
+	c.expect(200, http.MethodPut, "/2023-03-30/functions/edited", nil, map[string]any{"timeout": 99}) // the console edit
+
+	if r := c.send(captured); r.Status != http.StatusBadRequest || r.code() != codeSignatureNonceUsed {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
+	}
+	swapped := captured.Clone(context.Background())
+	swapped.Header.Set("x-acs-signature-nonce", newUUID())
+	swapped.GetBody = captured.GetBody
+	if r := c.send(swapped); r.Status != http.StatusForbidden || r.code() != codeSignatureNotMatch {
+		t.Fatalf("replay with a fresh nonce: %d %s", r.Status, r.Body)
+	}
+	if r := c.expect(200, http.MethodGet, "/2023-03-30/functions/edited", nil, nil); r.JSON["timeout"] != json.Number("99") {
+		t.Errorf("the console edit was overwritten: timeout %v", r.JSON["timeout"])
+	}
+	if st := s.Stats(); st.Rejected != 2 {
+		t.Errorf("Rejected = %d, want 2", st.Rejected)
+	}
+}
+
+// TestBogusSignaturesDoNotMakeTheServerReadBodies: eight 130 MiB uploads at
+// once, with a known AccessKey id but a wrong signature, ROA and ACS3, are
+// refused without a byte of their bodies read, and the heap does not grow
+// by their size.
+func TestBogusSignaturesDoNotMakeTheServerReadBodies(t *testing.T) {
+	const size, uploads = 130 << 20, 8
+	s, c := newTestServer(t, Options{})
+	acs3 := func() http.Header {
+		h := c.sign(http.MethodPost, "/2023-03-30/functions", nil, nil).Header
+		h.Set("x-acs-content-sha256", sha256Hex("the body that will not be read"))
+		return h
+	}
+	roa := func() http.Header {
+		h := http.Header{}
+		h.Set("Authorization", "acs "+testAK+":"+hmacSHA1Base64(testSK, "not what the server signs"))
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		h.Set("Content-MD5", md5Base64("the body that will not be read"))
+		h.Set("Content-Type", "application/json")
+		return h
+	}
+	for _, scheme := range []struct {
+		name   string
+		header func() http.Header
+	}{{"ROA", roa}, {"ACS3", acs3}} {
+		t.Run(scheme.name, func(t *testing.T) {
+			var peak uint64
+			base := heapwatch.InUse()
+			stop := heapwatch.Sample(&peak)
+			var wg sync.WaitGroup
+			bodies := make([]*countingReader, uploads)
+			codes := make([]int, uploads)
+			for i := range uploads {
+				bodies[i] = &countingReader{size: size}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := httptest.NewRequest(http.MethodPost, c.base+"/2023-03-30/functions", bodies[i])
+					r.ContentLength = size
+					r.Header = scheme.header()
+					w := httptest.NewRecorder()
+					s.ServeHTTP(w, r)
+					codes[i] = w.Code
+					if !bytes.Contains(w.Body.Bytes(), []byte(codeSignatureNotMatch)) {
+						t.Errorf("upload %d: %d %s", i, w.Code, w.Body)
+					}
+				}()
+			}
+			wg.Wait()
+			stop()
+			for i, b := range bodies {
+				if n := b.read.Load(); n != 0 || codes[i] != http.StatusForbidden {
+					t.Errorf("upload %d: answered %d after reading %d bytes of its body", i, codes[i], n)
+				}
+			}
+			if peak > base+64<<20 {
+				t.Errorf("heap grew from %d to %d serving %d refused uploads", base, peak, uploads)
+			}
+		})
+	}
+}
+
+// TestBodiesInFlightShareABudget: authentic bodies are read within a budget
+// of two maximal bodies; requests beyond it wait for their share before
+// reading, and are all served once earlier ones are done.
+func TestBodiesInFlightShareABudget(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{MaxCodeSize: 3 << 10})
+	body, err := json.Marshal(map[string]any{"description": strings.Repeat("x", 3<<20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.createFunction("big", nil)
+	var held atomic.Int32
+	var most atomic.Int32
+	release := make(chan struct{})
+	s.SetBefore(func(op, fn string) {
+		n := held.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		<-release
+		held.Add(-1)
+	})
+	var wg sync.WaitGroup
+	statuses := make([]int, 6)
+	for i := range statuses {
+		req := c.sign(http.MethodPut, "/2023-03-30/functions/big", nil, body)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.http.Do(req)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	// Two 3 MiB bodies fit the budget (2 × 4 MiB and a little), a third does not.
+	deadline := time.Now().Add(5 * time.Second)
+	for most.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if got := most.Load(); got != 2 {
+		t.Errorf("%d bodies held at once, want 2", got)
+	}
+	close(release)
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusBadRequest { // description over 256 characters: handled, refused
+			t.Errorf("request %d answered %d, want 400 from the handler", i, st)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Server is an FC 3.0-compatible HTTP server. It is safe for concurrent use.
@@ -23,10 +25,13 @@ type Server struct {
 
 	faults faultInjector
 	stats  statsCounter
-	nonces *nonceCache // ACS3 nonces seen within the skew window
+	nonces *nonceCache                     // nonces seen within the skew window
+	bodies *semaphore.Weighted             // bytes of request bodies read or handled at once (readBody)
+	denied atomic.Pointer[map[string]bool] // RAM actions refused with AccessDenied (SetDenied)
 	before atomic.Pointer[func(op, functionName string)]
 
-	files *fileRoot // where OSS objects and code read from OSS live
+	disk  *persister // nil without a DataDir
+	files *fileRoot  // where OSS objects and code read from OSS live
 	oss   *ossStore
 }
 
@@ -37,8 +42,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	st := newState()
+	var disk *persister
 	if o.DataDir != "" {
-		if st, err = loadState(o.DataDir); err != nil {
+		if disk, st, err = openDataDir(o.DataDir); err != nil {
 			return nil, err
 		}
 	}
@@ -47,7 +53,16 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), files: files, oss: oss}
+	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), disk: disk, files: files, oss: oss}
+	s.bodies = semaphore.NewWeighted(2 * s.maxBodySize())
+	if err := s.SetDenied(o.Deny); err != nil {
+		return nil, err
+	}
+	for _, fn := range o.SeedV2 {
+		if err := s.seedV2Locked(fn, true); err != nil {
+			return nil, err
+		}
+	}
 	s.faults.init(o.Seed, o.Latency, o.ErrorRate, o.ThrottleRate)
 	s.stats.reset()
 	return s, nil
@@ -78,10 +93,11 @@ func (s *Server) SetEchoFault(ops ...string) {
 
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
-// Close flushes persisted state. Requests served after Close still work on
-// the in-memory state but are no longer persisted. Without a DataDir, Close
-// also removes the temporary directory holding OSS objects and the code
-// packages read from them: those are gone afterwards.
+// Close stops persisting: every acknowledged write is on disk already, and
+// requests served after Close still work on the in-memory state but are no
+// longer persisted. Without a DataDir, Close also removes the temporary
+// directory holding OSS objects and the code packages read from them: those
+// are gone afterwards.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,7 +109,7 @@ func (s *Server) Close() error {
 	if s.opts.DataDir == "" {
 		return s.files.close()
 	}
-	return saveState(s.opts.DataDir, s.st)
+	return nil
 }
 
 // ListenAndServe listens on addr, calls ready with the base URL once
@@ -205,9 +221,12 @@ var handlers = map[string]apiHandler{
 
 // ServeHTTP serves the API and the code download URLs. The order of steps
 // follows a cloud gateway: count, delay, inject faults (before doing
-// anything), check the signature headers, read the bounded body, verify the
-// signature, then route and execute. An echo fault (SetEchoFault) comes
-// last, as it quotes the verified body.
+// anything), authenticate from the headers alone (the signature covers the
+// body's declared digest, not the body), authorize (denied actions), then
+// read the bounded body, check it against its digest, refuse a replay, and
+// route and execute. A request that is not authentic or not allowed is
+// answered before a byte of its body is read. An echo fault (SetEchoFault)
+// comes last, as it quotes the verified body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newUUID()
 	w.Header().Set("x-acs-request-id", requestID)
@@ -225,26 +244,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, requestID, e)
 		return
 	}
-	// Headers first: a request that cannot be authentic is refused before a
-	// byte of its body is read, so it cannot make the server buffer one.
+	refuse := func(e *apiError) {
+		s.stats.rejected()
+		writeAPIError(w, requestID, e)
+	}
 	auth, e := s.checkAuthHeaders(r)
 	if e != nil {
-		s.stats.rejected()
-		writeAPIError(w, requestID, e)
+		refuse(e)
 		return
 	}
-	body, e := s.readBody(w, r)
-	if e != nil {
-		writeAPIError(w, requestID, e)
-		return
-	}
-	if e := s.verifySignature(r, body, auth); e != nil {
-		s.stats.rejected()
-		writeAPIError(w, requestID, e)
+	if e := s.verifySignature(r, auth); e != nil {
+		refuse(e)
 		return
 	}
 	if !known {
 		writeAPIError(w, requestID, pathNotSupported(r.Method, r.URL.EscapedPath()))
+		return
+	}
+	if e := s.checkDenied(rt); e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	body, releaseBody, e := s.readBody(w, r)
+	if e != nil {
+		writeAPIError(w, requestID, e)
+		return
+	}
+	defer releaseBody()
+	if e := s.verifyBody(r, body, auth); e != nil {
+		refuse(e)
+		return
+	}
+	if e := s.spendNonce(auth); e != nil {
+		refuse(e)
 		return
 	}
 	if e := s.faults.echoed(rt.Op, body); e != nil {
@@ -274,34 +306,80 @@ func (s *Server) maxBodySize() int64 {
 
 // readBody reads the request body, bounded so that an oversized upload is
 // refused instead of exhausting memory: a declared Content-Length over the
-// bound is refused unread, and a chunked body is cut off at the bound.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+// bound is refused unread, and a chunked body is cut off at the bound. The
+// bodies being read or handled at once share a budget of two maximal
+// bodies (bodyBudget): a request waits for its share before reading, so
+// eight 130 MiB uploads at once hold at most two in memory. A body of known
+// length is read into a buffer of exactly that size. release hands the
+// share back once the body is no longer used.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), e *apiError) {
+	release = func() {}
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil, release, nil
 	}
 	limit := s.maxBodySize()
 	tooLarge := errorf(http.StatusBadRequest, codeEntityTooLarge, "payload size exceeds maximum allowed size (%d bytes)", limit)
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, release, tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	share := r.ContentLength
+	if share < 0 {
+		share = limit // length unknown (chunked): it may take up to the bound
+	}
+	if err := s.bodies.Acquire(r.Context(), share); err != nil {
+		return nil, release, errorf(http.StatusServiceUnavailable, codeServiceUnavailable, "request cancelled while waiting to read its body: %v", err)
+	}
+	release = func() { s.bodies.Release(share) }
+	in := http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(in, body)
+	} else {
+		body, err = io.ReadAll(in)
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, tooLarge
+		return nil, release, tooLarge
 	}
 	if err != nil {
-		return nil, invalidArgument("read request body: %v", err)
+		return nil, release, invalidArgument("read request body: %v", err)
 	}
-	return body, nil
+	return body, release, nil
 }
 
-// commitLocked persists the state after a successful mutation. s.mu is held.
-func (s *Server) commitLocked() *apiError {
-	if s.opts.DataDir == "" || s.closed {
+// persistFunctionLocked writes one function as it now is in memory, or
+// removes its file when it no longer exists, before the write that changed
+// it is answered. s.mu is held.
+func (s *Server) persistFunctionLocked(name string) *apiError {
+	if s.disk == nil || s.closed {
 		return nil
 	}
-	if err := saveState(s.opts.DataDir, s.st); err != nil {
-		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist state: %v", err)
+	var err error
+	if f, ok := s.st.Functions[name]; ok {
+		err = s.disk.putFunction(name, f)
+	} else {
+		err = s.disk.deleteFunction(name)
+	}
+	if err != nil {
+		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist function '%s': %v", name, err)
+	}
+	return nil
+}
+
+// persistDomainLocked is persistFunctionLocked for a custom domain.
+func (s *Server) persistDomainLocked(name string) *apiError {
+	if s.disk == nil || s.closed {
+		return nil
+	}
+	var err error
+	if d, ok := s.st.CustomDomains[name]; ok {
+		err = s.disk.putDomain(name, d)
+	} else {
+		err = s.disk.deleteDomain(name)
+	}
+	if err != nil {
+		return errorf(http.StatusInternalServerError, codeInternalServerError, "persist custom domain '%s': %v", name, err)
 	}
 	return nil
 }

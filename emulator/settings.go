@@ -22,11 +22,15 @@ import (
 // value. FC 3.0's own docs do not say; inferred.
 type settingKind struct {
 	key       string // key in functionRecord.Settings
+	what      string // its name in messages
 	qualified bool   // keyed by the qualifier query parameter (default LATEST)
 	listKey   string
 	serverSet map[string]bool
-	validate  func(cfg map[string]any) *apiError
-	view      func(s *Server, fn, qualifier string, r *settingRecord) map[string]any
+	validate  func(s *Server, cfg map[string]any) *apiError
+	// aliasOrLatest refuses a version as the qualifier of a Put: the
+	// setting belongs to an alias or LATEST only.
+	aliasOrLatest bool
+	view          func(s *Server, fn, qualifier string, r *settingRecord) map[string]any
 	// missing answers a Get or Delete of a setting that does not exist;
 	// nil means Get answers 200 {} and Delete 204, see provisionConfigKind.
 	missing func(fn, qualifier string) *apiError
@@ -86,6 +90,9 @@ func (k *settingKind) put(s *Server, req *apiRequest) (int, []byte, *apiError) {
 	if !ok {
 		return 0, nil, functionNotFound(req.Function)
 	}
+	if k.aliasOrLatest && versionIDPattern.MatchString(q) {
+		return 0, nil, invalidArgument("qualifier '%s' is a version: a %s is set on an alias or LATEST, not on a version", q, k.what)
+	}
 	if k.qualified {
 		if e := checkQualifierLocked(req.Function, f, q); e != nil {
 			return 0, nil, e
@@ -102,13 +109,13 @@ func (k *settingKind) put(s *Server, req *apiRequest) (int, []byte, *apiError) {
 	for key, v := range changes {
 		cfg[key] = v
 	}
-	if e := k.validate(cfg); e != nil {
+	if e := k.validate(s, cfg); e != nil {
 		return 0, nil, e
 	}
 	updated.Config = cfg
 	m := f.settings(k.key, true)
 	m[q] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		if old == nil {
 			delete(m, q)
 		} else {
@@ -138,7 +145,7 @@ func (k *settingKind) delete(s *Server, req *apiRequest) (int, []byte, *apiError
 		return http.StatusNoContent, nil, nil
 	}
 	delete(m, q)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		m[q] = old
 		return 0, nil, e
 	}
@@ -187,9 +194,9 @@ func (k *settingKind) list(s *Server, req *apiRequest) (int, []byte, *apiError) 
 // ---- async invoke config (AsyncConfig / PutAsyncInvokeConfigInput) ----
 
 var asyncInvokeConfigKind = &settingKind{
-	key: "asyncInvokeConfig", qualified: true, listKey: "configs",
+	key: "asyncInvokeConfig", what: "async invoke config", qualified: true, listKey: "configs",
 	serverSet: map[string]bool{"createdTime": true, "lastModifiedTime": true, "functionArn": true},
-	validate:  validateAsyncInvokeConfig,
+	validate:  func(_ *Server, cfg map[string]any) *apiError { return validateAsyncInvokeConfig(cfg) },
 	view: func(s *Server, fn, q string, r *settingRecord) map[string]any {
 		v := copyMap(r.Config)
 		// devsapp/fc3 drops a returned destinationConfig when it is empty,
@@ -246,13 +253,25 @@ func validateAsyncInvokeConfig(cfg map[string]any) *apiError {
 // ---- concurrency (ConcurrencyConfig / PutConcurrencyInput) ----
 
 var concurrencyConfigKind = &settingKind{
-	key: "concurrencyConfig", listKey: "configs",
+	key: "concurrencyConfig", what: "concurrency config", listKey: "configs",
 	serverSet: map[string]bool{"functionArn": true},
-	validate: func(cfg map[string]any) *apiError {
+	// reservedConcurrency may be at most 90% of the region's instance
+	// quota (Options.InstanceQuota): FC keeps the rest for functions
+	// without a reservation. The bound applies to each function's value;
+	// whether FC also bounds the sum over functions is not documented
+	// (inferred: not checked).
+	validate: func(s *Server, cfg map[string]any) *apiError {
 		if e := checkRequired(cfg, "reservedConcurrency", ""); e != nil {
 			return e
 		}
-		return checkIntIn(cfg, "reservedConcurrency", "", 0, 1<<31-1)
+		if e := checkIntIn(cfg, "reservedConcurrency", "", 0, 1<<31-1); e != nil {
+			return e
+		}
+		n, _ := asInt(cfg["reservedConcurrency"])
+		if limit := int64(s.opts.InstanceQuota) * 9 / 10; n > limit {
+			return invalidArgument("reservedConcurrency %d exceeds %d: it may be at most 90%% of the region's instance quota (%d)", n, limit, s.opts.InstanceQuota)
+		}
+		return nil
 	},
 	view: func(s *Server, fn, _ string, r *settingRecord) map[string]any {
 		v := copyMap(r.Config)
@@ -277,9 +296,9 @@ var metricTypes = map[string]bool{"ProvisionedConcurrencyUtilization": true, "CP
 // deleted. The emulator answers {} and makes Delete of a missing config a
 // no-op (inferred).
 var provisionConfigKind = &settingKind{
-	key: "provisionConfig", qualified: true, listKey: "provisionConfigs",
+	key: "provisionConfig", what: "provision config", qualified: true, aliasOrLatest: true, listKey: "provisionConfigs",
 	serverSet: map[string]bool{"functionArn": true, "current": true, "currentError": true},
-	validate:  validateProvisionConfig,
+	validate:  func(_ *Server, cfg map[string]any) *apiError { return validateProvisionConfig(cfg) },
 	view: func(s *Server, fn, q string, r *settingRecord) map[string]any {
 		v := copyMap(r.Config)
 		target := provisionTarget(r.Config)
@@ -415,9 +434,9 @@ func checkTrackingPolicy(p map[string]any, prefix string, names map[string]bool,
 // scalingConfigKind: Get of a function without one answers 200 {} for the
 // same reason as provision configs (devsapp/fc3 checks functionArn); inferred.
 var scalingConfigKind = &settingKind{
-	key: "scalingConfig", qualified: true, listKey: "scalingConfigs",
+	key: "scalingConfig", what: "scaling config", qualified: true, listKey: "scalingConfigs",
 	serverSet: map[string]bool{"functionArn": true, "currentInstances": true, "targetInstances": true, "currentError": true},
-	validate:  validateScalingConfig,
+	validate:  func(_ *Server, cfg map[string]any) *apiError { return validateScalingConfig(cfg) },
 	view: func(s *Server, fn, q string, r *settingRecord) map[string]any {
 		v := copyMap(r.Config)
 		minInstances, _ := asInt(r.Config["minInstances"])

@@ -34,7 +34,19 @@ type functionRecord struct {
 	VpcBindings []string                             `json:"vpcBindings,omitempty"` // sorted
 	Restriction *restrictionRecord                   `json:"invocationRestriction,omitempty"`
 
+	// FCVersion is "v2" for a function created under FC 2.0 (named
+	// service$function), "" for one created through this API (FC 3.0's
+	// "v3").
+	FCVersion string `json:"fcVersion,omitempty"`
+
 	code *codeBlob // the zip; persisted as its own file
+}
+
+// normalize fills what a record read from disk may lack.
+func (f *functionRecord) normalize() {
+	if f.Triggers == nil {
+		f.Triggers = map[string]*triggerRecord{}
+	}
 }
 
 // versionRecord is a published version: a snapshot of the function's
@@ -124,7 +136,7 @@ type triggerRecord struct {
 	LastModified time.Time      `json:"lastModifiedTime"`
 }
 
-// state is everything the emulator persists.
+// state is everything the emulator persists (persist.go).
 type state struct {
 	Version int `json:"version"`
 	// URLSecret signs code download URLs; persisted so URLs handed out before
@@ -133,8 +145,6 @@ type state struct {
 	Functions     map[string]*functionRecord     `json:"functions"`
 	CustomDomains map[string]*customDomainRecord `json:"customDomains,omitempty"`
 }
-
-const stateVersion = 1
 
 func newState() *state {
 	var b [32]byte

@@ -17,20 +17,27 @@ import (
 // example); a bare function name is accepted too (inferred leniency).
 const (
 	maxTagsPerResource = 20
+	maxTagKeyLength    = 64
+	maxTagValueLength  = 128
 	tagResourceType    = "function"
 )
 
+// validateTag applies FC's tag rules: a key of 1-64 characters, not
+// starting with "aliyun" or "acs:"; a value of at most 128 characters,
+// possibly empty; neither containing "http://" or "https://".
 func validateTag(key, value string) *apiError {
-	lk := strings.ToLower(key)
+	lk, lv := strings.ToLower(key), strings.ToLower(value)
 	switch {
-	case key == "" || len([]rune(key)) > 128:
-		return invalidArgument("tag key must be 1-128 characters")
+	case key == "" || len([]rune(key)) > maxTagKeyLength:
+		return invalidArgument("tag key '%s' must be 1-%d characters", key, maxTagKeyLength)
 	case strings.HasPrefix(lk, "aliyun") || strings.HasPrefix(lk, "acs:"):
 		return invalidArgument("tag key '%s' must not start with 'aliyun' or 'acs:'", key)
 	case strings.Contains(lk, "http://") || strings.Contains(lk, "https://"):
 		return invalidArgument("tag key '%s' must not contain http:// or https://", key)
-	case len([]rune(value)) > 128:
-		return invalidArgument("tag value of '%s' must be at most 128 characters", key)
+	case len([]rune(value)) > maxTagValueLength:
+		return invalidArgument("tag value of '%s' must be at most %d characters", key, maxTagValueLength)
+	case strings.Contains(lv, "http://") || strings.Contains(lv, "https://"):
+		return invalidArgument("tag value of '%s' must not contain http:// or https://", key)
 	}
 	return nil
 }
@@ -190,7 +197,10 @@ func (s *Server) untagResources(req *apiRequest) (int, []byte, *apiError) {
 	return s.replaceTagsLocked(remaining)
 }
 
-// replaceTagsLocked sets the tags of several functions as one write.
+// replaceTagsLocked sets the tags of several functions as one write. Each
+// function's file is replaced on its own; should one fail, the ones already
+// written are written back (FC documents no atomicity across the resources
+// of one TagResources call either).
 func (s *Server) replaceTagsLocked(tags map[string]map[string]string) (int, []byte, *apiError) {
 	old := map[string]map[string]string{}
 	for name, m := range tags {
@@ -198,11 +208,18 @@ func (s *Server) replaceTagsLocked(tags map[string]map[string]string) (int, []by
 		old[name] = f.Tags
 		f.Tags = m
 	}
-	if e := s.commitLocked(); e != nil {
-		for name, m := range old {
-			s.st.Functions[name].Tags = m
+	var written []string
+	for _, name := range sortedKeys(tags) {
+		if e := s.persistFunctionLocked(name); e != nil {
+			for n, m := range old {
+				s.st.Functions[n].Tags = m
+			}
+			for _, n := range written {
+				_ = s.persistFunctionLocked(n)
+			}
+			return 0, nil, e
 		}
-		return 0, nil, e
+		written = append(written, name)
 	}
 	s.stats.write()
 	return http.StatusNoContent, nil, nil

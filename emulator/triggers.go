@@ -33,8 +33,23 @@ var serverSetTriggerFields = map[string]bool{
 }
 
 // validateTriggerConfig checks that triggerConfig is a JSON string holding a
-// JSON object, plus the fields FC cannot do without for http and timer.
+// JSON object, plus the fields FC cannot do without for http and timer. An
+// http trigger's authType may be omitted (FC then uses function; the
+// config is echoed as sent). A tablestore trigger's table is its
+// sourceArn: its triggerConfig is empty (absent, "" or {}).
 func validateTriggerConfig(triggerType string, v any) *apiError {
+	if triggerType == "tablestore" {
+		if v == nil || v == "" || v == "{}" {
+			return nil
+		}
+		if s, ok := v.(string); ok {
+			var cfg map[string]any
+			if json.Unmarshal([]byte(s), &cfg) == nil && cfg != nil && len(cfg) == 0 {
+				return nil
+			}
+		}
+		return invalidArgument("tablestore triggerConfig must be empty (its table is named by sourceArn), got %s", jsonText(v))
+	}
 	s, ok := v.(string)
 	if !ok {
 		return invalidArgument("triggerConfig must be a string holding a JSON object")
@@ -54,8 +69,10 @@ func validateTriggerConfig(triggerType string, v any) *apiError {
 				return invalidArgument("http triggerConfig.methods has an invalid method %s", jsonText(m))
 			}
 		}
-		if a, _ := cfg["authType"].(string); a == "" {
-			return invalidArgument("http triggerConfig.authType is required (anonymous or function)")
+		if a, present := cfg["authType"]; present {
+			if name, _ := a.(string); !authTypes[name] {
+				return invalidArgument("http triggerConfig.authType must be anonymous, function or jwt, got %s", jsonText(a))
+			}
 		}
 	case "timer":
 		if c, _ := cfg["cronExpression"].(string); c == "" {
@@ -147,6 +164,9 @@ func (s *Server) createTrigger(req *apiRequest) (int, []byte, *apiError) {
 	if e := validateTriggerConfig(typ, in["triggerConfig"]); e != nil {
 		return 0, nil, e
 	}
+	if src, _ := in["sourceArn"].(string); typ == "tablestore" && src == "" {
+		return 0, nil, invalidArgument("a tablestore trigger needs sourceArn, the table's ARN (acs:ots:<region>:<account>:instance/<instance>/table/<table>)")
+	}
 	cfg := make(map[string]any, len(in))
 	for k, v := range in {
 		if v != nil && k != "triggerName" && !serverSetTriggerFields[k] {
@@ -169,10 +189,15 @@ func (s *Server) createTrigger(req *apiRequest) (int, []byte, *apiError) {
 	if _, exists := f.Triggers[name]; exists {
 		return 0, nil, errorf(http.StatusConflict, codeTriggerAlreadyExists, "trigger '%s' of function '%s' already exists", name, req.Function)
 	}
+	// FC's limit is 50 triggers per function; answering InvalidArgument
+	// (rather than FC 2.0's LimitExceeded) is inferred.
+	if len(f.Triggers) >= s.opts.MaxTriggersPerFunction {
+		return 0, nil, invalidArgument("function '%s' has %d triggers, the most a function can have; delete one first", req.Function, len(f.Triggers))
+	}
 	stamp := nextStamp(time.Time{}, req.now)
 	t := &triggerRecord{Config: cfg, TriggerID: newUUID(), CreatedTime: stamp, LastModified: stamp}
 	f.Triggers[name] = t
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		delete(f.Triggers, name)
 		return 0, nil, e
 	}
@@ -221,7 +246,7 @@ func (s *Server) updateTrigger(req *apiRequest) (int, []byte, *apiError) {
 	}
 	updated := &triggerRecord{Config: cfg, TriggerID: t.TriggerID, CreatedTime: t.CreatedTime, LastModified: nextStamp(t.LastModified, req.now)}
 	f.Triggers[req.Trigger] = updated
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Triggers[req.Trigger] = t
 		return 0, nil, e
 	}
@@ -242,7 +267,7 @@ func (s *Server) deleteTrigger(req *apiRequest) (int, []byte, *apiError) {
 		return 0, nil, triggerNotFound(req.Function, req.Trigger)
 	}
 	delete(f.Triggers, req.Trigger)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Triggers[req.Trigger] = t
 		return 0, nil, e
 	}

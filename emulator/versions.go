@@ -119,14 +119,16 @@ func (s *Server) publishFunctionVersion(req *apiRequest) (int, []byte, *apiError
 		return 0, nil, functionNotFound(req.Function)
 	}
 	// FC refuses to publish when the function has not changed since the
-	// last publish (FC 2.0's message: "can not publish version …, detail:
-	// 'No changes were made since last publish'"). "Changed" is decided by
-	// content against the newest remaining version, and the 400
-	// InvalidArgument status and code are inferred.
+	// last publish, with code VersionPublishError and "No changes were made
+	// since last publish" (FC 2.0's message: "can not publish version …,
+	// detail: 'No changes were made since last publish'"). "Changed" is
+	// decided by content against the newest remaining version; the 400
+	// status is inferred.
 	if ids := f.sortedVersionIDs(); len(ids) > 0 {
 		last := f.Versions[ids[len(ids)-1]]
 		if last.CodeChecksum == f.CodeChecksum && jsonText(last.Config) == jsonText(f.Config) {
-			return 0, nil, invalidArgument("can not publish version for function '%s', detail: 'No changes were made since last publish' (version %s)", req.Function, ids[len(ids)-1])
+			return 0, nil, errorf(http.StatusBadRequest, codeVersionPublishError,
+				"can not publish version for function '%s', detail: 'No changes were made since last publish' (version %s)", req.Function, ids[len(ids)-1])
 		}
 	}
 	stamp := nextStamp(time.Time{}, req.now)
@@ -144,7 +146,7 @@ func (s *Server) publishFunctionVersion(req *apiRequest) (int, []byte, *apiError
 		f.Versions = map[string]*versionRecord{}
 	}
 	f.Versions[id] = v
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		delete(f.Versions, id)
 		f.LastVersion--
 		return 0, nil, e
@@ -236,7 +238,7 @@ func (s *Server) deleteFunctionVersion(req *apiRequest) (int, []byte, *apiError)
 			req.Version, req.Function, strings.Join(users, ", "))
 	}
 	delete(f.Versions, req.Version)
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Versions[req.Version] = v
 		return 0, nil, e
 	}

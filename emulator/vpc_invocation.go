@@ -43,7 +43,7 @@ func (s *Server) createVpcBinding(req *apiRequest) (int, []byte, *apiError) {
 	bindings := append(slices.Clone(old), id)
 	slices.Sort(bindings)
 	f.VpcBindings = bindings
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.VpcBindings = old
 		return 0, nil, e
 	}
@@ -67,7 +67,7 @@ func (s *Server) deleteVpcBinding(req *apiRequest) (int, []byte, *apiError) {
 	if len(f.VpcBindings) == 0 {
 		f.VpcBindings = nil
 	}
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.VpcBindings = old
 		return 0, nil, e
 	}
@@ -127,7 +127,7 @@ func (s *Server) setRestriction(req *apiRequest, disable bool, reason string) (i
 		prev = old.LastModified
 	}
 	f.Restriction = &restrictionRecord{Disable: disable, Reason: reason, LastModified: nextStamp(prev, req.now)}
-	if e := s.commitLocked(); e != nil {
+	if e := s.persistFunctionLocked(req.Function); e != nil {
 		f.Restriction = old
 		return 0, nil, e
 	}

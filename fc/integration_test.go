@@ -143,7 +143,9 @@ func TestTriggerLifecycle(t *testing.T) {
 }
 
 func TestPagingPastOneHundred(t *testing.T) {
-	e := startEmulator(t, emulator.Options{}, fc.Config{})
+	// FC allows 50 triggers per function; paging triggers past one page of
+	// 100 needs the emulator's limit raised.
+	e := startEmulator(t, emulator.Options{MaxTriggersPerFunction: 200}, fc.Config{})
 	ctx := bg()
 	code := codeZip(t, "p")
 	var want []string

@@ -60,6 +60,27 @@ func TestRequestShapeThroughSDK(t *testing.T) {
 	}
 }
 
+// TestEachAttemptCarriesItsOwnNonce: FC refuses a request whose
+// x-acs-signature-nonce it has seen, so a replayed capture is refused while
+// a retry, signed again with a fresh nonce, is served.
+func TestEachAttemptCarriesItsOwnNonce(t *testing.T) {
+	s := &script{responses: []func(*http.Request) (*http.Response, error){
+		reply(503, `{"Code":"ServiceUnavailable"}`), reply(200, `{"functionName":"f"}`),
+	}}
+	c, _ := newScriptedClient(t, s, RetryPolicy{})
+	if _, err := c.GetFunction(context.Background(), "f"); err != nil {
+		t.Fatalf("GetFunction: %v", err)
+	}
+	reqs := s.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("sent %d requests, want 2", len(reqs))
+	}
+	first, second := headerValue(reqs[0].Header, "x-acs-signature-nonce"), headerValue(reqs[1].Header, "x-acs-signature-nonce")
+	if len(first) < 16 || first == second {
+		t.Errorf("nonces %q and %q: want one of its own per attempt", first, second)
+	}
+}
+
 func TestUserAgentAppended(t *testing.T) {
 	s := &script{responses: []func(*http.Request) (*http.Response, error){reply(200, `{}`)}}
 	c, err := New(Config{Endpoint: "http://127.0.0.1:1", AccessKeyID: "AK", AccessKeySecret: "SK",

@@ -30,12 +30,20 @@ to 500 MB. Every bucket name exists; objects live in --data, or in a temporary
 directory removed on exit. fcgit push uploads there with FCGIT_OSS_ENDPOINT
 set to its URL and [code] ossBucket set in fcgit.toml.
 
+--seed-v2 adds functions created under FC 2.0 (named service$function, as
+FC 3.0 lists them), which FC 3.0 can update but not create; --deny makes
+the named RAM actions fail with 403 AccessDenied, as for a RAM user without
+them; --instance-quota sets the region's instance quota, of which
+reservedConcurrency may take at most 90%.
+
 EXAMPLES:
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK \
        --data ./fc-state --latency 20ms --error-rate 0.05 --throttle-rate 0.05 --seed 7
    fcgit emulator --listen 127.0.0.1:9000 --oss-listen 127.0.0.1:9001 \
        --access-key-id AK --access-key-secret SK
+   fcgit emulator --access-key-id AK --access-key-secret SK \
+       --seed-v2 'shop$legacy,shop$cron' --deny fc:ListAsyncInvokeConfigs,fc:ListAliases
 
 ` + exitCodesHelp,
 		Flags: []cli.Flag{
@@ -51,6 +59,9 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "settle-delay", Usage: "keep functions Pending/InProgress for `DURATION` after each write"},
 			&cli.StringFlag{Name: "account-id", Value: "1234567890123456", Usage: "account `ID` used in ARNs"},
 			&cli.StringFlag{Name: "region", Value: "cn-hangzhou", Usage: "`REGION` used in ARNs"},
+			&cli.StringSliceFlag{Name: "seed-v2", Usage: "start with functions created under FC 2.0, `NAMES` service$function[,…] (kept if --data has them)"},
+			&cli.StringSliceFlag{Name: "deny", Usage: "answer these RAM `ACTIONS` fc:<Operation>[,…] with 403 AccessDenied"},
+			&cli.IntFlag{Name: "instance-quota", Value: 100, Usage: "the region's instance quota `N`: reservedConcurrency may be at most 90% of it"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -70,16 +81,33 @@ EXAMPLES:
 					return usagef("--%s %v: want a fraction from 0 to 1", r, v)
 				}
 			}
+			if q := c.Int("instance-quota"); q < 1 {
+				return usagef("--instance-quota %d: want a positive number of instances", q)
+			}
+			var seeds []emulator.V2Function
+			for _, name := range c.StringSlice("seed-v2") {
+				name = strings.TrimSpace(name)
+				if err := emulator.CheckV2FunctionName(name); err != nil {
+					return usagef("--seed-v2: %v", err)
+				}
+				seeds = append(seeds, emulator.V2Function{Name: name})
+			}
+			if err := emulator.CheckRAMActions(c.StringSlice("deny")); err != nil {
+				return usagef("--deny: %v", err)
+			}
 			srv, err := emulator.New(emulator.Options{
-				Region:       c.String("region"),
-				AccountID:    c.String("account-id"),
-				Credentials:  map[string]string{c.String("access-key-id"): c.String("access-key-secret")},
-				DataDir:      c.String("data"),
-				Latency:      c.Duration("latency"),
-				ErrorRate:    c.Float64("error-rate"),
-				ThrottleRate: c.Float64("throttle-rate"),
-				Seed:         c.Int64("seed"),
-				SettleDelay:  c.Duration("settle-delay"),
+				Region:        c.String("region"),
+				AccountID:     c.String("account-id"),
+				Credentials:   map[string]string{c.String("access-key-id"): c.String("access-key-secret")},
+				DataDir:       c.String("data"),
+				Latency:       c.Duration("latency"),
+				ErrorRate:     c.Float64("error-rate"),
+				ThrottleRate:  c.Float64("throttle-rate"),
+				Seed:          c.Int64("seed"),
+				SettleDelay:   c.Duration("settle-delay"),
+				SeedV2:        seeds,
+				Deny:          c.StringSlice("deny"),
+				InstanceQuota: c.Int("instance-quota"),
 			})
 			if err != nil {
 				return fmt.Errorf("emulator: %w", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/kinds"
 )
 
 // TestEmulatorProcess starts `fcgit emulator` as a process, talks to it from
@@ -138,5 +139,57 @@ func TestEmulatorOSSListenBusy(t *testing.T) {
 		"--access-key-id", "AK", "--access-key-secret", "SK"}, Env{Stdout: &stdout, Stderr: &stderr})
 	if code != exitError || !strings.Contains(stderr.String(), "listen on "+ln.Addr().String()) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestEmulatorAccountShapeFlags: --seed-v2, --deny and --instance-quota
+// give the emulator's account a real one's shape; bad values are usage
+// errors.
+func TestEmulatorAccountShapeFlags(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"fcgit", "emulator", "--listen", "127.0.0.1:0", "--access-key-id", "AK", "--access-key-secret", "SK",
+			"--seed-v2", "shop$legacy,shop$cron", "--deny", "fc:ListAliases", "--instance-quota", "10"}, Env{Stdout: pw, Stderr: &stderr})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line: %v (%s)", err, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	client, err := fc.New(fc.Config{Region: "cn-hangzhou", Endpoint: regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line), AccessKeyID: "AK", AccessKeySecret: "SK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := client.ListFunctions(ctx, "shop")
+	if err != nil || len(fns) != 2 || fns[0].Name() != "shop$cron" || fns[1].Name() != "shop$legacy" {
+		t.Fatalf("ListFunctions = %v, %v", fns, err)
+	}
+	if _, err := client.ListAliases(ctx, "shop$legacy"); fc.KindOf(err) != fc.KindAccessDenied || !strings.Contains(err.Error(), "'fc:ListAliases'") {
+		t.Errorf("ListAliases: %v", err)
+	}
+	if _, err := client.PutSetting(ctx, kinds.SettingFor("concurrencyConfig"), "shop$legacy", "", map[string]any{"reservedConcurrency": 10}); fc.KindOf(err) != fc.KindInvalidArgument {
+		t.Errorf("reservedConcurrency 10 of a quota of 10: %v", err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+
+	for _, args := range [][]string{
+		{"--seed-v2", "legacy"},
+		{"--deny", "fc:ListAlias"},
+		{"--instance-quota", "0"},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main(context.Background(), append([]string{"fcgit", "emulator", "--access-key-id", "AK", "--access-key-secret", "SK"}, args...), Env{Stdout: &out, Stderr: &errOut})
+		if code != exitUsage || !strings.Contains(errOut.String(), args[0]) {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
 	}
 }

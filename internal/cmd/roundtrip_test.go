@@ -51,7 +51,8 @@ func variedFunction(t testing.TB, r *rand.Rand, i int) map[string]any {
 	if r.IntN(3) == 0 {
 		in["logConfig"] = map[string]any{"project": "p", "logstore": "s", "enableRequestMetrics": true, "logBeginRule": "DefaultRegex"}
 	}
-	if r.IntN(4) == 0 {
+	// FC takes instanceConcurrency above 1 on custom runtimes only.
+	if r.IntN(4) == 0 && strings.HasPrefix(in["runtime"].(string), "custom") {
 		in["instanceConcurrency"] = 1 + r.IntN(100)
 	}
 	if r.IntN(4) == 0 {

@@ -215,6 +215,8 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 //	                                     (with-cert: certConfig from $TLS_CERT/$TLS_KEY)
 //	fc get-domain DOMAIN FIELD           print a custom domain's field as JSON
 //	fc delete-domain DOMAIN
+//	fc seed-v2 NAME [key=JSON ...]       a function created under FC 2.0 (NAME is service$function)
+//	fc deny [ACTION ...]                 answer these RAM actions (fc:ListAliases …) 403 AccessDenied; none: allow all
 func cmdFC(ts *testscript.TestScript, neg bool, args []string) {
 	consoleOn(ts, neg, ts.Value(emulatorKey{}).(*scriptEmulator), args)
 }
@@ -440,6 +442,10 @@ func consoleOn(ts *testscript.TestScript, neg bool, em *scriptEmulator, args []s
 		return
 	case "delete-domain":
 		check(c.DeleteCustomDomain(ctx, args[1]))
+	case "seed-v2":
+		check(em.srv.SeedV2(emulator.V2Function{Name: args[1], Config: parseKV(ts, args[2:])}))
+	case "deny":
+		check(em.srv.SetDenied(args[1:]))
 	case "tag":
 		tags, err := c.FunctionTags(ctx, args[1])
 		check(err)
