@@ -16,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -288,31 +289,10 @@ func (c Code) validate() error {
 // published with the repository; FC does not read one either (requests are
 // signed with the access key). The message never repeats the password.
 func checkEndpoint(e string) error {
-	if RedactEndpoint(e) == e {
+	if fc.RedactEndpoint(e) == e {
 		return nil
 	}
-	return &fieldError{"endpoint", fmt.Sprintf("%q holds a user name or password before '@': fcgit.toml is committed, so it never holds credentials, and FC authenticates requests with the access key instead; remove the \"user:password@\" part", RedactEndpoint(e))}
-}
-
-// RedactEndpoint returns an endpoint URL with any user information replaced
-// ("http://user:pass@host" gives "http://xxxxx@host"), for messages; other
-// text is returned unchanged.
-func RedactEndpoint(e string) string {
-	raw := e
-	if !strings.Contains(raw, "://") {
-		raw = "https://" + raw
-	}
-	scheme, rest, _ := strings.Cut(raw, "://")
-	authority := rest
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		authority = rest[:end]
-	}
-	// As net/url reads it: the user information ends at the last '@'.
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return e
-	}
-	return scheme + "://xxxxx@" + rest[at+1:]
+	return &fieldError{"endpoint", fmt.Sprintf("%q holds a user name or password before '@': fcgit.toml is committed, so it never holds credentials, and FC authenticates requests with the access key instead; remove the \"user:password@\" part", fc.RedactEndpoint(e))}
 }
 
 // BranchRef is the full ref name of the online branch.

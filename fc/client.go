@@ -62,6 +62,9 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fc client: %w", err)
 	}
+	if cfg.Hide != nil {
+		creds = hidingProvider{inner: creds, hide: cfg.Hide}
+	}
 	transport := cfg.Transport
 	if transport == nil {
 		transport = newDefaultTransport()
@@ -119,6 +122,24 @@ func (p *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
 }
 
 func (p *lockedProvider) GetProviderName() string { return p.inner.GetProviderName() }
+
+// hidingProvider hands every secret its provider returns to hide before
+// the SDK signs with it.
+type hidingProvider struct {
+	inner credentials.CredentialsProvider
+	hide  func(string)
+}
+
+func (p hidingProvider) GetCredentials() (*credentials.Credentials, error) {
+	cc, err := p.inner.GetCredentials()
+	if cc != nil {
+		p.hide(cc.AccessKeySecret)
+		p.hide(cc.SecurityToken)
+	}
+	return cc, err
+}
+
+func (p hidingProvider) GetProviderName() string { return p.inner.GetProviderName() }
 
 // Credentials is an identity to sign requests with.
 type Credentials struct {

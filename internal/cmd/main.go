@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -37,6 +38,34 @@ type Env struct {
 	// tweakCode, when set, adjusts how push sends code packages: tests
 	// lower the limits so that small packages take the paths of large ones.
 	tweakCode func(*push.CodeOptions)
+}
+
+// hideEndpointPasswords registers the password of an endpoint URL given
+// with user information (--endpoint, FCGIT_ENDPOINT, FCGIT_OSS_ENDPOINT)
+// before anything can print it. Such endpoints are refused with the
+// password redacted; this catches any path that repeats the argument.
+func hideEndpointPasswords(env Env, args []string) {
+	values := []string{env.getenv("FCGIT_ENDPOINT"), env.getenv("FCGIT_OSS_ENDPOINT")}
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--endpoint=") || strings.HasPrefix(a, "-endpoint="):
+			_, v, _ := strings.Cut(a, "=")
+			values = append(values, v)
+		case (a == "--endpoint" || a == "-endpoint") && i+1 < len(args):
+			values = append(values, args[i+1])
+		}
+	}
+	for _, v := range values {
+		if !strings.Contains(v, "://") {
+			v = "https://" + v // host[:port] form, as fc reads it
+		}
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok {
+				env.hide(p)
+			}
+			env.hide(u.User.String())
+		}
+	}
 }
 
 // hide registers a secret value to keep out of output.
@@ -83,6 +112,7 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 	if env.Stderr != nil {
 		env.Stderr = scrubWriter{env.Stderr, env.scrub}
 	}
+	hideEndpointPasswords(env, args)
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n", r)

@@ -83,6 +83,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		AccessKeySecret: env.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
 		SecurityToken:   env.getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
 		UserAgent:       "fcgit",
+		Hide:            env.hide,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("FC client: %w", err)
