@@ -190,6 +190,27 @@ func TestHostileEndpoint(t *testing.T) {
 			wantRequests: 1,
 		},
 		{
+			name: "error body with terminal escapes",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 400, `{"Code":"Bad\u001b[31m","Message":"\u001b[2J\u001b]0;owned\u0007gone \u009b1m","RequestId":"r\u001b[0m"}`)
+			},
+			run:          getFunction,
+			wantKind:     KindInvalidArgument,
+			wantMsg:      []string{`GetFunction shop-api: Bad\u001B[31m: \u001B[2J\u001B]0;owned\u0007gone \u009B1m (request r\u001B[0m)`},
+			wantRequests: 1,
+		},
+		{
+			name: "non-JSON error body with terminal escapes",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, "\x1b[2J\x1b]2;owned\x07proxy says no\xff")
+			},
+			run:          getFunction,
+			wantKind:     KindInvalidArgument,
+			wantMsg:      []string{`\u001B[2J\u001B]2;owned\u0007proxy says no`},
+			wantRequests: 1,
+		},
+		{
 			name: "endless pagination with fresh tokens",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Query().Get("nextToken"), "tok-"))
@@ -406,6 +427,9 @@ func TestHostileEndpoint(t *testing.T) {
 				if !strings.Contains(err.Error(), frag) {
 					t.Errorf("error %q lacks %q", err, frag)
 				}
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }) {
+				t.Errorf("error holds a raw control character: %q", err)
 			}
 			if strings.Contains(err.Error(), "secret") {
 				t.Errorf("error leaks the download URL's signature: %v", err)

@@ -324,3 +324,20 @@ func BenchmarkFetchFirst(b *testing.B) {
 		f.fetch(b)
 	}
 }
+
+// TestChangeTextIsEscaped: keys and names from FC reach the terminal and
+// commit messages escaped.
+func TestChangeTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	ch := Change{Name: "api", Kind: "changed", Config: []string{"x\x1b]0;owned\x07", "environmentVariables.K\x1b[2J", "triggers.t\u009b1m"},
+		Secrets: []string{"DB\x1b[31m"}}
+	for name, text := range map[string]string{"Describe": ch.Describe(), "Message": Message("cn-hangzhou", []Change{ch}),
+		"Label": Change{Name: "a\x1b[2J", Domain: true}.Label()} {
+		if strings.ContainsAny(text, "\x1b\x07\u009b") {
+			t.Errorf("%s holds a raw control character: %q", name, text)
+		}
+	}
+	if d := ch.Describe(); !strings.Contains(d, `"environmentVariables.K\x1b[2J"`) {
+		t.Errorf("Describe = %q, want the key quoted with its escape visible", d)
+	}
+}

@@ -235,7 +235,8 @@ launch:
 			defer func() { <-underway }()
 			fn, meta, downloaded, err := r.readFunction(gctx, f)
 			if err != nil {
-				return fmt.Errorf("read function %s: %w", f.Name(), err)
+				// The name is FC's: it reaches a terminal, escaped.
+				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -28,7 +28,7 @@ type Drift struct {
 func (d Drift) Describe() string {
 	var secrets []string
 	for _, n := range d.Secrets {
-		secrets = append(secrets, n+" changed online (value hidden)")
+		secrets = append(secrets, snapshot.Printable(n)+" changed online (value hidden)")
 	}
 	line := d.describe()
 	switch {
@@ -44,15 +44,17 @@ func (d Drift) describe() string {
 	if d.Domain != "" {
 		d.Function = DomainLabel + d.Domain
 	}
+	// Keys and names come from FC and go to the terminal and, with
+	// --force, into a commit message: escaped.
 	var parts []string
 	if len(d.Config) > 0 {
-		parts = append(parts, "config: "+strings.Join(d.Config, ", "))
+		parts = append(parts, "config: "+strings.Join(printable(d.Config), ", "))
 	}
 	if d.Code {
 		parts = append(parts, "code")
 	}
 	if len(d.Triggers) > 0 {
-		parts = append(parts, "triggers: "+strings.Join(d.Triggers, ", "))
+		parts = append(parts, "triggers: "+strings.Join(printable(d.Triggers), ", "))
 	}
 	if len(parts) == 0 {
 		return d.Function + ": " + d.Kind
@@ -212,4 +214,13 @@ type RaceError struct{ Drift Drift }
 
 func (e *RaceError) Error() string {
 	return "changed online since the drift check; not written (run fcgit pull, then push)"
+}
+
+// printable escapes each of names (snapshot.Printable).
+func printable(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = snapshot.Printable(n)
+	}
+	return out
 }

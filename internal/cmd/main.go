@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/fcgit/fcgit/internal/textsafe"
 	"github.com/fcgit/fcgit/internal/typo"
 	"github.com/fcgit/fcgit/push"
 )
@@ -35,6 +36,10 @@ type Env struct {
 
 	// scrub hides secret values from Stdout and Stderr (set by Main).
 	scrub *scrubber
+	// progress is Stderr without the control character guard, for the
+	// progress counters that redraw their line with '\r'. Only fcgit's own
+	// text (counts) goes there. Set by Main.
+	progress io.Writer
 	// tweakCode, when set, adjusts how push sends code packages: tests
 	// lower the limits so that small packages take the paths of large ones.
 	tweakCode func(*push.CodeOptions)
@@ -106,11 +111,15 @@ func Run() int {
 // process exit code.
 func Main(ctx context.Context, args []string, env Env) (code int) {
 	env.scrub = &scrubber{}
+	// Secrets are scrubbed from the text as written, then what is left
+	// is made safe for a terminal: names, keys and messages from FC reach
+	// these writers, and none may drive the terminal.
 	if env.Stdout != nil {
-		env.Stdout = scrubWriter{env.Stdout, env.scrub}
+		env.Stdout = scrubWriter{textsafe.Writer{W: env.Stdout}, env.scrub}
 	}
 	if env.Stderr != nil {
-		env.Stderr = scrubWriter{env.Stderr, env.scrub}
+		env.progress = scrubWriter{env.Stderr, env.scrub}
+		env.Stderr = scrubWriter{textsafe.Writer{W: env.Stderr}, env.scrub}
 	}
 	hideEndpointPasswords(env, args)
 	defer func() {

@@ -127,7 +127,7 @@ func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	}
 	if w.env.terminal() && !globalBool(c, "quiet") {
 		opts.Progress = func(done, total int) {
-			fmt.Fprintf(w.env.Stderr, "\rReading functions: %d/%d", done, total)
+			fmt.Fprintf(w.env.progress, "\rReading functions: %d/%d", done, total)
 			if done == total {
 				fmt.Fprintln(w.env.Stderr)
 			}
