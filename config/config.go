@@ -266,6 +266,9 @@ func (c *Config) validate() error {
 }
 
 func (c Code) validate() error {
+	if err := checkEndpoint(c.OSSEndpoint); err != nil {
+		return &fieldError{"code.ossEndpoint", err.(*fieldError).msg}
+	}
 	if c.OSSBucket != "" && !bucketRe.MatchString(c.OSSBucket) {
 		return &fieldError{"code.ossBucket", fmt.Sprintf("%q is not an OSS bucket name (3-63 lower-case letters, digits and '-', not starting or ending with '-')", c.OSSBucket)}
 	}

@@ -119,11 +119,29 @@ var regionalHosts = map[string]string{
 // ("http://user:pass@host" gives "http://xxxxx@host"), for messages; other
 // text is returned unchanged.
 func RedactEndpoint(e string) string {
+	scheme, userinfo, rest := splitUserinfo(e)
+	if userinfo == "" {
+		return e
+	}
+	return scheme + "://xxxxx@" + rest
+}
+
+// EndpointUserinfo returns the user information of an endpoint URL
+// ("user:pass" of "http://user:pass@host"), "" when it has none, read the
+// way net/url reads it but also from text net/url refuses.
+func EndpointUserinfo(e string) string {
+	_, userinfo, _ := splitUserinfo(e)
+	return userinfo
+}
+
+// splitUserinfo splits an endpoint (a URL, or host[:port] meaning https)
+// into its scheme, its user information and what follows the '@'.
+func splitUserinfo(e string) (scheme, userinfo, rest string) {
 	raw := e
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
-	scheme, rest, _ := strings.Cut(raw, "://")
+	scheme, rest, _ = strings.Cut(raw, "://")
 	authority := rest
 	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
 		authority = rest[:end]
@@ -131,9 +149,9 @@ func RedactEndpoint(e string) string {
 	// As net/url reads it: the user information ends at the last '@'.
 	at := strings.LastIndex(authority, "@")
 	if at < 0 {
-		return e
+		return scheme, "", rest
 	}
-	return scheme + "://xxxxx@" + rest[at+1:]
+	return scheme, rest[:at], rest[at+1:]
 }
 
 // resolveEndpoint turns Config.Region/Endpoint into an endpoint. An override

@@ -507,11 +507,12 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.downloadFrom(ctx, loc)
+	return r.downloadFrom(ctx, name, loc)
 }
 
-// downloadFrom downloads, checks and unpacks a code package into a tree.
-func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbing.Hash, error) {
+// downloadFrom downloads, checks and unpacks a code package into a tree;
+// what names the package in errors ("shop-api", "version 3 of shop-api").
+func (r *reader) downloadFrom(ctx context.Context, what string, loc fc.CodeLocation) (plumbing.Hash, error) {
 	if r.spools != nil {
 		select {
 		case r.spools <- struct{}{}:
@@ -535,10 +536,10 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 		return err
 	})
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
+		return plumbing.ZeroHash, fmt.Errorf("download code of %s: %w", snapshot.Printable(what), err)
 	}
 	if got := fmt.Sprint(sum.Sum64()); loc.Checksum != "" && got != loc.Checksum {
-		return plumbing.ZeroHash, fmt.Errorf("download code: checksum %s, FC says %s (interrupted download?)", got, loc.Checksum)
+		return plumbing.ZeroHash, fmt.Errorf("download code of %s: %s received, checksum %s, but FC says %s: the download was cut short or altered on the way; run the command again", snapshot.Printable(what), formatBytes(size), got, snapshot.Printable(loc.Checksum))
 	}
 	var files []fileEntry
 	err = snapshot.ReadZip(tmp.ReaderAt(), size, r.opts.ZipLimits, func(f snapshot.CodeFile) error {
@@ -578,4 +579,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// formatBytes prints a byte count for messages.
+func formatBytes(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/internal/textsafe"
 	"github.com/fcgit/fcgit/internal/typo"
 	"github.com/fcgit/fcgit/push"
@@ -43,6 +44,9 @@ type Env struct {
 	// tweakCode, when set, adjusts how push sends code packages: tests
 	// lower the limits so that small packages take the paths of large ones.
 	tweakCode func(*push.CodeOptions)
+	// tweakClient, when set, adjusts the FC client's configuration: tests
+	// shrink the stall window so a stalled transfer fails in milliseconds.
+	tweakClient func(*fc.Config)
 }
 
 // hideEndpointPasswords registers the password of an endpoint URL given
@@ -61,14 +65,14 @@ func hideEndpointPasswords(env Env, args []string) {
 		}
 	}
 	for _, v := range values {
-		if !strings.Contains(v, "://") {
-			v = "https://" + v // host[:port] form, as fc reads it
-		}
-		if u, err := url.Parse(v); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok {
-				env.hide(p)
+		if userinfo := fc.EndpointUserinfo(v); userinfo != "" {
+			env.hide(userinfo)
+			if _, password, ok := strings.Cut(userinfo, ":"); ok {
+				env.hide(password)
+				if p, err := url.PathUnescape(password); err == nil {
+					env.hide(p)
+				}
 			}
-			env.hide(u.User.String())
 		}
 	}
 }

@@ -76,7 +76,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if e := env.getenv("FCGIT_OSS_ENDPOINT"); e != "" {
 		cfg.Code.OSSEndpoint, ossEndpointFrom = e, "FCGIT_OSS_ENDPOINT"
 	}
-	client, err := fc.New(fc.Config{
+	fcConfig := fc.Config{
 		Region:          cfg.Region,
 		Endpoint:        cfg.Endpoint,
 		AccessKeyID:     env.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
@@ -84,7 +84,11 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		SecurityToken:   env.getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
 		UserAgent:       "fcgit",
 		Hide:            env.hide,
-	})
+	}
+	if env.tweakClient != nil {
+		env.tweakClient(&fcConfig)
+	}
+	client, err := fc.New(fcConfig)
 	if err != nil {
 		return nil, fmt.Errorf("FC client: %w", err)
 	}
