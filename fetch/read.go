@@ -507,12 +507,13 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.downloadFrom(ctx, name, loc)
+	return r.downloadFrom(ctx, name, name, loc)
 }
 
-// downloadFrom downloads, checks and unpacks a code package into a tree;
-// what names the package in errors ("shop-api", "version 3 of shop-api").
-func (r *reader) downloadFrom(ctx context.Context, what string, loc fc.CodeLocation) (plumbing.Hash, error) {
+// downloadFrom downloads, checks and unpacks the code package of function
+// into a tree; what names the package in errors ("shop-api", "version 3 of
+// shop-api").
+func (r *reader) downloadFrom(ctx context.Context, function, what string, loc fc.CodeLocation) (plumbing.Hash, error) {
 	if r.spools != nil {
 		select {
 		case r.spools <- struct{}{}:
@@ -559,6 +560,10 @@ func (r *reader) downloadFrom(ctx context.Context, what string, loc fc.CodeLocat
 		files = append(files, fileEntry{Path: f.Path, Mode: mode, Hash: h})
 		return nil
 	})
+	var refused *snapshot.ZipEntryError
+	if errors.As(err, &refused) {
+		return plumbing.ZeroHash, &UnrepresentableError{Function: function, Err: err}
+	}
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("unpack code: %w", err)
 	}
