@@ -28,7 +28,10 @@ type zipEntry struct {
 // compression methods other than store and deflate, and entry types other
 // than files, directories and symlinks, and paths git refuses in a tree
 // (see checkGitPath: ".git" in any spelling a file system reads as such, a
-// symbolic link or directory read as .gitmodules, ...). Backslashes in names
+// symbolic link or directory read as .gitmodules, ...), or whose content git
+// fsck refuses (a .gitmodules or .gitattributes breaking fsck's rules, see
+// gitmodules.go), and names over MaxPathComponent or paths over
+// MaxCodePath. Refused entries are *ZipEntryError. Backslashes in names
 // (zips made on Windows) are read as separators, and "." and empty
 // components are dropped, before those checks. Content is streamed: Open
 // reads straight from r.
@@ -73,6 +76,11 @@ func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) er
 	}
 	if err := checkTreePaths(paths); err != nil {
 		return fmt.Errorf("read code zip: %w", err)
+	}
+	for _, e := range entries {
+		if err := checkGitContent(e); err != nil {
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: e.file.Name, Err: err})
+		}
 	}
 	budget := &readBudget{left: limits.MaxTotalSize}
 	for _, e := range entries {
@@ -125,6 +133,36 @@ func checkPathLength(p string) error {
 	}
 	if len(p) > MaxCodePath {
 		return fmt.Errorf("path of %d bytes, over the %d bytes fcgit allows inside code/ so that every checkout can write it", len(p), MaxCodePath)
+	}
+	return nil
+}
+
+// checkGitContent applies git fsck's checks of what a file named
+// .gitmodules or .gitattributes (in any spelling, any directory) holds
+// (gitmodules.go). Other files, and symlinks (checkGitName refuses a
+// .gitmodules one; fsck lets a .gitattributes one pass), are not read.
+func checkGitContent(e zipEntry) error {
+	if e.mode == fs.ModeSymlink {
+		return nil
+	}
+	name := path.Base(e.path)
+	switch {
+	case isGitmodulesName(name):
+		if e.file.UncompressedSize64 > maxGitmodulesSize {
+			return fmt.Errorf(".gitmodules of %d bytes is over the %d bytes fcgit checks", e.file.UncompressedSize64, maxGitmodulesSize)
+		}
+		content, err := readAllLimited(e.file, maxGitmodulesSize)
+		if err != nil {
+			return err
+		}
+		return checkGitmodules([]byte(content))
+	case isGitattributesName(name):
+		rc, err := e.file.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		return checkGitattributes(rc)
 	}
 	return nil
 }
