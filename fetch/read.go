@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 	"sync"
@@ -523,7 +524,7 @@ func (r *reader) downloadFrom(ctx context.Context, function, what string, loc fc
 		defer func() { <-r.spools }()
 	}
 	// A zip is read from its end, so the stream is spooled first.
-	tmp := &spool{}
+	tmp := &spool{create: func() (*os.File, error) { return r.repo.CreateTemp("fcgit-download", ".zip") }}
 	defer tmp.Close()
 	sum := fc.NewChecksum()
 	var size int64

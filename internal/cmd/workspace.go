@@ -2,10 +2,13 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -58,6 +61,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeLeftovers(env, repo, globalBool(c, "verbose"))
 	if head, err := repo.Head(); err != nil {
 		return nil, err
 	} else if head.Branch == cfg.BranchRef() {
@@ -93,6 +97,35 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 		return nil, fmt.Errorf("FC client: %w", err)
 	}
 	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom}, nil
+}
+
+// legacyTempAge is how old a code package an earlier fcgit left in the
+// system's temporary directory must be before it is removed: those names
+// do not say which process made them, and no push takes a day.
+const legacyTempAge = 24 * time.Hour
+
+// removeLeftovers removes the temporary files runs of fcgit that were
+// killed left behind: the repository's (gitstate's RemoveStaleTemps, by
+// their process), and code packages earlier versions zipped into the
+// system's temporary directory (fcgit-code-*.zip, by their age). It is a
+// clean-up, not the command's work: what cannot be removed is left for the
+// next run, said only with --verbose.
+func removeLeftovers(env Env, repo *gitstate.Repo, verbose bool) {
+	var errs []error
+	if _, err := repo.RemoveStaleTemps(); err != nil {
+		errs = append(errs, err)
+	}
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "fcgit-code-*.zip"))
+	for _, p := range old {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > legacyTempAge {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 && verbose {
+		fmt.Fprintf(env.Stderr, "note: temporary files an earlier run left could not be removed: %v\n", errors.Join(errs...))
+	}
 }
 
 // codeOptions say how push sends code packages: packages over FC's inline
