@@ -15,4 +15,3 @@ func killHelperAvailable() bool { return false }
 func killSelf() { os.Exit(3) }
 
 func killedBy(cmd *exec.Cmd) string { return cmd.ProcessState.String() }
-
