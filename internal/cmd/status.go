@@ -60,12 +60,13 @@ EXAMPLES:
 			if c.Bool("json") {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(statusJSON{StatusReport: rep, UntrackedVersions: untracked}); err != nil {
+				if err := enc.Encode(statusJSON{StatusReport: rep, UntrackedVersions: untracked, MovedTags: release.MovedTags(vs)}); err != nil {
 					return err
 				}
 			} else {
 				printStatus(env, w.cfg.Branch, rep)
 				printUntracked(env, vs)
+				printMovedTags(env.Stdout, vs)
 			}
 			if c.Bool("exit-code") && rep.HasDrift() {
 				return silentError{exitDrift}
@@ -80,6 +81,8 @@ type statusJSON struct {
 	*push.StatusReport
 	// UntrackedVersions are versions published online from no commit.
 	UntrackedVersions []release.Version `json:"untrackedVersions,omitempty"`
+	// MovedTags are versions whose tags name another commit than theirs.
+	MovedTags []release.Version `json:"movedTags,omitempty"`
 }
 
 func printStatus(env Env, branch string, rep *push.StatusReport) {
