@@ -149,14 +149,12 @@ func echoingEndpoint(t *testing.T, w *world, form string) string {
 // request, fcgit's output holds no form of a secret environment value, the
 // access key secret or the STS token.
 func TestEchoingEndpointLeaksNoSecret(t *testing.T) {
-	t.Parallel()
 	const (
 		secret = `p@ss"w\rd<&>ünï`
 		token  = "CAIS-sts-token/+=secret"
 	)
 	for _, form := range []string{"json", "html", "query"} {
 		t.Run(form, func(t *testing.T) {
-			t.Parallel()
 			w := newWorld(t, emulator.Options{})
 			w.write("functions/api/function.toml", "runtime = \"python3.10\"\nhandler = \"index.handler\"\n\n[environmentVariables]\nDB_PASSWORD = {secret = \"env:DB_PASSWORD\"}\n")
 			w.write("functions/api/code/index.py", "def handler(e, c):\n    return 'ok'\n")
@@ -194,7 +192,6 @@ func TestEchoingEndpointLeaksNoSecret(t *testing.T) {
 // TestEndpointPasswordNeverShown: an endpoint with user information is
 // refused without printing its password, and init never writes it.
 func TestEndpointPasswordNeverShown(t *testing.T) {
-	t.Parallel()
 	w := newWorld(t, emulator.Options{})
 	before, err := os.ReadFile(filepath.Join(w.dir, "fcgit.toml"))
 	if err != nil {

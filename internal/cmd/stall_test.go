@@ -18,7 +18,6 @@ import (
 // the fetch within the stall window (shrunk here to 200ms), naming the
 // function and the cause, and is not taken for an interruption by the user.
 func TestStalledCodeDownload(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -45,7 +44,6 @@ func TestStalledCodeDownload(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			w := newWorld(t, emulator.Options{})
 			if _, err := w.client.CreateFunction(context.Background(), map[string]any{
 				"functionName": "api", "runtime": "python3.10", "handler": "index.handler",

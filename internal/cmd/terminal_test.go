@@ -73,7 +73,6 @@ func rawControl(s string) bool {
 // (field names, function names, error messages) reach neither the terminal
 // nor the online branch's commit messages raw.
 func TestCloudTextNeverDrivesTheTerminal(t *testing.T) {
-	t.Parallel()
 	const evilKey = "x\x1b]0;owned\x07\x1b[2J\u009b31m"
 	tests := []struct {
 		name    string
@@ -113,7 +112,6 @@ func TestCloudTextNeverDrivesTheTerminal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			w := newWorld(t, emulator.Options{})
 			if _, err := w.client.CreateFunction(context.Background(), map[string]any{
 				"functionName": "api", "runtime": "python3.10", "handler": "index.handler",

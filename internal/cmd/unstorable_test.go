@@ -14,7 +14,6 @@ import (
 // no file system takes is refused at fetch, by name, and nothing is
 // recorded or checked out: the next pull is not left failing mid-checkout.
 func TestPullRefusesUnstorableCode(t *testing.T) {
-	t.Parallel()
 	w := newWorld(t, emulator.Options{})
 	w.commitAll("init")
 	if _, err := w.client.CreateFunction(context.Background(), map[string]any{
@@ -42,7 +41,6 @@ func TestPullRefusesUnstorableCode(t *testing.T) {
 // it, and its function refused, by name, when not; the repository always
 // passes git fsck --strict.
 func TestGitmodulesInCodePackages(t *testing.T) {
-	t.Parallel()
 	w := newWorld(t, emulator.Options{})
 	w.commitAll("init")
 	create := func(name, file, content string) {
