@@ -24,8 +24,13 @@ import (
 // error page. So each value is registered with the encodings a request or an
 // echo of it puts on it (encodings), and each of them is replaced.
 type scrubber struct {
-	mu     sync.Mutex
-	values []string // longest first, so a value containing another is replaced whole
+	mu sync.Mutex
+	// byPrefix holds the values to replace under their first minScrubbed
+	// bytes, longest first: output is scanned once, looking values up by
+	// the bytes at each position, however many there are (every secret
+	// of every function, each in tens of encodings).
+	byPrefix map[string][]string
+	known    map[string]bool
 }
 
 // minScrubbed is the shortest value scrubbed: replacing every "a" would make
@@ -40,20 +45,22 @@ func (s *scrubber) add(v string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	known := make(map[string]bool, len(s.values))
-	for _, have := range s.values {
-		known[have] = true
+	if s.known == nil {
+		s.known, s.byPrefix = map[string]bool{}, map[string][]string{}
 	}
-	if known[v] {
+	if s.known[v] {
 		return
 	}
 	for _, e := range encodings(v) {
-		if len(e) >= minScrubbed && !known[e] {
-			known[e] = true
-			s.values = append(s.values, e)
+		if len(e) < minScrubbed || s.known[e] {
+			continue
 		}
+		s.known[e] = true
+		k := e[:minScrubbed]
+		list := append(s.byPrefix[k], e)
+		sort.SliceStable(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
+		s.byPrefix[k] = list
 	}
-	sort.SliceStable(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
 }
 
 // encodings returns v and the forms it takes when carried in a request or
@@ -187,24 +194,37 @@ func toLowerHex(c byte) byte {
 	return c
 }
 
+// scrub replaces, scanning p once from the left, the longest value found
+// at each position.
 func (s *scrubber) scrub(p []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.values) == 0 {
+	if len(s.byPrefix) == 0 || len(p) < minScrubbed {
 		return p
 	}
 	text := string(p)
-	changed := false
-	for _, v := range s.values {
-		if strings.Contains(text, v) {
-			text = strings.ReplaceAll(text, v, scrubbedText)
-			changed = true
+	var out []byte // nil until the first replacement
+	copied := 0    // text[:copied] is in out
+	for i := 0; i+minScrubbed <= len(text); {
+		found := ""
+		for _, v := range s.byPrefix[text[i:i+minScrubbed]] {
+			if strings.HasPrefix(text[i:], v) {
+				found = v
+				break
+			}
 		}
+		if found == "" {
+			i++
+			continue
+		}
+		out = append(append(out, text[copied:i]...), scrubbedText...)
+		i += len(found)
+		copied = i
 	}
-	if !changed {
+	if out == nil {
 		return p
 	}
-	return []byte(text)
+	return append(out, text[copied:]...)
 }
 
 // scrubWriter writes through a scrubber.
