@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/internal/typo"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // FileName is the settings file at the root of the work tree.
@@ -123,24 +126,40 @@ type Scope struct {
 	Exclude []string `toml:"exclude"`
 }
 
+// MaxFileSize bounds fcgit.toml: the decoder holds the whole document, and
+// a real file is a few KiB.
+const MaxFileSize = 1 << 20
+
 // ErrNotFound is returned by Load when the file does not exist.
 var ErrNotFound = errors.New(FileName + " not found")
 
 // Load reads fcgit.toml from the work tree root.
 func Load(workDir string) (*Config, error) {
 	p := filepath.Join(workDir, FileName)
-	data, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w (run `fcgit init --region <region>` first)", p, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	// One byte past the bound is enough for Parse to refuse the file.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
 	return Parse(FileName, data)
 }
 
 // Parse decodes and validates fcgit.toml content. name is used in errors.
 func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, more than fcgit reads (%d KiB): fcgit.toml holds a few settings; is this the right file?", name, len(data), MaxFileSize>>10)
+	}
+	if line, deep := snapshot.TOMLTooDeep(string(data)); deep {
+		return nil, fmt.Errorf("%s:%d: tables and arrays nest deeper than %d levels; fcgit.toml's settings nest two levels at most (%s)", name, line, snapshot.MaxDepth, knownKeys)
+	}
 	var c Config
 	md, err := toml.Decode(string(data), &c)
 	if err != nil {
@@ -211,7 +230,6 @@ var (
 	// carry the line only in their text.
 	typeErrRe = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 	regionRe  = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	branchRe  = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	// bucketRe is OSS's bucket naming rule.
 	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 )
@@ -222,6 +240,9 @@ func (c *Config) validate() error {
 	}
 	if c.Region != "" && !regionRe.MatchString(c.Region) {
 		return &fieldError{"region", fmt.Sprintf("%q is not a region id such as \"cn-hangzhou\"", c.Region)}
+	}
+	if err := checkEndpoint(c.Endpoint); err != nil {
+		return err
 	}
 	clean := path.Clean(c.Dir)
 	if path.IsAbs(c.Dir) || strings.HasPrefix(clean, "..") || clean == "." || strings.Contains(c.Dir, `\`) {
@@ -277,16 +298,24 @@ func (s Scope) validate() error {
 	return nil
 }
 
-// validBranch applies the rules of an online branch name.
+// validBranch applies the rules of an online branch name: git's own
+// (git check-ref-format --branch), and the short form.
 func validBranch(b string) error {
-	if !branchRe.MatchString(b) || strings.Contains(b, "..") || strings.HasSuffix(b, ".lock") ||
-		strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasPrefix(b, "refs/") {
-		return fmt.Errorf("%q is not a valid branch name (short form, e.g. \"fcgit/online\")", b)
+	if why := checkBranchName(b); why != "" {
+		return fmt.Errorf("%q is not a branch name git accepts: it %s (git check-ref-format --branch); use a short name such as %q", b, why, DefaultBranch)
+	}
+	if strings.HasPrefix(b, "refs/") {
+		// Git accepts it, as refs/heads/refs/…: almost always a full ref
+		// name written where the short form belongs.
+		return fmt.Errorf("%q is a full ref name; branch takes the short form, e.g. %q for refs/heads/%s", b, strings.TrimPrefix(b, "refs/heads/"), strings.TrimPrefix(b, "refs/heads/"))
 	}
 	return nil
 }
 
 func (c Code) validate() error {
+	if err := checkEndpoint(c.OSSEndpoint); err != nil {
+		return &fieldError{"code.ossEndpoint", err.(*fieldError).msg}
+	}
 	if c.OSSBucket != "" && !bucketRe.MatchString(c.OSSBucket) {
 		return &fieldError{"code.ossBucket", fmt.Sprintf("%q is not an OSS bucket name (3-63 lower-case letters, digits and '-', not starting or ending with '-')", c.OSSBucket)}
 	}
@@ -314,6 +343,17 @@ func (c *Config) everyTargetHasRegion() bool {
 		}
 	}
 	return len(c.Targets) > 0
+}
+
+// checkEndpoint refuses an endpoint carrying a user name or password
+// (http://user:pass@host). fcgit.toml is committed, so a password there is
+// published with the repository; FC does not read one either (requests are
+// signed with the access key). The message never repeats the password.
+func checkEndpoint(e string) error {
+	if fc.RedactEndpoint(e) == e {
+		return nil
+	}
+	return &fieldError{"endpoint", fmt.Sprintf("%q holds a user name or password before '@': fcgit.toml is committed, so it never holds credentials, and FC authenticates requests with the access key instead; remove the \"user:password@\" part", fc.RedactEndpoint(e))}
 }
 
 // BranchRef is the full ref name of the online branch.

@@ -2,15 +2,17 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // Render writes a commented fcgit.toml for c. Every key is present so that a
 // reader sees what can be set; docs/configuration.md says more.
 func Render(c *Config) []byte {
 	var b strings.Builder
-	q := strconv.Quote
+	// strconv.Quote would write Go escapes (\a, \x01) that TOML refuses.
+	q := snapshot.QuoteTOML
 	fmt.Fprintf(&b, "# fcgit project settings. Commit this file. Reference: docs/configuration.md\n")
 	fmt.Fprintf(&b, "# Credentials never go here: fcgit uses the Alibaba Cloud default credential chain\n")
 	fmt.Fprintf(&b, "# (ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, the aliyun CLI profile, OIDC, RAM role).\n\n")
@@ -81,7 +83,7 @@ func Render(c *Config) []byte {
 func renderList(l []string) string {
 	parts := make([]string, len(l))
 	for i, s := range l {
-		parts[i] = strconv.Quote(s)
+		parts[i] = snapshot.QuoteTOML(s)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -23,7 +24,11 @@ const (
 	tlsHandshakeTimeout   = 10 * time.Second
 	responseHeaderTimeout = 2 * time.Minute
 	apiReadTimeout        = 60 * time.Second // whole exchange of an ordinary call
-	codeUploadTimeout     = 10 * time.Minute // Create/UpdateFunction may carry a large zip
+	// codeUploadTimeout bounds a Create/UpdateFunction carrying a zip of up
+	// to 100 MB (133 MB of base64). What ends a stalled upload is the stall
+	// rule (Limits.StallWindow); this only ends one crawling along just
+	// above it, and leaves a slow but honest link (40 KB/s) the time it needs.
+	codeUploadTimeout = time.Hour
 )
 
 // Client calls the FC 3.0 API. It is safe for concurrent use.
@@ -61,6 +66,9 @@ func New(cfg Config) (*Client, error) {
 	creds, err := credentialsFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("fc client: %w", err)
+	}
+	if cfg.Hide != nil {
+		creds = hidingProvider{inner: creds, hide: cfg.Hide}
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -123,6 +131,24 @@ func (p *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
 }
 
 func (p *lockedProvider) GetProviderName() string { return p.inner.GetProviderName() }
+
+// hidingProvider hands every secret its provider returns to hide before
+// the SDK signs with it.
+type hidingProvider struct {
+	inner credentials.CredentialsProvider
+	hide  func(string)
+}
+
+func (p hidingProvider) GetCredentials() (*credentials.Credentials, error) {
+	cc, err := p.inner.GetCredentials()
+	if cc != nil {
+		p.hide(cc.AccessKeySecret)
+		p.hide(cc.SecurityToken)
+	}
+	return cc, err
+}
+
+func (p hidingProvider) GetProviderName() string { return p.inner.GetProviderName() }
 
 // Credentials is an identity to sign requests with.
 type Credentials struct {
@@ -200,15 +226,45 @@ type contextTransport struct {
 	// status keeps the last response status, for when the SDK fails on a
 	// response without reporting it (see attempt).
 	status *atomic.Int64
+	// watch bounds the request body and the response body by progress
+	// (Limits.StallWindow); nil = unwatched. The wait for the response in
+	// between is FC's processing time, bounded by the attempt's deadline
+	// and ResponseHeaderTimeout instead.
+	watch *progressWatch
 }
 
 func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req.WithContext(t.ctx))
+	req = req.WithContext(t.ctx)
+	if t.watch != nil && req.Body != nil && req.Body != http.NoBody {
+		t.watch.restart("send", true)
+		req.Body = &sendBody{rc: req.Body, w: t.watch}
+		if get := req.GetBody; get != nil {
+			// net/http may send the body again from GetBody (a reused
+			// connection that was closed under it): count that one too.
+			req.GetBody = func() (io.ReadCloser, error) {
+				rc, err := get()
+				if err != nil {
+					return nil, err
+				}
+				t.watch.restart("send", true)
+				return &sendBody{rc: rc, w: t.watch}, nil
+			}
+		}
+	}
+	resp, err := t.base.RoundTrip(req)
+	if t.watch != nil {
+		t.watch.pause()
+	}
 	if err != nil || resp == nil || resp.Body == nil {
 		return resp, err
 	}
 	if t.status != nil {
 		t.status.Store(int64(resp.StatusCode))
+	}
+	if t.watch != nil {
+		// The SDK reads the body whole at once: the time counts throughout.
+		t.watch.restart("receive", true)
+		resp.Body = &receiveBody{rc: resp.Body, w: t.watch}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body = newTruncatedBody(resp.Body, min(maxErrorBody, t.maxBody))
@@ -222,6 +278,44 @@ func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = newLimitedBody(resp.Body, t.maxBody, &limitError{"response body is larger than " + t.limit})
 	return resp, nil
+}
+
+// sendBody counts a request body as the transport reads it to send it; at
+// its end the watch pauses, for the wait for FC's answer is not a transfer.
+type sendBody struct {
+	rc io.ReadCloser
+	w  *progressWatch
+}
+
+func (b *sendBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.w.add(n)
+	if err != nil {
+		b.w.pause()
+	}
+	return n, err
+}
+
+func (b *sendBody) Close() error { return b.rc.Close() }
+
+// receiveBody counts a response body; its end ends the watch.
+type receiveBody struct {
+	rc io.ReadCloser
+	w  *progressWatch
+}
+
+func (b *receiveBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.w.add(n)
+	if err != nil {
+		b.w.stop()
+	}
+	return n, err
+}
+
+func (b *receiveBody) Close() error {
+	b.w.stop()
+	return b.rc.Close()
 }
 
 // sleepContext waits d, returning early with ctx's error when it ends.

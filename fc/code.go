@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync/atomic"
 	"time"
 )
 
@@ -51,17 +50,20 @@ func (c *Client) GetFunctionCodeAt(ctx context.Context, name, qualifier string) 
 
 // DownloadCode fetches a code package from a GetFunctionCode URL with a
 // plain, unsigned GET (the URL carries its own signature). Failures before
-// the response headers arrive are retried like API calls; the body is then
-// streamed to the caller, who must close it. An expired URL is KindAccessDenied.
+// the response headers arrive are retried like API calls (a stall there
+// once only); the body is then streamed to the caller, who must close it.
+// An expired URL is KindAccessDenied.
 //
 // The package is bounded: one announced (Content-Length) as larger than
 // MaxCodePackageSize (or Config.Limits.MaxCodePackageSize) is refused at
 // once, and a stream running past the bound fails its read with
 // KindTooLarge, so the caller never receives more than the bound. A download
-// that receives nothing for DefaultDownloadIdleTimeout (or
-// Config.Limits.DownloadIdleTimeout), before or after the headers, fails
-// with KindNetwork. The reader reports both as *Error values naming the URL
-// (without its query) and the bound.
+// that makes no progress fails with KindNetwork and a *StallError: no
+// response headers within the stall window, or fewer than the minimum bytes
+// received during a window of waiting on the network (Limits.StallWindow,
+// Limits.StallMinBytes); time the caller spends between reads does not
+// count. The reader reports both as *Error values naming the URL (without
+// its query) and the bound.
 func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -70,6 +72,7 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 	// Never print the query: it is a bearer credential until it expires.
 	subject := u.Scheme + "://" + u.Host + u.EscapedPath()
 	httpClient := &http.Client{Transport: c.transport}
+	stalls := 0
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, cancelled("DownloadCode", subject, err)
@@ -82,6 +85,13 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 		if ctx.Err() != nil {
 			return nil, cancelled("DownloadCode", subject, ctx.Err())
 		}
+		if isStall(dErr) {
+			// A connection that went dead is worth one more try; an
+			// endpoint that keeps stalling is not worth a window each.
+			if stalls++; stalls > 1 {
+				return nil, dErr
+			}
+		}
 		if !retryable(dErr.Kind) || attempt >= c.retry.MaxAttempts {
 			return nil, dErr
 		}
@@ -89,6 +99,18 @@ func (c *Client) DownloadCode(ctx context.Context, rawURL string) (io.ReadCloser
 			return nil, cancelled("DownloadCode", subject, err)
 		}
 	}
+}
+
+// isStall reports whether a failure is a transfer that made no progress.
+func isStall(e *Error) bool {
+	var st *StallError
+	return errors.As(e, &st)
+}
+
+// stallError reports a stall as the failure of op on subject: a network
+// failure whose cause is the stall, not the cancellation that aborted it.
+func stallError(op, subject string, st *StallError) *Error {
+	return &Error{Op: op, Subject: subject, Kind: KindNetwork, Message: st.Error(), Err: st}
 }
 
 func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subject string) (io.ReadCloser, time.Duration, *Error) {
@@ -100,25 +122,25 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 		cancel()
 		return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindInvalidArgument, Err: err}
 	}
-	idle := c.limits.DownloadIdleTimeout
-	watch := newStallWatch(idle, cancel) // running: the wait for headers counts
+	watch := newProgressWatch(c.limits.StallWindow, c.limits.StallMinBytes, "response", cancel)
+	watch.resume() // the wait for the headers counts
 	start := time.Now()
 	resp, err := hc.Do(req)
 	c.stats.since(start)
 	watch.pause()
 	if err != nil {
 		cancel()
-		e := &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork, Err: err}
-		if watch.fired() && ctx.Err() == nil {
-			e.Message = fmt.Sprintf("no response within %v", idle)
+		if st := watch.err(); st != nil && ctx.Err() == nil {
+			return nil, 0, stallError("DownloadCode", subject, st)
 		}
-		return nil, 0, e
+		return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork, Err: err}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		limit := c.limits.MaxCodePackageSize
 		if resp.ContentLength > limit {
 			// Refused before reading: closing the unread body drops the
 			// connection rather than draining gigabytes to reuse it.
+			watch.stop()
 			resp.Body.Close()
 			cancel()
 			return nil, 0, &Error{Op: "DownloadCode", Subject: subject, Kind: KindTooLarge,
@@ -126,17 +148,19 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 		}
 		tooLarge := &Error{Op: "DownloadCode", Subject: subject, Kind: KindTooLarge,
 			Message: "code package is larger than " + c.limits.codeLimitText()}
-		stalled := &Error{Op: "DownloadCode", Subject: subject, Kind: KindNetwork,
-			Message: fmt.Sprintf("download stalled: no data for %v", idle)}
-		return &codeBody{body: newLimitedBody(resp.Body, limit, tooLarge), watch: watch, cancel: cancel, stalled: stalled, stats: c.stats}, 0, nil
+		watch.restart("receive", false) // the body's windows count from here
+		return &codeBody{body: newLimitedBody(resp.Body, limit, tooLarge), watch: watch, cancel: cancel, subject: subject, stats: c.stats}, 0, nil
 	}
 	defer cancel()
 	defer resp.Body.Close()
 	// Object stores answer with an XML error document; read a bounded
 	// amount of it for the code and message.
-	watch.resume()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	watch.pause()
+	watch.restart("receive", true)
+	data, _ := io.ReadAll(io.LimitReader(countingReader{r: resp.Body, w: watch}, maxErrorBody))
+	watch.stop()
+	if st := watch.err(); st != nil && ctx.Err() == nil {
+		return nil, 0, stallError("DownloadCode", subject, st)
+	}
 	var doc struct {
 		Code      string `xml:"Code"`
 		Message   string `xml:"Message"`
@@ -154,61 +178,35 @@ func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, rawURL, subj
 	return nil, parseRetryAfter(resp.Header.Get("Retry-After")), e
 }
 
-// codeBody is a code package stream: bounded in size, and aborted when a
-// read waits longer than the idle timeout.
+// codeBody is a code package stream: bounded in size, and aborted when it
+// makes no progress while the caller waits on it.
 type codeBody struct {
 	body    *limitedBody
-	watch   *stallWatch
+	watch   *progressWatch
 	cancel  context.CancelFunc
-	stalled *Error
+	subject string
 	stats   *counters
 }
 
 func (b *codeBody) Read(p []byte) (int, error) {
-	b.watch.resume()
 	start := time.Now()
-	n, err := b.body.Read(p)
+	n, err := countingReader{r: b.body, w: b.watch, watched: true}.Read(p)
 	b.stats.since(start)
 	b.stats.bytes.Add(int64(n))
-	b.watch.pause()
-	if err != nil && err != io.EOF && b.watch.fired() {
-		// The abort surfaces as a context or connection error; say what
-		// happened instead.
-		return n, b.stalled
+	if st := b.watch.err(); st != nil {
+		// The abort surfaces as a context or connection error, or even as
+		// a clean end of a body without a length: say what happened.
+		return n, stallError("DownloadCode", b.subject, st)
 	}
 	return n, err
 }
 
 func (b *codeBody) Close() error {
-	b.watch.pause()
+	b.watch.stop()
 	err := b.body.Close()
 	b.cancel()
 	return err
 }
-
-// stallWatch calls abort once it has been running for idle without a pause.
-// It runs only while the client waits on the network, so a slow consumer of
-// the stream is never mistaken for a stalled server.
-type stallWatch struct {
-	idle  time.Duration
-	timer *time.Timer
-	done  atomic.Bool
-}
-
-func newStallWatch(idle time.Duration, abort func()) *stallWatch {
-	w := &stallWatch{idle: idle}
-	w.timer = time.AfterFunc(idle, func() {
-		w.done.Store(true)
-		abort()
-	})
-	return w
-}
-
-func (w *stallWatch) resume() { w.timer.Reset(w.idle) }
-func (w *stallWatch) pause()  { w.timer.Stop() }
-
-// fired reports whether the watch aborted the download.
-func (w *stallWatch) fired() bool { return w.done.Load() }
 
 // crcTable is CRC-64/ECMA-182 as FC computes codeChecksum.
 var crcTable = crc64.MakeTable(crc64.ECMA)

@@ -1,6 +1,7 @@
 package fc
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,6 +25,11 @@ type Config struct {
 	Retry     RetryPolicy       // zero value = defaults
 	UserAgent string            // appended to the SDK's
 	Limits    Limits            // bounds on what the endpoint may send; zero value = defaults
+	// Hide, when set, is called with each secret the client signs with (the
+	// access key secret and any STS token) whenever it obtains them, also
+	// from the default chain, so the caller can keep them out of what it
+	// prints: an endpoint may echo a request's headers in its answer.
+	Hide func(secret string)
 }
 
 // RetryPolicy bounds the retries of throttled, 5xx and network failures.
@@ -112,6 +118,45 @@ var regionalHosts = map[string]string{
 	"cn-hangzhou-finance": "cn-hangzhou-finance.fc.aliyuncs.com",
 }
 
+// RedactEndpoint returns an endpoint URL with any user information replaced
+// ("http://user:pass@host" gives "http://xxxxx@host"), for messages; other
+// text is returned unchanged.
+func RedactEndpoint(e string) string {
+	scheme, userinfo, rest := splitUserinfo(e)
+	if userinfo == "" {
+		return e
+	}
+	return scheme + "://xxxxx@" + rest
+}
+
+// EndpointUserinfo returns the user information of an endpoint URL
+// ("user:pass" of "http://user:pass@host"), "" when it has none, read the
+// way net/url reads it but also from text net/url refuses.
+func EndpointUserinfo(e string) string {
+	_, userinfo, _ := splitUserinfo(e)
+	return userinfo
+}
+
+// splitUserinfo splits an endpoint (a URL, or host[:port] meaning https)
+// into its scheme, its user information and what follows the '@'.
+func splitUserinfo(e string) (scheme, userinfo, rest string) {
+	raw := e
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	scheme, rest, _ = strings.Cut(raw, "://")
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	// As net/url reads it: the user information ends at the last '@'.
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return scheme, "", rest
+	}
+	return scheme, rest[:at], rest[at+1:]
+}
+
 // resolveEndpoint turns Config.Region/Endpoint into an endpoint. An override
 // may be a URL ("http://127.0.0.1:9000") or host[:port] (https assumed).
 func resolveEndpoint(region, override string) (endpoint, error) {
@@ -135,16 +180,24 @@ func resolveEndpoint(region, override string) (endpoint, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return endpoint{}, fmt.Errorf("invalid endpoint %q: %w", override, err)
+		// url.Error repeats the whole URL, password included: keep its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return endpoint{}, fmt.Errorf("invalid endpoint %q: %w", RedactEndpoint(override), err)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
-		return endpoint{}, fmt.Errorf("invalid endpoint %q: scheme must be http or https", override)
+		return endpoint{}, fmt.Errorf("invalid endpoint %q: scheme must be http or https", RedactEndpoint(override))
 	}
 	if u.Hostname() == "" {
-		return endpoint{}, fmt.Errorf("invalid endpoint %q: no host", override)
+		return endpoint{}, fmt.Errorf("invalid endpoint %q: no host", RedactEndpoint(override))
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+	if u.User != nil {
+		return endpoint{}, fmt.Errorf("invalid endpoint %q: it holds a user name or password before '@', which FC does not read (requests are signed with the access key) and fcgit never stores: remove that part", RedactEndpoint(override))
+	}
+	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return endpoint{}, fmt.Errorf("invalid endpoint %q: only scheme, host and port are allowed", override)
 	}
 	port := u.Port()

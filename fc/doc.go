@@ -17,10 +17,12 @@
 //     retry meets the effect of the first attempt;
 //   - bounds on everything the endpoint sends, which is not trusted: response
 //     bodies (MaxResponseSize), code packages (MaxCodePackageSize, FC's own
-//     maximum), list length (MaxListPages), stalled downloads
-//     (DefaultDownloadIdleTimeout) and every API attempt's duration; a
-//     refusal is an *Error of KindTooLarge, never retried. Config.Limits
-//     changes them.
+//     maximum), list length (MaxListPages) and every API attempt's duration;
+//     a refusal is an *Error of KindTooLarge, never retried. Every transfer
+//     (a code download, an API response body, a request body carrying
+//     code) is bounded by its progress: fewer than DefaultStallMinBytes per
+//     DefaultStallWindow of waiting fails it with a *StallError.
+//     Config.Limits changes them.
 //
 // The client is safe for concurrent use.
 package fc

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/fcgit/fcgit/internal/textsafe"
 )
 
 // Kind classifies a failed FC call by what the caller can do about it.
@@ -69,7 +71,7 @@ type Error struct {
 	Err       error // underlying cause (SDK or network error), may be nil
 }
 
-// Error renders one readable line, e.g.
+// Error renders one readable line, control characters escaped, e.g.
 // "GetFunction shop-api: FunctionNotFound: function 'x' does not exist (request 1A2B…)".
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -97,7 +99,9 @@ func (e *Error) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(" (request " + e.RequestID + ")")
 	}
-	return b.String()
+	// Code, message and request id are the endpoint's text: no control
+	// character of theirs reaches a terminal or a log raw.
+	return textsafe.Escape(b.String())
 }
 
 // Unwrap exposes the cause, so errors.Is(err, context.Canceled) works.

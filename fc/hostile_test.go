@@ -117,10 +117,11 @@ func hostileClient(t *testing.T, url string, limits Limits, attempts int, attemp
 func TestHostileEndpoint(t *testing.T) {
 	t.Parallel()
 	small := Limits{
-		MaxResponseSize:     64 << 10,
-		MaxCodePackageSize:  256 << 10,
-		MaxListPages:        20,
-		DownloadIdleTimeout: 200 * time.Millisecond,
+		MaxResponseSize:    64 << 10,
+		MaxCodePackageSize: 256 << 10,
+		MaxListPages:       20,
+		StallWindow:        200 * time.Millisecond,
+		StallMinBytes:      1 << 10,
 	}
 	const attemptTimeout = 300 * time.Millisecond
 	fill := []byte(strings.Repeat("a", 32<<10))
@@ -187,6 +188,27 @@ func TestHostileEndpoint(t *testing.T) {
 			run:          getFunction,
 			wantKind:     KindInvalidArgument,
 			wantMsg:      []string{"GetFunction shop-api: malformed response", "(HTTP 400)"},
+			wantRequests: 1,
+		},
+		{
+			name: "error body with terminal escapes",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 400, `{"Code":"Bad\u001b[31m","Message":"\u001b[2J\u001b]0;owned\u0007gone \u009b1m","RequestId":"r\u001b[0m"}`)
+			},
+			run:          getFunction,
+			wantKind:     KindInvalidArgument,
+			wantMsg:      []string{`GetFunction shop-api: Bad\u001B[31m: \u001B[2J\u001B]0;owned\u0007gone \u009B1m (request r\u001B[0m)`},
+			wantRequests: 1,
+		},
+		{
+			name: "non-JSON error body with terminal escapes",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, "\x1b[2J\x1b]2;owned\x07proxy says no\xff")
+			},
+			run:          getFunction,
+			wantKind:     KindInvalidArgument,
+			wantMsg:      []string{`\u001B[2J\u001B]2;owned\u0007proxy says no`},
 			wantRequests: 1,
 		},
 		{
@@ -262,24 +284,67 @@ func TestHostileEndpoint(t *testing.T) {
 			wantRequests: 1,
 		},
 		{
-			name:         "trickling body ends with the attempt timeout",
+			name:         "trickling body stalls",
 			handler:      trickle(time.Second),
 			attempts:     1,
 			run:          getFunction,
 			wantKind:     KindNetwork,
-			wantMsg:      []string{"GetFunction shop-api: no complete response within 300ms"},
+			wantMsg:      []string{"GetFunction shop-api: stalled: 0 bytes received in the last 200ms (fewer than 1 KiB)"},
 			wantRequests: 1,
-			maxTime:      attemptTimeout + 700*time.Millisecond,
+			maxTime:      small.StallWindow + 700*time.Millisecond,
 		},
 		{
-			name:         "trickling body, retried, ends after the attempts",
-			handler:      trickle(100 * time.Millisecond),
-			attempts:     2,
+			name:         "trickling body, stalled, is retried once",
+			handler:      trickle(50 * time.Millisecond),
+			attempts:     6,
 			run:          listFunctions,
 			wantKind:     KindNetwork,
-			wantMsg:      []string{"ListFunctions shop-: no complete response within 300ms"},
+			wantMsg:      []string{"ListFunctions shop-: stalled: ", " received in the last 200ms (fewer than 1 KiB)"},
+			wantRequests: 2,
+			maxTime:      2*small.StallWindow + 700*time.Millisecond,
+		},
+		{
+			name: "steady body that never ends meets the attempt timeout, retried once",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				for r.Context().Err() == nil {
+					w.Write(fill[:2<<10])
+					w.(http.Flusher).Flush()
+					time.Sleep(20 * time.Millisecond)
+				}
+			},
+			limits:       Limits{MaxResponseSize: 1 << 30, StallWindow: small.StallWindow, StallMinBytes: small.StallMinBytes},
+			attempts:     6,
+			run:          getFunction,
+			wantKind:     KindNetwork,
+			wantMsg:      []string{"GetFunction shop-api: no complete response within 300ms"},
 			wantRequests: 2,
 			maxTime:      2*attemptTimeout + 700*time.Millisecond,
+		},
+		{
+			name: "upload the endpoint reads a byte at a time stalls",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				// The server notices a gone client only once the body is
+				// read: give up after the client should have.
+				b := make([]byte, 1)
+				for end := time.Now().Add(time.Second); time.Now().Before(end); {
+					if _, err := r.Body.Read(b); err != nil {
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
+			attempts: 1,
+			run: func(ctx context.Context, c *Client, _ string) error {
+				// Larger than what loopback's socket buffers absorb.
+				_, _, err := c.do(ctx, call{op: "UpdateFunction", subject: "shop-api", method: http.MethodPut,
+					path: apiPath("functions", "shop-api"), body: make([]byte, 64<<20), timeout: 5 * time.Second})
+				return err
+			},
+			wantKind:     KindNetwork,
+			wantMsg:      []string{"UpdateFunction shop-api: stalled: ", " sent in the last 200ms (fewer than 1 KiB)"},
+			wantRequests: 1,
+			maxTime:      3 * time.Second,
 		},
 		{
 			name: "code with huge Content-Length",
@@ -310,14 +375,14 @@ func TestHostileEndpoint(t *testing.T) {
 			wantKind: -1,
 		},
 		{
-			name:         "code download stalls before the headers",
+			name:         "code download stalls before the headers, retried once",
 			handler:      stall,
-			attempts:     2,
+			attempts:     6,
 			run:          downloadCode,
 			wantKind:     KindNetwork,
-			wantMsg:      []string{"/code.zip: no response within 200ms"},
+			wantMsg:      []string{"/code.zip: stalled: no response within 200ms"},
 			wantRequests: 2,
-			maxTime:      2*small.DownloadIdleTimeout + 700*time.Millisecond,
+			maxTime:      2*small.StallWindow + 700*time.Millisecond,
 		},
 		{
 			name: "code download stalls mid-stream",
@@ -328,9 +393,26 @@ func TestHostileEndpoint(t *testing.T) {
 			},
 			run:          downloadCode,
 			wantKind:     KindNetwork,
-			wantMsg:      []string{"/code.zip: download stalled: no data for 200ms"},
+			wantMsg:      []string{"/code.zip: stalled: 0 bytes received in the last 200ms (fewer than 1 KiB)"},
 			wantRequests: 1,
-			maxTime:      small.DownloadIdleTimeout + 700*time.Millisecond,
+			maxTime:      2*small.StallWindow + 700*time.Millisecond,
+		},
+		{
+			name: "code download trickles a byte at a time",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "100000")
+				w.WriteHeader(http.StatusOK)
+				for r.Context().Err() == nil {
+					w.Write([]byte{'P'})
+					w.(http.Flusher).Flush()
+					time.Sleep(20 * time.Millisecond)
+				}
+			},
+			run:          downloadCode,
+			wantKind:     KindNetwork,
+			wantMsg:      []string{"/code.zip: stalled: ", " received in the last 200ms (fewer than 1 KiB)"},
+			wantRequests: 1,
+			maxTime:      small.StallWindow + 700*time.Millisecond,
 		},
 		{
 			name: "a slow reader is not a stalled download",
@@ -351,7 +433,7 @@ func TestHostileEndpoint(t *testing.T) {
 						}
 						return err
 					}
-					time.Sleep(small.DownloadIdleTimeout / 2)
+					time.Sleep(small.StallWindow / 2)
 				}
 			},
 			wantKind: -1,
@@ -407,6 +489,9 @@ func TestHostileEndpoint(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, frag)
 				}
 			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }) {
+				t.Errorf("error holds a raw control character: %q", err)
+			}
 			if strings.Contains(err.Error(), "secret") {
 				t.Errorf("error leaks the download URL's signature: %v", err)
 			}
@@ -455,7 +540,7 @@ func TestHostileStreamsKeepHeapFlat(t *testing.T) {
 		codeLimit     = 32 << 20
 		allowance     = 8 << 20
 	)
-	c := hostileClient(t, url, Limits{MaxResponseSize: responseLimit, MaxCodePackageSize: codeLimit, DownloadIdleTimeout: time.Second}, 1, 5*time.Second)
+	c := hostileClient(t, url, Limits{MaxResponseSize: responseLimit, MaxCodePackageSize: codeLimit, StallWindow: time.Second}, 1, 5*time.Second)
 	ctx := context.Background()
 
 	// allocated runs f and returns the bytes the process allocated meanwhile.
@@ -589,7 +674,7 @@ func TestLimitsDefaultsAndMessages(t *testing.T) {
 	t.Parallel()
 	d := Limits{}.withDefaults()
 	if d.MaxResponseSize != MaxResponseSize || d.MaxCodePackageSize != MaxCodePackageSize ||
-		d.MaxListPages != MaxListPages || d.DownloadIdleTimeout != DefaultDownloadIdleTimeout {
+		d.MaxListPages != MaxListPages || d.StallWindow != DefaultStallWindow || d.StallMinBytes != DefaultStallMinBytes {
 		t.Fatalf("defaults = %+v", d)
 	}
 	if got := d.codeLimitText(); got != "FC's 500 MiB limit" {

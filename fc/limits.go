@@ -36,12 +36,18 @@ const (
 	// otherwise keep a fetch running, and growing, indefinitely.
 	MaxListPages = 10000
 
-	// DefaultDownloadIdleTimeout is how long a code download may wait for
-	// the response headers or, afterwards, for the next bytes of the body
-	// before it fails as stalled. Time the caller spends between reads does
-	// not count. A download that keeps trickling is bounded by the caller's
-	// context and by MaxCodePackageSize.
-	DefaultDownloadIdleTimeout = time.Minute
+	// DefaultStallWindow and DefaultStallMinBytes define a stalled
+	// transfer: a code download, an API response body or a request body
+	// (a code package sent inline) that moves fewer than
+	// DefaultStallMinBytes during DefaultStallWindow of waiting on the
+	// network, about 1 KiB/s on average; or a code download whose response
+	// headers take longer than the window. Time the caller spends between
+	// reads does not count, nor does FC's time to process a request once it
+	// is sent (Transport.ResponseHeaderTimeout bounds that). An honest
+	// link moves far more: the rule catches an endpoint that trickles a byte
+	// now and then, which an idle timeout never would, within two windows.
+	DefaultStallWindow         = 30 * time.Second
+	DefaultStallMinBytes int64 = 32 << 10
 )
 
 const (
@@ -67,10 +73,11 @@ const (
 // caller can tighten a bound (tests, constrained hosts) or raise one (an
 // account whose code package quota FC raised).
 type Limits struct {
-	MaxResponseSize     int64         // bytes of one API response body; default MaxResponseSize
-	MaxCodePackageSize  int64         // bytes of one downloaded code package; default MaxCodePackageSize
-	MaxListPages        int           // pages one list operation follows; default MaxListPages
-	DownloadIdleTimeout time.Duration // longest silence of a code download; default DefaultDownloadIdleTimeout
+	MaxResponseSize    int64         // bytes of one API response body; default MaxResponseSize
+	MaxCodePackageSize int64         // bytes of one downloaded code package; default MaxCodePackageSize
+	MaxListPages       int           // pages one list operation follows; default MaxListPages
+	StallWindow        time.Duration // the window of the stall rule; default DefaultStallWindow
+	StallMinBytes      int64         // bytes a transfer must move per window; default DefaultStallMinBytes
 }
 
 // withDefaults fills zero (and meaningless negative) fields.
@@ -84,8 +91,11 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxListPages <= 0 {
 		l.MaxListPages = MaxListPages
 	}
-	if l.DownloadIdleTimeout <= 0 {
-		l.DownloadIdleTimeout = DefaultDownloadIdleTimeout
+	if l.StallWindow <= 0 {
+		l.StallWindow = DefaultStallWindow
+	}
+	if l.StallMinBytes <= 0 {
+		l.StallMinBytes = DefaultStallMinBytes
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package fc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -63,6 +64,7 @@ func apiPath(segments ...string) string {
 // exponentially growing, fully jittered delays; other errors return at once.
 func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
 	var out outcome
+	stalls := 0
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			cl.stats.retries.Add(1)
@@ -86,6 +88,13 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, outcome, error) {
 		}
 		if err.Kind == KindServer || (err.Kind == KindNetwork && !neverSent(err.Err)) {
 			out.mayHaveApplied = true
+		}
+		if isStall(err) || errors.As(err, new(*attemptTimeout)) {
+			// One more try for a connection that went dead; an endpoint
+			// that keeps stalling is not worth a window per attempt.
+			if stalls++; stalls > 1 {
+				return nil, out, err
+			}
 		}
 		if !retryable(err.Kind) || attempt >= cl.retry.MaxAttempts {
 			return nil, out, err
@@ -139,6 +148,14 @@ func hostNotFound(e *Error) bool {
 	return strings.Contains(e.Error(), "no such host")
 }
 
+// attemptTimeout marks an attempt cut by its own deadline: like a stall,
+// retried once only, so that an endpoint that accepts connections and never
+// answers costs two attempts' time, not six.
+type attemptTimeout struct{ err error }
+
+func (e *attemptTimeout) Error() string { return "attempt timed out: " + e.err.Error() }
+func (e *attemptTimeout) Unwrap() error { return e.err }
+
 // sdkResult carries ProcessCommonRequest's results out of its goroutine.
 type sdkResult struct {
 	resp *responses.CommonResponse
@@ -166,8 +183,10 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 	defer cancel() // aborts the exchange if we return early on ctx
 
 	var status atomic.Int64
+	watch := newProgressWatch(cl.limits.StallWindow, cl.limits.StallMinBytes, "send", cancel)
+	defer watch.stop()
 	sdkClient, err := cl.sdkClient(contextTransport{
-		ctx: attemptCtx, base: cl.transport, status: &status,
+		ctx: attemptCtx, base: cl.transport, status: &status, watch: watch,
 		maxBody: cl.limits.MaxResponseSize, limit: cl.limits.responseLimitText(),
 	}, timeout)
 	if err != nil {
@@ -200,6 +219,11 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 	if ctx.Err() != nil {
 		return nil, 0, cancelled(c.op, c.subject, ctx.Err())
 	}
+	if st := watch.err(); st != nil {
+		// The watch aborted the exchange; whatever error that surfaced
+		// as, the cause is the stall.
+		return nil, 0, stallError(c.op, c.subject, st)
+	}
 	var p *sdkPanic
 	if errors.As(res.err, &p) {
 		st := int(status.Load())
@@ -214,6 +238,7 @@ func (cl *Client) attempt(ctx context.Context, c call) ([]byte, time.Duration, *
 		e.Kind = KindNetwork
 		e.Code = ""
 		e.Message = fmt.Sprintf("no complete response within %v", timeout)
+		e.Err = &attemptTimeout{err: cmp.Or(e.Err, context.DeadlineExceeded)}
 	}
 	var retryAfter time.Duration
 	var serverErr *sdkerrors.ServerError

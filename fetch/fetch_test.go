@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -322,5 +323,49 @@ func BenchmarkFetchFirst(b *testing.B) {
 		}
 		b.StartTimer()
 		f.fetch(b)
+	}
+}
+
+// TestChangeTextIsEscaped: keys and names from FC reach the terminal and
+// commit messages escaped.
+func TestChangeTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	ch := Change{Name: "api", Kind: "changed", Config: []string{"x\x1b]0;owned\x07", "environmentVariables.K\x1b[2J", "triggers.t\u009b1m"},
+		Secrets: []string{"DB\x1b[31m"}}
+	for name, text := range map[string]string{"Describe": ch.Describe(), "Message": Message("cn-hangzhou", []Change{ch}),
+		"Label": Change{Name: "a\x1b[2J", Domain: true}.Label()} {
+		if strings.ContainsAny(text, "\x1b\x07\u009b") {
+			t.Errorf("%s holds a raw control character: %q", name, text)
+		}
+	}
+	if d := ch.Describe(); !strings.Contains(d, `"environmentVariables.K\x1b[2J"`) {
+		t.Errorf("Describe = %q, want the key quoted with its escape visible", d)
+	}
+}
+
+// TestUnstorableCodeIsRefusedPerFunction: a code package with an entry no
+// checkout could write is refused as an UnrepresentableError naming its
+// function, before anything is recorded.
+func TestUnstorableCodeIsRefusedPerFunction(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "good", nil)
+	f.create(t, "bad", map[string]any{"code": map[string]any{"zipFile": zipOf(t, map[string]string{
+		"index.py": "x\n", strings.Repeat("n", 5000) + ".py": "y\n"})}})
+	ctx := context.Background()
+	prep, err := Prepare(ctx, f.client, f.repo, f.branch, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = prep.Read(ctx, f.client, f.repo, Options{})
+	var ue *UnrepresentableError
+	if !errors.As(err, &ue) || ue.Function != "bad" {
+		t.Fatalf("err = %v (%T), want an UnrepresentableError for bad", err, err)
+	}
+	var ze *snapshot.ZipEntryError
+	if !errors.As(err, &ze) || !strings.Contains(err.Error(), "a name of 5003 bytes, over the 255 bytes") {
+		t.Fatalf("err = %v, want the refused entry named", err)
+	}
+	if _, ok, _ := f.repo.ResolveRef(f.branch.Ref); ok {
+		t.Fatal("the online branch was created")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -242,7 +243,8 @@ launch:
 			defer func() { <-underway }()
 			fn, meta, downloaded, err := r.readFunction(gctx, f)
 			if err != nil {
-				return fmt.Errorf("read function %s: %w", f.Name(), err)
+				// The name is FC's: it reaches a terminal, escaped.
+				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -518,11 +520,13 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.downloadFrom(ctx, loc)
+	return r.downloadFrom(ctx, name, name, loc)
 }
 
-// downloadFrom downloads, checks and unpacks a code package into a tree.
-func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbing.Hash, error) {
+// downloadFrom downloads, checks and unpacks the code package of function
+// into a tree; what names the package in errors ("shop-api", "version 3 of
+// shop-api").
+func (r *reader) downloadFrom(ctx context.Context, function, what string, loc fc.CodeLocation) (plumbing.Hash, error) {
 	if r.spools != nil {
 		select {
 		case r.spools <- struct{}{}:
@@ -532,7 +536,7 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 		defer func() { <-r.spools }()
 	}
 	// A zip is read from its end, so the stream is spooled first.
-	tmp := &spool{}
+	tmp := &spool{create: func() (*os.File, error) { return r.repo.CreateTemp("fcgit-download", ".zip") }}
 	defer tmp.Close()
 	sum := fc.NewChecksum()
 	var size int64
@@ -546,10 +550,10 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 		return err
 	})
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("download code: %w", err)
+		return plumbing.ZeroHash, fmt.Errorf("download code of %s: %w", snapshot.Printable(what), err)
 	}
 	if got := fmt.Sprint(sum.Sum64()); loc.Checksum != "" && got != loc.Checksum {
-		return plumbing.ZeroHash, fmt.Errorf("download code: checksum %s, FC says %s (interrupted download?)", got, loc.Checksum)
+		return plumbing.ZeroHash, fmt.Errorf("download code of %s: %s received, checksum %s, but FC says %s: the download was cut short or altered on the way; run the command again", snapshot.Printable(what), formatBytes(size), got, snapshot.Printable(loc.Checksum))
 	}
 	var files []fileEntry
 	err = snapshot.ReadZip(tmp.ReaderAt(), size, r.opts.ZipLimits, func(f snapshot.CodeFile) error {
@@ -569,6 +573,10 @@ func (r *reader) downloadFrom(ctx context.Context, loc fc.CodeLocation) (plumbin
 		files = append(files, fileEntry{Path: f.Path, Mode: mode, Hash: h})
 		return nil
 	})
+	var refused *snapshot.ZipEntryError
+	if errors.As(err, &refused) {
+		return plumbing.ZeroHash, &UnrepresentableError{Function: function, Err: err}
+	}
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("unpack code: %w", err)
 	}
@@ -589,4 +597,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// formatBytes prints a byte count for messages.
+func formatBytes(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

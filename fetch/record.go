@@ -87,12 +87,13 @@ type Change struct {
 	Domain bool
 }
 
-// Label names what changed: the function, or "domain <name>".
+// Label names what changed: the function, or "domain <name>", escaped
+// (snapshot.Printable) as every name from FC is where it is shown.
 func (c Change) Label() string {
 	if c.Domain {
-		return "domain " + c.Name
+		return "domain " + snapshot.Printable(c.Name)
 	}
-	return c.Name
+	return snapshot.Printable(c.Name)
 }
 
 // Changes compares the tip's managed directory with the online state.
@@ -192,15 +193,18 @@ func domainChanges(repo *gitstate.Repo, tip *Tip, on *Online) ([]Change, error) 
 	return out, nil
 }
 
-// Describe renders changes for people: "config: memorySize; code".
+// Describe renders changes for people: "config: memorySize; code". Keys
+// come from FC, which may send any text as a field or variable name: each
+// is escaped (snapshot.Printable), since this text goes to the terminal and
+// into commit messages.
 func (c Change) Describe() string {
 	var parts []string
 	var cfg, trg []string
 	for _, p := range c.Config {
 		if strings.HasPrefix(p, "triggers.") {
-			trg = append(trg, strings.TrimPrefix(p, "triggers."))
+			trg = append(trg, snapshot.Printable(strings.TrimPrefix(p, "triggers.")))
 		} else {
-			cfg = append(cfg, p)
+			cfg = append(cfg, snapshot.Printable(p))
 		}
 	}
 	if len(cfg) > 0 {
@@ -213,7 +217,11 @@ func (c Change) Describe() string {
 		parts = append(parts, "triggers: "+strings.Join(trg, ", "))
 	}
 	if len(c.Secrets) > 0 {
-		parts = append(parts, "secrets: "+strings.Join(c.Secrets, ", ")+" (values hidden)")
+		names := make([]string, len(c.Secrets))
+		for i, n := range c.Secrets {
+			names[i] = snapshot.Printable(n)
+		}
+		parts = append(parts, "secrets: "+strings.Join(names, ", ")+" (values hidden)")
 	}
 	if len(parts) == 0 && c.Kind == "changed" {
 		// Only the files changed: hashes of secrets recorded for the first

@@ -16,14 +16,17 @@ const spoolMemory = 4 << 20
 // is read from its end): in memory while small, in a temporary file beyond
 // spoolMemory.
 type spool struct {
-	mem bytes.Buffer
-	f   *os.File
-	n   int64
+	// create makes the temporary file; a killed run's is removed by the
+	// next one (gitstate's CreateTemp and RemoveStaleTemps).
+	create func() (*os.File, error)
+	mem    bytes.Buffer
+	f      *os.File
+	n      int64
 }
 
 func (s *spool) Write(p []byte) (int, error) {
 	if s.f == nil && s.mem.Len()+len(p) > spoolMemory {
-		f, err := os.CreateTemp("", "fcgit-code-*.zip")
+		f, err := s.create()
 		if err != nil {
 			return 0, err
 		}

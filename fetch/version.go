@@ -47,7 +47,7 @@ func ReadVersion(ctx context.Context, client VersionClient, repo *gitstate.Repo,
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		if code, err = r.downloadFrom(ctx, loc); err != nil {
+		if code, err = r.downloadFrom(ctx, name, "version "+version+" of "+name, loc); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("version %s of %s: %w", version, name, err)
 		}
 	}

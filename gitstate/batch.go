@@ -120,9 +120,11 @@ func (r *Repo) BeginBatch() (*Batch, error) {
 	if err := os.MkdirAll(packDir, 0o755); err != nil {
 		return nil, fmt.Errorf("begin object batch: %w", err)
 	}
-	// git's own temporary packs are named tmp_pack_*; git prune removes
-	// stale ones, and neither git nor go-git takes them for packs.
-	f, err := os.CreateTemp(packDir, "tmp_pack_")
+	// git's own temporary packs are named tmp_pack_*: neither git nor
+	// go-git takes them for packs, and git prune removes old ones. The
+	// process's tag lets the next run remove one a killed run left
+	// (RemoveStaleTemps).
+	f, err := os.CreateTemp(packDir, "tmp_pack_"+fcgitPackTemp+tempTag()+"-")
 	if err != nil {
 		return nil, fmt.Errorf("begin object batch: %w", err)
 	}
@@ -506,7 +508,7 @@ func (b *Batch) finish(end int64) error {
 	for id, e := range b.objs {
 		entries = append(entries, idxEntry{hash: id, offset: e.offset, crc: e.crc})
 	}
-	idx, err := os.CreateTemp(b.packDir, "tmp_idx_")
+	idx, err := os.CreateTemp(b.packDir, "tmp_idx_"+fcgitPackTemp+tempTag()+"-")
 	if err != nil {
 		return err
 	}

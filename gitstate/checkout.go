@@ -209,9 +209,28 @@ func (r *Repo) runCheckout(p CheckoutPlan) error {
 	}()
 	digest, err := r.applyCheckout(changes, p.Conflicts, lock, st)
 	if err != nil {
-		return err
+		return r.failedCheckout(p, changes, err, st)
 	}
 	return r.finishRefs(j, digest, st)
+}
+
+// failedCheckout handles a checkout that failed with err while writing the
+// work tree, index.lock still held: unless the failure stands for a kill
+// (the crash tests' hook), the work tree is put back as p.From has it and
+// the record dropped, so that the repository is as before and no later run
+// retries the same failing write. When the undo fails too, the record stays
+// for FinishCheckout, which tries again.
+func (r *Repo) failedCheckout(p CheckoutPlan, changes []treeChange, err error, st *stepper) error {
+	if st.killed {
+		return err
+	}
+	if uerr := r.undoCheckout(p, changes); uerr != nil {
+		return undone(err, uerr)
+	}
+	if rerr := r.removeJournal(); rerr != nil {
+		return undone(err, rerr)
+	}
+	return undone(err, nil)
 }
 
 // applyCheckout writes the work tree and the index for changes and
@@ -559,7 +578,7 @@ func (r *Repo) removeWorktreeEntry(rel string, mode filemode.FileMode) error {
 	}
 	abs := r.absPath(rel)
 	fi, err := os.Lstat(abs)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG) {
 		return nil
 	}
 	if err != nil {

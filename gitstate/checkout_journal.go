@@ -695,7 +695,9 @@ func (r *Repo) finishCheckout() (*InterruptedCheckout, error) {
 	}
 	digest, err := r.applyCheckout(changes, p.Conflicts, lock, st)
 	if err != nil {
-		return nil, err
+		// The checkout cannot be finished (the write that stopped it fails
+		// again): undo it rather than leave the record to fail every run.
+		return ic, r.failedCheckout(p, changes, err, st)
 	}
 	return ic, r.finishRefs(j, digest, st)
 }
@@ -785,7 +787,8 @@ func (r *Repo) observe(p string, pol statPolicy) *observed {
 	}
 	fi, err := os.Lstat(o.abs)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG):
+		// A name the file system refuses holds nothing: absent.
 	case err != nil:
 		o.err = fmt.Errorf("stat %s: %w", p, err)
 	case fi.IsDir():

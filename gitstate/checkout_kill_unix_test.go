@@ -92,3 +92,18 @@ func runCrashHelper(dir string) {
 	fmt.Fprintln(os.Stderr, "not killed:", err)
 	os.Exit(3)
 }
+
+func killHelperAvailable() bool { return true }
+
+func killSelf() {
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}
+
+// killedBy describes how a finished helper ended.
+func killedBy(cmd *exec.Cmd) string {
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
+	}
+	return cmd.ProcessState.String()
+}

@@ -18,6 +18,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("GITSTATE_CRASH_HELPER"); dir != "" {
 		runCrashHelper(dir)
 	}
+	if dir := os.Getenv("GITSTATE_TEMPS_HELPER"); dir != "" {
+		runTempsHelper(dir)
+	}
 	home, err := os.MkdirTemp("", "gitstate-home-")
 	if err != nil {
 		panic(err)

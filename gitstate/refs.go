@@ -190,3 +190,36 @@ func (r *Repo) Head() (Head, error) {
 	}
 	return Head{Branch: target, Hash: tip}, nil
 }
+
+// PeelToCommit returns the commit h names: h itself when it is a commit,
+// the commit an annotated tag (or a chain of them) points to otherwise.
+// Version tags made with git tag -a name a tag object, not the commit.
+func (r *Repo) PeelToCommit(h plumbing.Hash) (plumbing.Hash, error) {
+	for range 16 { // git's own limit on tag chains is far lower in practice
+		obj, err := r.encodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("read object %s: %w", h, err)
+		}
+		switch obj.Type() {
+		case plumbing.CommitObject:
+			return h, nil
+		case plumbing.TagObject:
+			data, err := r.readObjectBytes(plumbing.TagObject, h)
+			if err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("read tag %s: %w", h, err)
+			}
+			target, ok := strings.CutPrefix(string(data), "object ")
+			if !ok || len(target) < 40 {
+				return plumbing.ZeroHash, fmt.Errorf("read tag %s: no object line", h)
+			}
+			next, ok := parseHex(target[:40])
+			if !ok {
+				return plumbing.ZeroHash, fmt.Errorf("read tag %s: bad object line", h)
+			}
+			h = next
+		default:
+			return plumbing.ZeroHash, fmt.Errorf("%s is a %s, not a commit", h, obj.Type())
+		}
+	}
+	return plumbing.ZeroHash, fmt.Errorf("tag chain at %s is too long", h)
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // Action is what push does to one function.
@@ -124,7 +125,7 @@ func (d Drift) Label() string {
 func (d Drift) Describe() string {
 	var secrets []string
 	for _, n := range d.Secrets {
-		secrets = append(secrets, n+" changed online (value hidden)")
+		secrets = append(secrets, snapshot.Printable(n)+" changed online (value hidden)")
 	}
 	line := d.describe()
 	switch {
@@ -138,20 +139,31 @@ func (d Drift) Describe() string {
 
 func (d Drift) describe() string {
 	label := d.Label()
+	// Keys and names come from FC and go to the terminal and, with
+	// --force, into a commit message: escaped.
 	var parts []string
 	if len(d.Config) > 0 {
-		parts = append(parts, "config: "+strings.Join(d.Config, ", "))
+		parts = append(parts, "config: "+strings.Join(printable(d.Config), ", "))
 	}
 	if d.Code {
 		parts = append(parts, "code")
 	}
 	if len(d.Triggers) > 0 {
-		parts = append(parts, "triggers: "+strings.Join(d.Triggers, ", "))
+		parts = append(parts, "triggers: "+strings.Join(printable(d.Triggers), ", "))
 	}
 	if len(parts) == 0 {
 		return label + ": " + d.Kind
 	}
 	return fmt.Sprintf("%s: %s (%s)", label, d.Kind, strings.Join(parts, "; "))
+}
+
+// printable escapes each of names (snapshot.Printable).
+func printable(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = snapshot.Printable(n)
+	}
+	return out
 }
 
 // Values renders the drift's values, one change a line: "timeout: 10 → 20".

@@ -54,8 +54,9 @@ type CodeOptions struct {
 	// InlineBudget bounds the memory of inline packages being sent; 0
 	// means DefaultInlineBudget.
 	InlineBudget int64
-	// TempDir holds zipped packages until they are sent; "" means
-	// os.TempDir().
+	// TempDir holds zipped packages until they are sent; "" means the
+	// repository's temporary directory (gitstate's CreateTemp), where the
+	// next run removes what a killed one left.
 	TempDir string
 }
 
@@ -204,7 +205,12 @@ func (d *deployer) pack(ctx context.Context, files []snapshot.CodeFile, keep boo
 		bw  *bufio.Writer
 	)
 	if keep {
-		if f, err = os.CreateTemp(d.code.opts.TempDir, "fcgit-code-*.zip"); err != nil {
+		if d.code.opts.TempDir != "" {
+			f, err = os.CreateTemp(d.code.opts.TempDir, "fcgit-code-*.zip")
+		} else {
+			f, err = d.repo.CreateTemp("fcgit-code", ".zip")
+		}
+		if err != nil {
 			return nil, fmt.Errorf("zip code: %w", err)
 		}
 		defer func() {

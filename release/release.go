@@ -64,8 +64,8 @@ func Publish(ctx context.Context, client Client, repo *gitstate.Repo, functions 
 			return out, fmt.Errorf("publish %s: %w", fn, err)
 		}
 		id := versionID(v)
-		if id == "" {
-			return out, fmt.Errorf("publish %s: FC returned no versionId", fn)
+		if !validVersionID(id) {
+			return out, fmt.Errorf("publish %s: FC returned the version id %s, not a version number", fn, snapshot.Printable(id))
 		}
 		if err := tag(repo, fn, id, commit, "fcgit push --publish"); err != nil {
 			return out, err
@@ -111,6 +111,53 @@ type Version struct {
 	Commit string `json:"commit,omitempty"`
 	// Tagged: the version's tag exists here.
 	Tagged bool `json:"tagged"`
+	// TagCommit is the commit the tag names, when Tagged.
+	TagCommit string `json:"tagCommit,omitempty"`
+}
+
+// Moved reports a tag that names another commit than the one fcgit
+// published the version from (moved with git tag -f, or made by hand): it
+// says the version holds what it does not. The version's description is
+// what FC keeps, so it is the reference. A version published in the
+// console names no commit and cannot be checked this way.
+func (v Version) Moved() bool { return v.Tagged && v.Commit != "" && v.TagCommit != v.Commit }
+
+// MovedTags returns the versions whose tags are Moved.
+func MovedTags(vs []Version) []Version {
+	var out []Version
+	for _, v := range vs {
+		if v.Moved() {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// MovedMessage says what is wrong with a moved tag and how to repair it.
+func (v Version) MovedMessage() string {
+	return fmt.Sprintf("tag %s names commit %s, but version %s of %s was published from %s: the tag says the version holds what it does not; put it back with git tag -f %s %s",
+		TagName(v.Function, v.ID), short(v.TagCommit), v.ID, v.Function, short(v.Commit), TagName(v.Function, v.ID), v.Commit)
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// validVersionID: FC numbers versions 1, 2, 3, …. The id becomes part of
+// a tag name, so anything else from the endpoint is refused.
+func validVersionID(id string) bool {
+	if id == "" || len(id) > 20 {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Scan lists the published versions of the functions. With repair, it also
@@ -126,6 +173,9 @@ func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []s
 		}
 		for _, d := range list {
 			v := Version{Function: fn, ID: versionID(d)}
+			if !validVersionID(v.ID) {
+				return nil, fmt.Errorf("versions of %s: FC listed a version with id %s, not a version number", fn, snapshot.Printable(v.ID))
+			}
 			desc, _ := d["description"].(string)
 			if c, ok := strings.CutPrefix(desc, descriptionPrefix); ok {
 				if h := plumbing.NewHash(c); len(c) == 40 && h.String() == c {
@@ -144,8 +194,15 @@ func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []s
 					tagged, cur = true, plumbing.NewHash(v.Commit)
 				}
 			}
-			_ = cur
 			v.Tagged = tagged
+			if tagged {
+				// A tag made with git tag -a names a tag object.
+				c, err := repo.PeelToCommit(cur)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", TagRef(fn, v.ID), err)
+				}
+				v.TagCommit = c.String()
+			}
 			out = append(out, v)
 		}
 	}

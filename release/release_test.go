@@ -3,6 +3,8 @@ package release
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,7 +83,7 @@ func TestPublishAndScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Version{{"api", "1", c1.String(), true}, {"api", "2", "", false}, {"worker", "1", c1.String(), false}}
+	want := []Version{{"api", "1", c1.String(), true, c1.String()}, {"api", "2", "", false, ""}, {"worker", "1", c1.String(), false, ""}}
 	if len(vs) != len(want) {
 		t.Fatalf("scan: %v", vs)
 	}
@@ -113,5 +115,65 @@ func TestPublishAndScan(t *testing.T) {
 	_, err = Publish(ctx, client, repo, []string{"api"}, c1)
 	if err == nil || !strings.Contains(err.Error(), "git tag -d fcgit/api/v2") {
 		t.Fatalf("publish over a stale tag: %v", err)
+	}
+}
+
+// TestMovedTagIsReportedUntilRepaired: a version tag moved to another
+// commit (git tag -f) is found by every scan, repair or not, until it names
+// the version's commit again; annotated tags are peeled to their commit.
+func TestMovedTagIsReportedUntilRepaired(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	repo, err := gitstate.Init(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &fakeVersions{versions: map[string][]fc.Doc{}, changed: map[string]bool{"hello": true}}
+	c1 := commitOf(t, repo, "v1")
+	if _, err := Publish(ctx, client, repo, []string{"hello"}, c1); err != nil {
+		t.Fatal(err)
+	}
+	c2 := commitOf(t, repo, "later")
+	if err := repo.UpdateRef(TagRef("hello", "1"), c2, c1, "test: git tag -f"); err != nil {
+		t.Fatal(err)
+	}
+	for _, repair := range []bool{false, true, false} {
+		vs, err := Scan(ctx, client, repo, []string{"hello"}, repair)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := MovedTags(vs)
+		if len(moved) != 1 || moved[0].TagCommit != c2.String() {
+			t.Fatalf("scan (repair %v): moved = %+v", repair, moved)
+		}
+		msg := moved[0].MovedMessage()
+		if !strings.Contains(msg, "tag fcgit/hello/v1 names commit "+c2.String()[:12]) || !strings.Contains(msg, "git tag -f fcgit/hello/v1 "+c1.String()) {
+			t.Fatalf("message: %s", msg)
+		}
+	}
+	// Repaired with an annotated tag on the right commit: not moved.
+	cmd := exec.Command("git", "-C", dir, "tag", "-f", "-a", "-m", "v1", "fcgit/hello/v1", c1.String())
+	cmd.Env = append(os.Environ(), "GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git tag: %v\n%s", err, out)
+	}
+	vs, err := Scan(ctx, client, repo, []string{"hello"}, false)
+	if err != nil || len(MovedTags(vs)) != 0 {
+		t.Fatalf("after repair: %+v, %v", vs, err)
+	}
+}
+
+func TestScanRefusesVersionIDs(t *testing.T) {
+	ctx := context.Background()
+	repo, err := gitstate.Init(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"../../heads/main", "1\x1b[2J", "", "v1"} {
+		client := &fakeVersions{versions: map[string][]fc.Doc{"hello": {{"versionId": id}}}}
+		if _, err := Scan(ctx, client, repo, []string{"hello"}, true); err == nil || !strings.Contains(err.Error(), "not a version number") {
+			t.Errorf("id %q: err = %v", id, err)
+		}
 	}
 }

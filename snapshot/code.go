@@ -34,6 +34,23 @@ const (
 // maxSymlinkTarget bounds a symlink entry's content (Linux PATH_MAX).
 const maxSymlinkTarget = 4096
 
+// Bounds on the paths of a code package's entries, so that every path
+// fetch stores can be checked out. Git itself takes any length in a tree,
+// but the file systems a pull writes to do not.
+const (
+	// MaxPathComponent is the longest file or directory name: 255 bytes,
+	// NAME_MAX of Linux file systems and macOS's APFS (255 UTF-8 bytes),
+	// and within NTFS's 255 UTF-16 units.
+	MaxPathComponent = 255
+	// MaxCodePath is the longest path inside code/: 1024 bytes. A whole
+	// path may reach 4096 bytes on Linux (PATH_MAX), so this leaves 3 KiB
+	// for where the repository lies and functions/<name>/code/. (macOS
+	// bounds whole paths at 1024 bytes, and Windows at 260 characters
+	// unless git's core.longpaths is on: there, shorter paths already
+	// fail, whatever fcgit accepts.)
+	MaxCodePath = 1024
+)
+
 func (l ZipLimits) withDefaults() ZipLimits {
 	if l.MaxFiles <= 0 {
 		l.MaxFiles = DefaultMaxFiles

@@ -20,8 +20,9 @@ import (
 //
 // Not applied: verify_path's Windows-only checks (a drive prefix, a
 // backslash anywhere, reserved names such as "aux" or "con.txt", characters
-// such as ':' and '?'), which would refuse ordinary Linux code packages;
-// and fsck's checks of what a .gitmodules or .gitattributes file contains.
+// such as ':' and '?'), which would refuse ordinary Linux code packages.
+// fsck's checks of what a .gitmodules or .gitattributes file contains are
+// in gitmodules.go.
 
 // errGit* are the reasons, named as git fsck names them.
 var (

@@ -186,3 +186,11 @@ func (sc *depthScanner) value(base int) (int, bool) {
 	}
 	return 0, false
 }
+
+// TOMLTooDeep reports whether TOML text nests tables and arrays more than
+// MaxDepth levels deep, and the line where it first does, scanning the text
+// without decoding it. Other files fcgit reads (fcgit.toml) call it before
+// their decoder runs, so one bound holds for every TOML file: the decoder's
+// recursion would exhaust memory on such text before any check on its
+// result could run.
+func TOMLTooDeep(text string) (line int, deep bool) { return tomlTooDeep(text, MaxDepth) }

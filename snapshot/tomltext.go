@@ -81,3 +81,11 @@ func quoteString(s string) (string, error) {
 	b.WriteByte('"')
 	return b.String(), nil
 }
+
+// QuoteTOML renders s as a TOML basic string on one line, as function.toml
+// writes strings, for other files fcgit writes (fcgit.toml). Bytes that are
+// not UTF-8 become U+FFFD: TOML text cannot hold them.
+func QuoteTOML(s string) string {
+	q, _ := quoteString(strings.ToValidUTF8(s, "\uFFFD"))
+	return q
+}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"errors"
 	"hash/crc32"
 	"hash/crc64"
 	"io"
@@ -280,7 +281,7 @@ func TestReadZipRefuses(t *testing.T) {
 		{"duplicate", makeZip(t, []zipSpec{file("a"), file("a")}), ZipLimits{}, `duplicate entry "a"`},
 		{"duplicate after cleaning", makeZip(t, []zipSpec{file("a/b"), file("./a//b")}), ZipLimits{}, `duplicate entry "a/b"`},
 		{"file is a directory prefix", makeZip(t, []zipSpec{file("a"), file("a/b")}), ZipLimits{}, `"a" is a file, but "a/b" is inside it`},
-		{"file and directory entry", makeZip(t, []zipSpec{file("a"), {name: "a/", mode: fs.ModeDir | 0o755}}), ZipLimits{}, `"a" is both a file and a directory`},
+		{"file and directory entry", makeZip(t, []zipSpec{file("a"), {name: "a/", mode: fs.ModeDir | 0o755}}), ZipLimits{}, `entry "a": is both a file and a directory`},
 		{"symlink as directory", makeZip(t, []zipSpec{{name: "lib", mode: fs.ModeSymlink | 0o777, body: "/etc"}, file("lib/passwd")}), ZipLimits{}, `"lib" is a file`},
 		{"too many files", makeZip(t, []zipSpec{file("a"), file("b"), file("c")}), ZipLimits{MaxFiles: 2}, "3 entries, more than the limit of 2"},
 		{"declared file size", makeZip(t, []zipSpec{{name: "big", mode: 0o644, body: strings.Repeat("x", 100)}}), ZipLimits{MaxFileSize: 50}, `entry "big": declared size 100 bytes is over the per-file limit of 50`},
@@ -292,6 +293,10 @@ func TestReadZipRefuses(t *testing.T) {
 		{"unknown method", makeZip(t, []zipSpec{{name: "bz", mode: 0o644, body: "x", method: 12}}), ZipLimits{}, `entry "bz": compression method 12`},
 		{"long symlink", makeZip(t, []zipSpec{{name: "l", mode: fs.ModeSymlink | 0o777, body: strings.Repeat("a", 5000)}}), ZipLimits{}, "symlink target"},
 		{"not a zip", []byte("PK but not really a zip file"), ZipLimits{}, "read code zip"},
+		{"name over 255 bytes", makeZip(t, []zipSpec{file("dir/" + strings.Repeat("n", 256))}), ZipLimits{}, "a name of 256 bytes, over the 255 bytes file systems allow in one name"},
+		{"directory name over 255 bytes", makeZip(t, []zipSpec{file(strings.Repeat("d", 256) + "/x")}), ZipLimits{}, "a name of 256 bytes"},
+		{"5000-byte name", makeZip(t, []zipSpec{file(strings.Repeat("n", 5000))}), ZipLimits{}, `entry "` + strings.Repeat("n", 100) + `"… (5000 bytes): a name of 5000 bytes`},
+		{"path over 1024 bytes", makeZip(t, []zipSpec{file(strings.Repeat(strings.Repeat("p", 254)+"/", 4) + "abcde")}), ZipLimits{}, "path of 1025 bytes, over the 1024 bytes fcgit allows inside code/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +305,23 @@ func TestReadZipRefuses(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadZipPathLengths: names and paths up to the bounds are stored; one
+// past them is refused as a ZipEntryError, which callers catch to report
+// the function.
+func TestReadZipPathLengths(t *testing.T) {
+	file := func(name string) zipSpec { return zipSpec{name: name, mode: 0o644, body: "x"} }
+	atBounds := []string{strings.Repeat("n", MaxPathComponent), strings.Repeat(strings.Repeat("p", 254)+"/", 4) + "abcd"}
+	got, err := readZipFiles(t, makeZip(t, []zipSpec{file(atBounds[0]), file(atBounds[1])}), ZipLimits{})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("names at the bounds: %v, %d files", err, len(got))
+	}
+	_, err = readZipFiles(t, makeZip(t, []zipSpec{file(strings.Repeat("n", 5000))}), ZipLimits{})
+	var ee *ZipEntryError
+	if !errors.As(err, &ee) || ee.Name != strings.Repeat("n", 5000) || len(err.Error()) > 300 {
+		t.Fatalf("err = %v (%T), want a short ZipEntryError", err, err)
 	}
 }
 

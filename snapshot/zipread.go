@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // zipEntry is an accepted entry of a code zip.
@@ -27,7 +28,10 @@ type zipEntry struct {
 // compression methods other than store and deflate, and entry types other
 // than files, directories and symlinks, and paths git refuses in a tree
 // (see checkGitPath: ".git" in any spelling a file system reads as such, a
-// symbolic link or directory read as .gitmodules, ...). Backslashes in names
+// symbolic link or directory read as .gitmodules, ...), or whose content git
+// fsck refuses (a .gitmodules or .gitattributes breaking fsck's rules, see
+// gitmodules.go), and names over MaxPathComponent or paths over
+// MaxCodePath. Refused entries are *ZipEntryError. Backslashes in names
 // (zips made on Windows) are read as separators, and "." and empty
 // components are dropped, before those checks. Content is streamed: Open
 // reads straight from r.
@@ -48,7 +52,7 @@ func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) er
 	for _, f := range zr.File {
 		e, isDir, err := checkZipEntry(f, limits)
 		if err != nil {
-			return fmt.Errorf("read code zip: entry %q: %w", f.Name, err)
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: f.Name, Err: err})
 		}
 		if isDir {
 			if e.path != "." {
@@ -58,7 +62,7 @@ func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) er
 		}
 		total += f.UncompressedSize64
 		if total > uint64(limits.MaxTotalSize) {
-			return fmt.Errorf("read code zip: entry %q: total uncompressed size over the limit of %d bytes", f.Name, limits.MaxTotalSize)
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: f.Name, Err: fmt.Errorf("total uncompressed size over the limit of %d bytes", limits.MaxTotalSize)})
 		}
 		entries = append(entries, e)
 	}
@@ -67,17 +71,22 @@ func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) er
 	for i, e := range entries {
 		paths[i] = e.path
 		if dirs[e.path] {
-			return fmt.Errorf("read code zip: %q is both a file and a directory", e.path)
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: e.file.Name, Err: errors.New("is both a file and a directory")})
 		}
 	}
 	if err := checkTreePaths(paths); err != nil {
 		return fmt.Errorf("read code zip: %w", err)
 	}
+	for _, e := range entries {
+		if err := checkGitContent(e); err != nil {
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: e.file.Name, Err: err})
+		}
+	}
 	budget := &readBudget{left: limits.MaxTotalSize}
 	for _, e := range entries {
 		cf, err := codeFileOf(e, limits, budget)
 		if err != nil {
-			return fmt.Errorf("read code zip: entry %q: %w", e.file.Name, err)
+			return fmt.Errorf("read code zip: %w", &ZipEntryError{Name: e.file.Name, Err: err})
 		}
 		if err := emit(cf); err != nil {
 			return fmt.Errorf("code file %s: %w", e.path, err)
@@ -86,10 +95,85 @@ func ReadZip(r io.ReaderAt, size int64, limits ZipLimits, emit func(CodeFile) er
 	return nil
 }
 
+// ZipEntryError is a code package entry ReadZip refuses: its path (one git
+// or a file system refuses, one outside code/), its type, its compression
+// or its size. A package holding one cannot be stored, so neither can the
+// function it belongs to: callers report that function as such.
+type ZipEntryError struct {
+	Name string // the entry's name as the zip has it
+	Err  error
+}
+
+func (e *ZipEntryError) Error() string {
+	return "entry " + quoteEntryName(e.Name) + ": " + e.Err.Error()
+}
+func (e *ZipEntryError) Unwrap() error { return e.Err }
+
+// quoteEntryName quotes a name from a zip for a message: escaped, and cut
+// short when long (a 5000-byte name would bury the message).
+func quoteEntryName(name string) string {
+	const show = 100
+	if len(name) <= show {
+		return fmt.Sprintf("%q", name)
+	}
+	cut := show
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", name[:cut], len(name))
+}
+
+// checkPathLength refuses a path that cannot be checked out on the file
+// systems a pull writes to (MaxPathComponent, MaxCodePath).
+func checkPathLength(p string) error {
+	for _, c := range strings.Split(p, "/") {
+		if len(c) > MaxPathComponent {
+			return fmt.Errorf("a name of %d bytes, over the %d bytes file systems allow in one name", len(c), MaxPathComponent)
+		}
+	}
+	if len(p) > MaxCodePath {
+		return fmt.Errorf("path of %d bytes, over the %d bytes fcgit allows inside code/ so that every checkout can write it", len(p), MaxCodePath)
+	}
+	return nil
+}
+
+// checkGitContent applies git fsck's checks of what a file named
+// .gitmodules or .gitattributes (in any spelling, any directory) holds
+// (gitmodules.go). Other files, and symlinks (checkGitName refuses a
+// .gitmodules one; fsck lets a .gitattributes one pass), are not read.
+func checkGitContent(e zipEntry) error {
+	if e.mode == fs.ModeSymlink {
+		return nil
+	}
+	name := path.Base(e.path)
+	switch {
+	case isGitmodulesName(name):
+		if e.file.UncompressedSize64 > maxGitmodulesSize {
+			return fmt.Errorf(".gitmodules of %d bytes is over the %d bytes fcgit checks", e.file.UncompressedSize64, maxGitmodulesSize)
+		}
+		content, err := readAllLimited(e.file, maxGitmodulesSize)
+		if err != nil {
+			return err
+		}
+		return checkGitmodules([]byte(content))
+	case isGitattributesName(name):
+		rc, err := e.file.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		return checkGitattributes(rc)
+	}
+	return nil
+}
+
 // checkZipEntry validates one entry's name, type, method and declared size.
 func checkZipEntry(f *zip.File, limits ZipLimits) (zipEntry, bool, error) {
 	p, isDir, err := cleanZipName(f.Name)
 	if err != nil {
+		return zipEntry{}, false, err
+	}
+	if err := checkPathLength(p); err != nil {
 		return zipEntry{}, false, err
 	}
 	mode := f.Mode()

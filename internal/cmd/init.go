@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/config"
+	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/gitstate"
 )
 
@@ -61,7 +62,10 @@ EXAMPLES:
 			if flagOnCommandLine(c, "endpoint") {
 				endpoint = globalString(c, "endpoint")
 			} else if e := env.getenv("FCGIT_ENDPOINT"); e != "" {
-				fmt.Fprintf(env.Stderr, "note: FCGIT_ENDPOINT=%s is set; fcgit.toml is written without it (pass --endpoint to record an endpoint in the file)\n", e)
+				fmt.Fprintf(env.Stderr, "note: FCGIT_ENDPOINT=%s is set; fcgit.toml is written without it (pass --endpoint to record an endpoint in the file)\n", fc.RedactEndpoint(e))
+			}
+			if fc.RedactEndpoint(endpoint) != endpoint {
+				return usagef("init: --endpoint %s holds a user name or password before '@': fcgit.toml is committed, so fcgit never writes credentials into it (and FC does not read them: requests are signed with the access key); pass the endpoint without them", fc.RedactEndpoint(endpoint))
 			}
 			cfg := &config.Config{
 				Region: globalString(c, "region"), Endpoint: endpoint, Dir: c.String("dir"),

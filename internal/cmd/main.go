@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -17,6 +18,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/textsafe"
 	"github.com/fcgit/fcgit/internal/typo"
 	"github.com/fcgit/fcgit/push"
 )
@@ -35,9 +38,44 @@ type Env struct {
 
 	// scrub hides secret values from Stdout and Stderr (set by Main).
 	scrub *scrubber
+	// progress is Stderr without the control character guard, for the
+	// progress counters that redraw their line with '\r'. Only fcgit's own
+	// text (counts) goes there. Set by Main.
+	progress io.Writer
 	// tweakCode, when set, adjusts how push sends code packages: tests
 	// lower the limits so that small packages take the paths of large ones.
 	tweakCode func(*push.CodeOptions)
+	// tweakClient, when set, adjusts the FC client's configuration: tests
+	// shrink the stall window so a stalled transfer fails in milliseconds.
+	tweakClient func(*fc.Config)
+}
+
+// hideEndpointPasswords registers the password of an endpoint URL given
+// with user information (--endpoint, FCGIT_ENDPOINT, FCGIT_OSS_ENDPOINT)
+// before anything can print it. Such endpoints are refused with the
+// password redacted; this catches any path that repeats the argument.
+func hideEndpointPasswords(env Env, args []string) {
+	values := []string{env.getenv("FCGIT_ENDPOINT"), env.getenv("FCGIT_OSS_ENDPOINT")}
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--endpoint=") || strings.HasPrefix(a, "-endpoint="):
+			_, v, _ := strings.Cut(a, "=")
+			values = append(values, v)
+		case (a == "--endpoint" || a == "-endpoint") && i+1 < len(args):
+			values = append(values, args[i+1])
+		}
+	}
+	for _, v := range values {
+		if userinfo := fc.EndpointUserinfo(v); userinfo != "" {
+			env.hide(userinfo)
+			if _, password, ok := strings.Cut(userinfo, ":"); ok {
+				env.hide(password)
+				if p, err := url.PathUnescape(password); err == nil {
+					env.hide(p)
+				}
+			}
+		}
+	}
 }
 
 // hide registers a secret value to keep out of output.
@@ -78,12 +116,17 @@ func Run() int {
 // process exit code.
 func Main(ctx context.Context, args []string, env Env) (code int) {
 	env.scrub = &scrubber{}
+	// Secrets are scrubbed from the text as written, then what is left
+	// is made safe for a terminal: names, keys and messages from FC reach
+	// these writers, and none may drive the terminal.
 	if env.Stdout != nil {
-		env.Stdout = scrubWriter{env.Stdout, env.scrub}
+		env.Stdout = scrubWriter{textsafe.Writer{W: env.Stdout}, env.scrub}
 	}
 	if env.Stderr != nil {
-		env.Stderr = scrubWriter{env.Stderr, env.scrub}
+		env.progress = scrubWriter{env.Stderr, env.scrub}
+		env.Stderr = scrubWriter{textsafe.Writer{W: env.Stderr}, env.scrub}
 	}
+	hideEndpointPasswords(env, args)
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(env.Stderr, "fcgit: internal error (a bug, please report it): %v\n", r)

@@ -115,6 +115,7 @@ func (w *workspace) importVersions(c *cli.Context, names []string) error {
 	if err != nil {
 		return err
 	}
+	printMovedTags(w.env.Stderr, vs)
 	for _, v := range release.Untracked(vs) {
 		commit, err := release.Import(c.Context, w.client, w.repo, w.branch(), v, w.fetchOptions(c))
 		if err != nil {

@@ -89,7 +89,7 @@ EXAMPLES:
 			}
 			if env.terminal() && !globalBool(c, "quiet") {
 				opts.Progress = func(done, total int) {
-					fmt.Fprintf(env.Stderr, "\rDeploying: %d/%d", done, total)
+					fmt.Fprintf(env.progress, "\rDeploying: %d/%d", done, total)
 					if done == total {
 						fmt.Fprintln(env.Stderr)
 					}

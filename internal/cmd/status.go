@@ -73,6 +73,7 @@ EXAMPLES:
 			} else {
 				printStatus(env, w.branchName(), st.StatusReport, c.Bool("all"))
 				printUntracked(env, st.versions)
+				printMovedTags(env.Stdout, st.versions)
 			}
 			if c.Bool("exit-code") && st.Refused() {
 				return silentError{exitDrift}
@@ -102,7 +103,7 @@ func targetStatus(c *cli.Context, env Env, w *workspace) (*statusJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &statusJSON{StatusReport: rep, UntrackedVersions: release.Untracked(vs), versions: vs}, nil
+	return &statusJSON{StatusReport: rep, UntrackedVersions: release.Untracked(vs), MovedTags: release.MovedTags(vs), versions: vs}, nil
 }
 
 // statusAllTargets reads every target at once and prints one table:
@@ -230,6 +231,8 @@ type statusJSON struct {
 	*push.StatusReport
 	// UntrackedVersions are versions published online from no commit.
 	UntrackedVersions []release.Version `json:"untrackedVersions,omitempty"`
+	// MovedTags are versions whose tags name another commit than theirs.
+	MovedTags []release.Version `json:"movedTags,omitempty"`
 
 	versions []release.Version
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/fcgit/fcgit/release"
 )
@@ -47,5 +48,13 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 func printUntracked(env Env, vs []release.Version) {
 	for _, v := range release.Untracked(vs) {
 		fmt.Fprintf(env.Stdout, "  %s: version %s was published online, not from a commit (fcgit pull imports it as %s)\n", v.Function, v.ID, release.TagName(v.Function, v.ID))
+	}
+}
+
+// printMovedTags reports version tags that name another commit than their
+// version's, on every status until they are put back.
+func printMovedTags(w io.Writer, vs []release.Version) {
+	for _, v := range release.MovedTags(vs) {
+		fmt.Fprintf(w, "  %s: %s\n", v.Function, v.MovedMessage())
 	}
 }

@@ -2,10 +2,13 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -95,6 +98,7 @@ func openRepo(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeLeftovers(env, repo, globalBool(c, "verbose"))
 	all, err := cfg.AllTargets()
 	if err != nil {
 		return nil, err
@@ -135,11 +139,14 @@ func (w *workspace) use(c *cli.Context, t *config.Target) error {
 	if e := w.env.getenv("FCGIT_OSS_ENDPOINT"); e != "" {
 		t.Code.OSSEndpoint, w.ossEndpointFrom = e, "FCGIT_OSS_ENDPOINT"
 	}
-	fcc := fc.Config{Region: t.Region, Endpoint: t.Endpoint, UserAgent: "fcgit", Profile: t.Profile}
+	fcc := fc.Config{Region: t.Region, Endpoint: t.Endpoint, UserAgent: "fcgit", Profile: t.Profile, Hide: w.env.hide}
 	if t.Profile == "" {
 		fcc.AccessKeyID = w.env.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
 		fcc.AccessKeySecret = w.env.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 		fcc.SecurityToken = w.env.getenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+	}
+	if w.env.tweakClient != nil {
+		w.env.tweakClient(&fcc)
 	}
 	client, err := fc.New(fcc)
 	if err != nil {
@@ -163,6 +170,35 @@ func (w *workspace) forTarget(c *cli.Context, t *config.Target) (*workspace, err
 		return nil, err
 	}
 	return o, nil
+}
+
+// legacyTempAge is how old a code package an earlier fcgit left in the
+// system's temporary directory must be before it is removed: those names
+// do not say which process made them, and no push takes a day.
+const legacyTempAge = 24 * time.Hour
+
+// removeLeftovers removes the temporary files runs of fcgit that were
+// killed left behind: the repository's (gitstate's RemoveStaleTemps, by
+// their process), and code packages earlier versions zipped into the
+// system's temporary directory (fcgit-code-*.zip, by their age). It is a
+// clean-up, not the command's work: what cannot be removed is left for the
+// next run, said only with --verbose.
+func removeLeftovers(env Env, repo *gitstate.Repo, verbose bool) {
+	var errs []error
+	if _, err := repo.RemoveStaleTemps(); err != nil {
+		errs = append(errs, err)
+	}
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "fcgit-code-*.zip"))
+	for _, p := range old {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > legacyTempAge {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 && verbose {
+		fmt.Fprintf(env.Stderr, "note: temporary files an earlier run left could not be removed: %v\n", errors.Join(errs...))
+	}
 }
 
 // codeOptions say how push sends code packages: packages over FC's inline
@@ -204,7 +240,7 @@ func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	}
 	if w.env.terminal() && !globalBool(c, "quiet") {
 		opts.Progress = func(done, total int) {
-			fmt.Fprintf(w.env.Stderr, "\rReading functions: %d/%d", done, total)
+			fmt.Fprintf(w.env.progress, "\rReading functions: %d/%d", done, total)
 			if done == total {
 				fmt.Fprintln(w.env.Stderr)
 			}

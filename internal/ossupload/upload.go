@@ -105,6 +105,10 @@ func resolveEndpoint(region, override string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	switch {
+	case err == nil && u.User != nil:
+		// Never repeat a password; OSS requests are signed with the
+		// access key, not with URL credentials.
+		return "", fmt.Errorf("invalid OSS endpoint %q: it holds a user name or password before '@', which fcgit never uses nor stores: remove that part", u.Scheme+"://xxxxx@"+u.Host)
 	case err != nil:
 		return "", fmt.Errorf("invalid OSS endpoint %q: %w", override, err)
 	case u.Scheme != "http" && u.Scheme != "https":
