@@ -193,6 +193,7 @@ func commands(env Env) []*cli.Command {
 		pullCommand(env),
 		statusCommand(env),
 		pushCommand(env),
+		watchCommand(env),
 		emulatorCommand(env),
 		demoCommand(env),
 	}
