@@ -176,7 +176,7 @@ func (w *Watcher) logEvent(e *Event) {
 		if e.Code != nil {
 			parts = append(parts, plural(len(e.Code.Files), "code file")+" changed")
 		}
-		msg = fmt.Sprintf("%s: %s: %s", strings.TrimPrefix(e.Event, "drift-")+" drift", e.Resource, e.Kind)
+		msg = fmt.Sprintf("drift %s: %s: %s", strings.TrimPrefix(e.Event, "drift-"), e.Resource, e.Kind)
 		if len(parts) > 0 {
 			msg += " (" + strings.Join(parts, "; ") + ")"
 		}
