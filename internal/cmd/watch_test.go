@@ -355,3 +355,286 @@ func TestWatchConsoleEditReachesRemote(t *testing.T) {
 		})
 	}
 }
+
+// cloneWatcher is a second repository of the team (a clone of the remote)
+// in which another watcher runs.
+func (w *world) cloneWatcher(remote teamRemote) string {
+	w.t.Helper()
+	dir := filepath.Join(w.t.TempDir(), "second")
+	w.git("clone", "-q", remote.bare, dir)
+	w.gitIn(dir, "config", "gc.auto", "0")
+	w.gitIn(dir, "remote", "set-url", "origin", remote.url)
+	if helper, err := w.gitTryIn(w.dir, "config", "credential.helper"); err == nil {
+		w.gitIn(dir, "config", "credential.helper", helper)
+	}
+	return dir
+}
+
+// Two watchers of one remote (in two clones) both keep working through a
+// series of console edits: each ends with the remote's online branch, which
+// records the last edit, and the remote's history stays linear.
+func TestWatchTwoWatchers(t *testing.T) {
+	for _, tr := range watchTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			w, remote := watchWorld(t, tr.serve, emulator.Options{})
+			second := w.cloneWatcher(remote)
+			a := w.startWatcher(w.dir, "--interval", "150ms")
+			b := w.startWatcher(second, "--interval", "150ms")
+			for i, timeout := range []int{20, 21, 22, 23} {
+				w.consoleTimeout("hello", timeout)
+				want := fmt.Sprintf("timeout = %d", timeout)
+				a.waitFor(fmt.Sprintf("edit %d on the remote", i), 20*time.Second, func() bool {
+					return strings.Contains(w.remoteFile(remote.bare, "fcgit/online", "functions/hello/function.toml"), want)
+				})
+				// A pause of a few cycles now and then, for both
+				// watchers to see the same state.
+				if i%2 == 1 {
+					time.Sleep(400 * time.Millisecond)
+				}
+			}
+			tip := strings.TrimSpace(w.gitIn(remote.bare, "rev-parse", "fcgit/online"))
+			for _, dir := range []string{w.dir, second} {
+				a.waitFor("both watchers at the remote's tip", 20*time.Second, func() bool {
+					out, err := w.gitTryIn(dir, "rev-parse", "fcgit/online")
+					return err == nil && out == tip
+				})
+			}
+			for _, p := range []*watcher{a, b} {
+				if code := p.stop(); code != 0 {
+					t.Fatalf("exit %d\n%s", code, p.log())
+				}
+				for _, e := range p.all() {
+					if e.Event == watch.Error {
+						t.Errorf("error event: %+v\n%s", e, p.log())
+					}
+				}
+			}
+			if merges := w.gitIn(remote.bare, "rev-list", "--min-parents=2", "fcgit/online"); strings.TrimSpace(merges) != "" {
+				t.Fatalf("the remote's online branch has merge commits:\n%s", w.gitIn(remote.bare, "log", "--graph", "--oneline", "fcgit/online"))
+			}
+			// Each edit is recorded (once or more: a watcher records
+			// what it saw), in the order made.
+			log := w.gitIn(remote.bare, "log", "--reverse", "-p", "--format=%s", "fcgit/online", "--", "functions/hello/function.toml")
+			last := -1
+			for _, timeout := range []int{20, 21, 22, 23} {
+				i := strings.Index(log, fmt.Sprintf("+timeout = %d", timeout))
+				if i < last {
+					t.Fatalf("edit timeout = %d missing or out of order in the remote's history:\n%s", timeout, log)
+				}
+				last = i
+			}
+			for _, dir := range []string{w.dir, second, remote.bare} {
+				w.gitIn(dir, "fsck", "--strict")
+			}
+		})
+	}
+}
+
+// The remote unreachable: the watcher says so once (one error event, however
+// many cycles), records console edits locally meanwhile, and when the remote
+// is back says so and pushes them.
+func TestWatchRemoteUnreachableThenBack(t *testing.T) {
+	w, remote := watchWorld(t, serveHTTP, emulator.Options{})
+	remote.down.Store(true)
+	p := w.startWatcher(w.dir, "--interval", "100ms")
+	p.event(0, "network error event", func(e watch.Event) bool { return e.Event == watch.Error && e.Kind == watch.KindNetwork })
+	w.consoleTimeout("hello", 45)
+	// Several cycles (with backoff) while down, and the edit recorded here.
+	p.waitFor("the edit recorded locally", 20*time.Second, func() bool {
+		out, err := w.gitTryIn(w.dir, "show", "fcgit/online:functions/hello/function.toml")
+		return err == nil && strings.Contains(out, "timeout = 45")
+	})
+	time.Sleep(time.Second)
+	remote.down.Store(false)
+	p.event(0, "recovered event", isEvent(watch.Recovered, ""))
+	p.waitFor("the edit on the remote", 20*time.Second, func() bool {
+		return strings.Contains(w.remoteFile(remote.bare, "fcgit/online", "functions/hello/function.toml"), "timeout = 45")
+	})
+	if code := p.stop(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, p.log())
+	}
+	var errs int
+	for _, e := range p.all() {
+		if e.Event == watch.Error {
+			errs++
+		}
+	}
+	if errs != 1 || strings.Count(p.log(), "unreachable since") != 1 {
+		t.Fatalf("%d error events, want 1 for the whole outage\n%s", errs, p.log())
+	}
+	w.gitIn(remote.bare, "fsck", "--strict")
+}
+
+// A second watcher on the same repository exits 1 naming the first; once
+// the first is gone (even killed, its lock file left), one starts again.
+func TestWatchLock(t *testing.T) {
+	w, _ := watchWorld(t, watchTransports[0].serve, emulator.Options{})
+	p := w.startWatcher(w.dir, "--interval", "200ms")
+	p.waitFor("the lock taken", 20*time.Second, func() bool { return strings.Contains(p.log(), "watching default") })
+	q := w.startWatcher(w.dir, "--interval", "200ms")
+	<-q.done
+	if want := fmt.Sprintf("another fcgit watch (pid %d on ", p.cmd.Process.Pid); q.code != 1 || !strings.Contains(q.log(), want) {
+		t.Fatalf("second watcher: exit %d, want 1 and %q:\n%s", q.code, want, q.log())
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+	if _, err := os.Stat(filepath.Join(w.dir, ".git", watch.LockFile)); err != nil {
+		t.Fatalf("a killed watcher's lock file should be left behind: %v", err)
+	}
+	r := w.startWatcher(w.dir, "--once")
+	<-r.done
+	if r.code != 0 {
+		t.Fatalf("after the first watcher died: exit %d\n%s", r.code, r.log())
+	}
+}
+
+// --once exits as status --exit-code does: 0 without drift, 3 with it, 1
+// when the remote cannot be reached; -t names only the implicit target.
+func TestWatchOnceExitCodes(t *testing.T) {
+	w, remote := watchWorld(t, serveHTTP, emulator.Options{})
+	run := func(args ...string) (*watcher, int) {
+		p := w.startWatcher(w.dir, append([]string{"--once"}, args...)...)
+		<-p.done
+		return p, p.code
+	}
+	if p, code := run(); code != 0 {
+		t.Fatalf("no drift: exit %d\n%s", code, p.log())
+	}
+	w.consoleTimeout("hello", 31)
+	p, code := run("-t", "default")
+	if code != 3 {
+		t.Fatalf("drift: exit %d, want 3\n%s", code, p.log())
+	}
+	if evs := p.all(); len(evs) != 1 || evs[0].Event != watch.DriftAppeared {
+		t.Fatalf("events %+v, want the drift reported as appeared", evs)
+	}
+	if !strings.Contains(w.remoteFile(remote.bare, "fcgit/online", "functions/hello/function.toml"), "timeout = 31") {
+		t.Fatal("--once did not push the recorded edit")
+	}
+	remote.down.Store(true)
+	if p, code := run(); code != 1 || !strings.Contains(p.log(), "unreachable") {
+		t.Fatalf("remote down: exit %d, want 1\n%s", code, p.log())
+	}
+	remote.down.Store(false)
+	if p, code := run("-t", "staging"); code != 2 || !strings.Contains(p.log(), "declares no targets") {
+		t.Fatalf("-t staging: exit %d, want 2\n%s", code, p.log())
+	}
+}
+
+// --merge-branch pushes the merge of the online branch into main, the same
+// merge fcgit pull makes; when it conflicts, nothing is pushed and the
+// event names the path.
+func TestWatchMergeBranch(t *testing.T) {
+	for _, tr := range watchTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			w, remote := watchWorld(t, tr.serve, emulator.Options{})
+			// main moves on the remote with a change of its own.
+			w.write("functions/hello/code/index.py", "def handler(event, context):\n    return 'hello, world'\n")
+			w.commitAll("greet the world")
+			w.git("push", "-q", remote.bare, "main")
+			w.consoleTimeout("hello", 60)
+			p := w.startWatcher(w.dir, "--once", "--merge-branch", "fcgit/merge")
+			<-p.done
+			if p.code != 3 {
+				t.Fatalf("exit %d, want 3 (drift)\n%s", p.code, p.log())
+			}
+			var merge *watch.Event
+			for _, e := range p.all() {
+				if e.Event == watch.Merge {
+					merge = &e
+				}
+			}
+			mainTip := strings.TrimSpace(w.gitIn(remote.bare, "rev-parse", "main"))
+			onlineTip := strings.TrimSpace(w.gitIn(remote.bare, "rev-parse", "fcgit/online"))
+			mergeTip := strings.TrimSpace(w.gitIn(remote.bare, "rev-parse", "fcgit/merge"))
+			if merge == nil || merge.Commit != mergeTip || merge.Base != mainTip || merge.OnlineCommit != onlineTip || merge.Branch != "fcgit/merge" {
+				t.Fatalf("merge event %+v; remote: main %s, online %s, fcgit/merge %s\n%s", merge, mainTip, onlineTip, mergeTip, p.log())
+			}
+			if parents := w.gitIn(remote.bare, "log", "-1", "--format=%P", "fcgit/merge"); strings.TrimSpace(parents) != mainTip+" "+onlineTip {
+				t.Fatalf("fcgit/merge's parents %q, want main and the online branch", parents)
+			}
+			// The same merge as fcgit pull's, message included.
+			if code, out := runIn(w.dir, "pull"); code != 0 {
+				t.Fatalf("fcgit pull: exit %d\n%s", code, out)
+			}
+			if got, want := w.gitIn(w.dir, "rev-parse", "fcgit/merge^{tree}"), w.gitIn(w.dir, "rev-parse", "HEAD^{tree}"); got != want {
+				t.Fatalf("fcgit/merge's tree %s, fcgit pull's %s", got, want)
+			}
+			if got, want := w.gitIn(remote.bare, "log", "-1", "--format=%B", "fcgit/merge"), w.gitIn(w.dir, "log", "-1", "--format=%B", "HEAD"); got != want {
+				t.Fatalf("message %q, fcgit pull's %q", got, want)
+			}
+
+			// Conflict: main sets the timeout one way, the console another.
+			w.git("reset", "-q", "--hard", mainTip)
+			w.write("functions/hello/function.toml", strings.Replace(watchFunction, "timeout = 10", "timeout = 15", 1))
+			w.commitAll("timeout 15")
+			w.git("push", "-q", "-f", remote.bare, "main")
+			w.consoleTimeout("hello", 90)
+			// A merge branch of its own: fcgit/merge still holds the
+			// first merge, into which this edit merges cleanly.
+			q := w.startWatcher(w.dir, "--once", "--merge-branch", "fcgit/merge-2")
+			<-q.done
+			if q.code != 1 {
+				t.Fatalf("exit %d, want 1 (a conflicted merge)\n%s", q.code, q.log())
+			}
+			var conflict *watch.Event
+			for _, e := range q.all() {
+				if e.Event == watch.Error && e.Kind == watch.KindConflict {
+					conflict = &e
+				}
+			}
+			if conflict == nil || len(conflict.Conflicts) != 1 || conflict.Conflicts[0] != "functions/hello/function.toml" || conflict.Branch != "fcgit/merge-2" {
+				t.Fatalf("conflict event %+v\n%s", conflict, q.log())
+			}
+			if _, err := w.gitTryIn(remote.bare, "rev-parse", "--verify", "refs/heads/fcgit/merge-2"); err == nil {
+				t.Fatal("a conflicted merge was pushed")
+			}
+			// Into the open merge branch, the same edit merges cleanly.
+			r := w.startWatcher(w.dir, "--once", "--merge-branch", "fcgit/merge")
+			<-r.done
+			if r.code != 3 || !strings.Contains(w.remoteFile(remote.bare, "fcgit/merge", "functions/hello/function.toml"), "timeout = 90") {
+				t.Fatalf("exit %d, want 3 and the edit merged into fcgit/merge\n%s", r.code, r.log())
+			}
+			if ff, err := w.gitTryIn(remote.bare, "merge-base", "--is-ancestor", mergeTip, "fcgit/merge"); err != nil {
+				t.Fatalf("fcgit/merge did not move fast-forward: %v %s", err, ff)
+			}
+			w.gitIn(remote.bare, "fsck", "--strict")
+		})
+	}
+}
+
+// SIGTERM at any point of a cycle (FC slowed down so that cycles take a
+// while) ends the watcher after that cycle, exit 0, leaving both
+// repositories whole (git fsck --strict) and no lock behind; the next
+// watcher carries on.
+func TestWatchSIGTERMMidCycle(t *testing.T) {
+	w, remote := watchWorld(t, serveHTTP, emulator.Options{Latency: 40 * time.Millisecond})
+	midCycle := 0
+	for i, delay := range []time.Duration{50 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, 900 * time.Millisecond} {
+		w.consoleTimeout("hello", 100+i)
+		p := w.startWatcher(w.dir, "--interval", "100ms")
+		time.Sleep(delay)
+		if code := p.stop(); code != 0 {
+			t.Fatalf("SIGTERM after %s: exit %d\n%s", delay, code, p.log())
+		}
+		if strings.Contains(p.log(), "stopping after the current cycle") {
+			midCycle++
+		}
+		if _, err := os.Stat(filepath.Join(w.dir, ".git", watch.LockFile)); !os.IsNotExist(err) {
+			t.Fatalf("lock file left after SIGTERM: %v", err)
+		}
+		for _, dir := range []string{w.dir, remote.bare} {
+			if out, err := w.gitTryIn(dir, "fsck", "--strict"); err != nil {
+				t.Fatalf("SIGTERM after %s: git fsck --strict in %s: %v\n%s", delay, dir, err, out)
+			}
+		}
+	}
+	if midCycle == 0 {
+		t.Fatal("no SIGTERM arrived during a cycle: slow FC down more")
+	}
+	p := w.startWatcher(w.dir, "--once")
+	<-p.done
+	if p.code != 3 || !strings.Contains(w.remoteFile(remote.bare, "fcgit/online", "functions/hello/function.toml"), "timeout = 103") {
+		t.Fatalf("after the interrupted watchers: exit %d, want 3 and the last edit on the remote\n%s", p.code, p.log())
+	}
+}
