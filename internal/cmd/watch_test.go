@@ -610,9 +610,11 @@ func TestWatchMergeBranch(t *testing.T) {
 func TestWatchSIGTERMMidCycle(t *testing.T) {
 	w, remote := watchWorld(t, serveHTTP, emulator.Options{Latency: 40 * time.Millisecond})
 	midCycle := 0
-	for i, delay := range []time.Duration{50 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, 900 * time.Millisecond} {
+	for i, delay := range []time.Duration{0, 200 * time.Millisecond, 450 * time.Millisecond, 850 * time.Millisecond} {
 		w.consoleTimeout("hello", 100+i)
 		p := w.startWatcher(w.dir, "--interval", "100ms")
+		// Until it says so, the process may not handle signals yet.
+		p.waitFor("the watcher started", 20*time.Second, func() bool { return strings.Contains(p.log(), "watching default") })
 		time.Sleep(delay)
 		if code := p.stop(); code != 0 {
 			t.Fatalf("SIGTERM after %s: exit %d\n%s", delay, code, p.log())
