@@ -55,6 +55,11 @@ type Options struct {
 	// DomainsDir, when set, is the directory of custom domain files: the
 	// region's custom domains in scope are read too.
 	DomainsDir string
+	// Head, when set, is the commit that stands for HEAD: the desired
+	// state whose history and files the stamps are resolved against. fcgit
+	// watch sets it to the team's default branch as fetched from its
+	// remote, which a long-running watcher's own HEAD does not follow.
+	Head plumbing.Hash
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the

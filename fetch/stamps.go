@@ -578,6 +578,9 @@ func Prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
+	if !opts.Head.IsZero() {
+		head = gitstate.Head{Hash: opts.Head}
+	}
 	// Reading starts with the listing: the region's settings and domains,
 	// and each listed page's triggers, are read while the listing goes on.
 	pipe := newPipeline(ctx, opts.Jobs)

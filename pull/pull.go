@@ -181,48 +181,9 @@ func fastForward(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, 
 }
 
 func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, headTree plumbing.Hash, out *Outcome) (*Outcome, error) {
-	theirsCommit, err := repo.ReadCommit(theirs)
+	res, baseTree, theirsTree, err := mergeTrees(repo, opts, head.Hash, headTree, theirs)
 	if err != nil {
 		return nil, err
-	}
-	baseTree := gitstate.EmptyTree
-	bases, err := repo.MergeBases(head.Hash, theirs)
-	if err != nil {
-		return nil, err
-	}
-	if len(bases) > 0 {
-		// With several merge bases git builds a virtual one; fcgit's online
-		// branch only ever gains commits from HEAD by push, which gives a
-		// single base in practice. Take the first (documented).
-		bc, err := repo.ReadCommit(bases[0])
-		if err != nil {
-			return nil, err
-		}
-		baseTree = bc.TreeHash
-	}
-	if baseTree, err = deployedBase(repo, opts.Dir, head.Hash, theirs, baseTree); err != nil {
-		return nil, fmt.Errorf("merge base: %w", err)
-	}
-	style, err := conflictStyle(repo)
-	if err != nil {
-		return nil, err
-	}
-	topts := textmerge.Options{
-		Style: style, Favor: opts.Favor, MarkerSize: opts.MarkerSize,
-		OursLabel: "HEAD", TheirsLabel: opts.BranchName, BaseLabel: baseLabel(bases),
-	}
-	res, err := merge.Trees(repo, baseTree, headTree, theirsCommit.TreeHash, merge.Options{
-		Text: topts, MergeFile: fileMerger(opts), MarkerSize: newMarkerSizes(repo).size,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
-	}
-	own, err := ownFilesOfDeleted(repo, opts.Dir, headTree, theirsCommit.TreeHash)
-	if err != nil {
-		return nil, err
-	}
-	if res.Tree, err = keepOwnFiles(repo, opts.Dir, res.Tree, own); err != nil {
-		return nil, fmt.Errorf("merge %s: %w", opts.BranchName, err)
 	}
 	if err := checkLocalChanges(repo, headTree, res.Tree); err != nil {
 		return nil, err
@@ -240,7 +201,7 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 	}
 	out.Conflicts, out.Merged = res.Conflicts, res.Merged
 	if opts.Description == "" {
-		if opts.Description, err = incoming(repo, opts.Dir, baseTree, theirsCommit.TreeHash); err != nil {
+		if opts.Description, err = incoming(repo, opts.Dir, baseTree, theirsTree); err != nil {
 			return nil, err
 		}
 	}
@@ -284,6 +245,57 @@ func threeWay(repo *gitstate.Repo, opts Options, head gitstate.Head, theirs, hea
 		return out, &ConflictError{Conflicts: res.Conflicts}
 	}
 	return out, nil
+}
+
+// mergeTrees is the three-way merge of the online branch's commit theirs
+// into ours (whose tree is oursTree), in objects only: the merged tree with
+// the own files of functions deleted online kept, the base tree taken, and
+// theirs' tree.
+func mergeTrees(repo *gitstate.Repo, opts Options, ours, oursTree, theirs plumbing.Hash) (res *merge.Result, baseTree, theirsTree plumbing.Hash, err error) {
+	theirsCommit, err := repo.ReadCommit(theirs)
+	if err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, err
+	}
+	baseTree = gitstate.EmptyTree
+	bases, err := repo.MergeBases(ours, theirs)
+	if err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, err
+	}
+	if len(bases) > 0 {
+		// With several merge bases git builds a virtual one; fcgit's online
+		// branch only ever gains commits from HEAD by push, which gives a
+		// single base in practice. Take the first (documented).
+		bc, err := repo.ReadCommit(bases[0])
+		if err != nil {
+			return nil, plumbing.ZeroHash, plumbing.ZeroHash, err
+		}
+		baseTree = bc.TreeHash
+	}
+	if baseTree, err = deployedBase(repo, opts.Dir, ours, theirs, baseTree); err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("merge base: %w", err)
+	}
+	style, err := conflictStyle(repo)
+	if err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, err
+	}
+	topts := textmerge.Options{
+		Style: style, Favor: opts.Favor, MarkerSize: opts.MarkerSize,
+		OursLabel: "HEAD", TheirsLabel: opts.BranchName, BaseLabel: baseLabel(bases),
+	}
+	res, err = merge.Trees(repo, baseTree, oursTree, theirsCommit.TreeHash, merge.Options{
+		Text: topts, MergeFile: fileMerger(opts), MarkerSize: newMarkerSizes(repo).size,
+	})
+	if err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("merge %s: %w", opts.BranchName, err)
+	}
+	own, err := ownFilesOfDeleted(repo, opts.Dir, oursTree, theirsCommit.TreeHash)
+	if err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, err
+	}
+	if res.Tree, err = keepOwnFiles(repo, opts.Dir, res.Tree, own); err != nil {
+		return nil, plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("merge %s: %w", opts.BranchName, err)
+	}
+	return res, baseTree, theirsCommit.TreeHash, nil
 }
 
 // incoming names the functions the online branch changed since the merge

@@ -76,6 +76,11 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 	if s.head, err = repo.Head(); err != nil {
 		return nil, err
 	}
+	if !fopts.Head.IsZero() {
+		// The caller's stand-in for HEAD (fcgit watch: the team's
+		// default branch).
+		s.head = gitstate.Head{Hash: fopts.Head}
+	}
 	if !s.head.Hash.IsZero() {
 		if s.headCommit, err = repo.ReadCommit(s.head.Hash); err != nil {
 			return nil, err

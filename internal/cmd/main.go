@@ -244,6 +244,7 @@ func commands(env Env) []*cli.Command {
 		statusCommand(env),
 		diffCommand(env),
 		pushCommand(env),
+		watchCommand(env),
 		emulatorCommand(env),
 		demoCommand(env),
 		versionCommand(env),
