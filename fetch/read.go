@@ -55,6 +55,13 @@ type Options struct {
 	// DomainsDir, when set, is the directory of custom domain files: the
 	// region's custom domains in scope are read too.
 	DomainsDir string
+	// ResolveRefs, when set, replaces the versions a state names by commit
+	// ("commit:<id>") with their ids in the target, where they exist: the
+	// recorded state is compared with online state (which has ids) so.
+	ResolveRefs func(function string, st *snapshot.State) *snapshot.State
+	// HasVersion reports whether a function has a version of an id in the
+	// target (for the aliases that name one); nil: not checked.
+	HasVersion func(function, id string) (bool, error)
 	// Head, when set, is the commit that stands for HEAD: the desired
 	// state whose history and files the stamps are resolved against. fcgit
 	// watch sets it to the team's default branch as fetched from its
@@ -396,7 +403,11 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 			return nil, FunctionMeta{}, false, ctx.Err()
 		}
 	}
-	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree && len(fn.SecretsChanged) == 0 &&
+	prevResolved := prevState
+	if prev != nil && r.opts.ResolveRefs != nil {
+		prevResolved = r.opts.ResolveRefs(name, prev.state)
+	}
+	if prev != nil && snapshot.Equal(prevResolved, st) && prev.code == fn.CodeTree && len(fn.SecretsChanged) == 0 &&
 		prev.state.SecretsSignature() == st.SecretsSignature() {
 		// Same desired state as before: keep the previous files byte for
 		// byte (a hand-written function.toml stays as its author wrote it).

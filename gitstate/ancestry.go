@@ -3,6 +3,7 @@ package gitstate
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -131,4 +132,45 @@ func (r *Repo) Reachable(h plumbing.Hash) (map[plumbing.Hash]bool, error) {
 		return nil, fmt.Errorf("history of %s: %w", h, err)
 	}
 	return out, nil
+}
+
+// ResolveCommitPrefix finds the commit a full id names, or the one commit of
+// HEAD's history a shorter prefix (of at least 7 hex digits) starts.
+func (r *Repo) ResolveCommitPrefix(p string) (plumbing.Hash, error) {
+	if len(p) == 40 {
+		h := plumbing.NewHash(p)
+		if _, err := r.ReadCommit(h); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("commit %s: %w", p, err)
+		}
+		return h, nil
+	}
+	if len(p) < 7 {
+		return plumbing.ZeroHash, fmt.Errorf("%q: name a commit by at least 7 hex digits", p)
+	}
+	head, err := r.Head()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if head.Hash.IsZero() {
+		return plumbing.ZeroHash, fmt.Errorf("commit %s: no commits yet", p)
+	}
+	all, err := r.Reachable(head.Hash)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var found plumbing.Hash
+	n := 0
+	for h := range all {
+		if strings.HasPrefix(h.String(), p) {
+			found = h
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return plumbing.ZeroHash, fmt.Errorf("no commit %s in HEAD's history", p)
+	case 1:
+		return found, nil
+	}
+	return plumbing.ZeroHash, fmt.Errorf("%s names %d commits of HEAD's history: give more digits", p, n)
 }

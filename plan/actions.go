@@ -27,6 +27,10 @@ type Action struct {
 	Changes []Change `json:"changes,omitempty"`
 	// CodeChanges summarises the code package's change.
 	CodeChanges *CodeChange `json:"codeChanges,omitempty"`
+	// Publish lists the commits whose versions the aliases name and the
+	// target has not yet: push publishes them before it writes the
+	// aliases.
+	Publish []string `json:"publish,omitempty"`
 
 	// Local is HEAD's function (nil for a delete), Online the function
 	// online (nil for a create).
@@ -208,6 +212,9 @@ func (a *Action) Values() []string {
 	}
 	for _, n := range a.Secrets {
 		out = append(out, "environmentVariables."+n+": (secret) new value from the environment")
+	}
+	for _, c := range a.Publish {
+		out = append(out, "publish the version of commit "+c+" (an alias names it; this target has none)")
 	}
 	return out
 }

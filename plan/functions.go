@@ -254,6 +254,11 @@ func action(in *Input, name string, l, o *fetch.Function) (*Action, *StaleSecret
 			a.Secrets = changed
 		}
 	}
+	if a != nil && a.Local != nil {
+		if refs := a.Local.State.CommitRefs(); len(refs) > 0 {
+			a.Publish = refs
+		}
+	}
 	if a != nil && a.Code && a.Op != "delete" {
 		cc, err := codeChange(in.Repo, codeOf(a.Online), codeOf(a.Local))
 		if err != nil {

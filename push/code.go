@@ -319,9 +319,22 @@ const returnMemoryAbove = 16 << 20
 // OSS. The temporary file is gone once the code is released (inline), or
 // when it returns (OSS).
 func (d *deployer) prepareCode(ctx context.Context, a Action) (_ *sentCode, err error) {
-	pkg := d.code.take(a.Function)
+	var tree plumbing.Hash
+	if a.Local != nil {
+		tree = a.Local.CodeTree
+	}
+	return d.prepareTree(ctx, a.Function, tree, true)
+}
+
+// prepareTree readies a code tree of function name for sending; cached
+// takes the package checkCode zipped for the function's deploy, if any.
+func (d *deployer) prepareTree(ctx context.Context, name string, tree plumbing.Hash, cached bool) (_ *sentCode, err error) {
+	var pkg *codePackage
+	if cached {
+		pkg = d.code.take(name)
+	}
 	if pkg == nil {
-		files, err := d.codeFiles(a.Local.CodeTree)
+		files, err := d.codeFiles(tree)
 		if err != nil {
 			return nil, err
 		}
@@ -349,14 +362,14 @@ func (d *deployer) prepareCode(ctx context.Context, a Action) (_ *sentCode, err 
 		return &sentCode{input: map[string]any{"zipFile": zip, "checksum": pkg.checksum}, checksum: pkg.checksum, free: free, pkg: pkg}, nil
 	}
 	bucket := d.code.opts.Bucket
-	object := d.code.opts.Prefix + a.Function + "/" + pkg.checksum + ".zip"
+	object := d.code.opts.Prefix + name + "/" + pkg.checksum + ".zip"
 	f, err := os.Open(pkg.file)
 	if err != nil {
-		return nil, fmt.Errorf("upload %s code to oss://%s/%s: %w", a.Function, bucket, object, err)
+		return nil, fmt.Errorf("upload %s code to oss://%s/%s: %w", name, bucket, object, err)
 	}
 	defer f.Close()
 	if err := d.code.opts.Uploader.Upload(ctx, bucket, object, f, pkg.size, pkg.checksum); err != nil {
-		return nil, fmt.Errorf("upload %s code to oss://%s/%s: %w", a.Function, bucket, object, err)
+		return nil, fmt.Errorf("upload %s code to oss://%s/%s: %w", name, bucket, object, err)
 	}
 	return &sentCode{input: map[string]any{"ossBucketName": bucket, "ossObjectName": object, "checksum": pkg.checksum}, checksum: pkg.checksum}, nil
 }

@@ -56,6 +56,12 @@ type deployer struct {
 	progress func(done, total int)
 	secrets  secretSource
 	code     *codeSender
+	// branch says how the target sees a commit (for the versions aliases
+	// name by commit) and whose tags those versions get.
+	branch BranchInfo
+
+	mu        sync.Mutex
+	published []Published
 }
 
 // run executes the plan, functions in parallel up to jobs, and returns one
@@ -289,6 +295,10 @@ func (d *deployer) update(ctx context.Context, a Action, code *sentCode) (fetch.
 // the function with the commit: the stamp is written last so that it never
 // claims a deploy that did not finish.
 func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Function, secrets map[string]string) (fetch.FunctionMeta, []string, error) {
+	a, err := d.publishNeeded(ctx, a)
+	if err != nil {
+		return fetch.FunctionMeta{}, nil, err
+	}
 	if err := d.writeKinds(ctx, a, "after"); err != nil {
 		return fetch.FunctionMeta{}, nil, err
 	}

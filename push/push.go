@@ -113,6 +113,9 @@ type Result struct {
 	Functions []string
 	// DeployedDomains are the custom domains written.
 	DeployedDomains []string
+	// Published are the versions published because aliases named them by
+	// commit.
+	Published []Published
 }
 
 // Push deploys HEAD.
@@ -209,7 +212,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 	res.Writes = writes
 	opts.phase("read")
 
-	d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src,
+	d := &deployer{client: client, repo: repo, commit: head.Hash.String(), progress: opts.Progress, secrets: src, branch: b,
 		code: newCodeSender(opts.Code, b.Region)}
 	defer d.code.cleanup()
 	// Last of the checks, as it may zip large packages: those FC would not
@@ -249,6 +252,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 			return nil, fmt.Errorf("record deploy in progress: %w", err)
 		}
 		outcomes := d.run(ctx, writes, opts.Jobs)
+		res.Published = d.published
 		partial := &PartialError{Dir: b.Dir, Failed: map[string]error{}}
 		for _, o := range outcomes {
 			name := o.action.Function

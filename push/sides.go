@@ -102,6 +102,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 			return nil, err
 		}
 		s.local = o.sel.filter(s.headFns)
+		s.local = resolved(s.local, o.fetch.ResolveRefs)
 		if b.Target != "" {
 			// A target deploys the functions its scope takes; the others
 			// are other targets'.
@@ -139,6 +140,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 	if s.allTip, err = s.prep.TipFunctions(repo, b, s.on); err != nil {
 		return nil, fmt.Errorf("online branch: %w", err)
 	}
+	s.allTip = resolved(s.allTip, o.fetch.ResolveRefs)
 	if err := o.sel.check(b.Dir, s.headFns, s.allTip, s.on.Functions); err != nil {
 		return nil, err
 	}
@@ -184,6 +186,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if s.deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
 			return nil, err
 		}
+		s.deployingFns = resolved(s.deployingFns, o.fetch.ResolveRefs)
 		if s.domains {
 			if s.deployingDomains, err = fetch.LoadDomains(repo, b.DomainsDir, ddt); err != nil {
 				return nil, err
@@ -191,6 +194,25 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		}
 	}
 	return s, nil
+}
+
+// resolved returns fns with the versions their aliases name by commit
+// replaced by the target's ids where they exist (resolve nil: as they are).
+func resolved(fns map[string]*fetch.Function, resolve func(string, *snapshot.State) *snapshot.State) map[string]*fetch.Function {
+	if resolve == nil {
+		return fns
+	}
+	out := make(map[string]*fetch.Function, len(fns))
+	for n, f := range fns {
+		if f == nil || f.State == nil || len(f.State.CommitRefs()) == 0 {
+			out[n] = f
+			continue
+		}
+		c := *f
+		c.State = resolve(n, f.State)
+		out[n] = &c
+	}
+	return out
 }
 
 // planOptions say how to plan what was gathered.
@@ -226,6 +248,7 @@ func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
 				errs = append(errs, p)
 			}
 			errs = append(errs, deployProblems(o.dir, o.onlineBranch, a, o.secrets)...)
+			errs = append(errs, missingVersions(o.dir, l, s.on.Functions[l.Name] != nil, o.fetch.HasVersion)...)
 			return messages(errs)
 		},
 		CheckDomain: func(l *fetch.Domain, a *plan.DomainAction) []string {

@@ -108,3 +108,42 @@ func customContainer(f *fetch.Function) bool {
 	rt, _ := f.State.Config["runtime"].(string)
 	return rt == "custom-container"
 }
+
+// missingVersions refuses aliases naming, by id, versions the target does
+// not have: ids are the target's own (an empty target has none), and
+// CreateAlias would fail after the function is written. The fix is to name
+// the version by the commit it was published from, which push publishes.
+func missingVersions(dir string, l *fetch.Function, online bool, has func(fn, id string) (bool, error)) []error {
+	aliases, _ := l.State.Config[kinds.AliasesKey].(map[string]any)
+	if len(aliases) == 0 || has == nil && online {
+		return nil
+	}
+	file := path.Join(dir, l.Name, "function.toml")
+	var errs []error
+	check := func(p []string, id string) {
+		if _, isCommit := snapshot.CommitRef(id); isCommit {
+			return
+		}
+		ok := false
+		if online {
+			var err error
+			if ok, err = has(l.Name, id); err != nil {
+				return // listing failed: FC says so when the alias is written
+			}
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %s names version %s, which this target does not have (version ids are each target's own): name it by the commit it was published from, \"commit:<id>\", and push publishes it", at(file, l.TOML, p), strings.Join(p, "."), id))
+		}
+	}
+	for _, name := range sortedKeys(aliases) {
+		a, _ := aliases[name].(map[string]any)
+		if id, ok := a["versionId"].(string); ok {
+			check([]string{kinds.AliasesKey, name, "versionId"}, id)
+		}
+		w, _ := a["additionalVersionWeight"].(map[string]any)
+		for _, id := range sortedKeys(w) {
+			check([]string{kinds.AliasesKey, name, "additionalVersionWeight", id}, id)
+		}
+	}
+	return errs
+}

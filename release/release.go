@@ -21,19 +21,32 @@ import (
 	"github.com/fcgit/fcgit/snapshot"
 )
 
-// TagPrefix is where version tags live: refs/tags/fcgit/<function>/v<id>.
+// TagPrefix is where version tags live: refs/tags/fcgit/<function>/v<id>,
+// and, for a target of fcgit.toml's [targets], whose version ids are its
+// own, refs/tags/fcgit/<target>/<function>/v<id>.
 const TagPrefix = "refs/tags/fcgit/"
+
+// tagPrefix is the prefix of a target's version tags ("" target: the
+// repository without targets).
+func tagPrefix(target string) string {
+	if target == "" {
+		return TagPrefix
+	}
+	return TagPrefix + target + "/"
+}
 
 // descriptionPrefix starts the description of a version fcgit published:
 // "fcgit <commit id>".
 const descriptionPrefix = "fcgit "
 
-// TagRef is the tag of a function's version.
-func TagRef(function, version string) string { return TagPrefix + function + "/v" + version }
+// TagRef is the tag of a function's version in a target.
+func TagRef(target, function, version string) string {
+	return tagPrefix(target) + function + "/v" + version
+}
 
 // TagName is TagRef without refs/tags/, as git commands take it.
-func TagName(function, version string) string {
-	return strings.TrimPrefix(TagRef(function, version), "refs/tags/")
+func TagName(target, function, version string) string {
+	return strings.TrimPrefix(TagRef(target, function, version), "refs/tags/")
 }
 
 // Client is the part of the FC client releases need.
@@ -53,7 +66,7 @@ type Published struct {
 // Publish publishes a version of each function from what is deployed now,
 // which is commit, and tags commit with it. A function unchanged since its
 // newest version is not published again (FC refuses that): it is skipped.
-func Publish(ctx context.Context, client Client, repo *gitstate.Repo, functions []string, commit plumbing.Hash) ([]Published, error) {
+func Publish(ctx context.Context, client Client, repo *gitstate.Repo, target string, functions []string, commit plumbing.Hash) ([]Published, error) {
 	var out []Published
 	for _, fn := range functions {
 		v, err := client.PublishVersion(ctx, fn, descriptionPrefix+commit.String())
@@ -67,10 +80,10 @@ func Publish(ctx context.Context, client Client, repo *gitstate.Repo, functions 
 		if !validVersionID(id) {
 			return out, fmt.Errorf("publish %s: FC returned the version id %s, not a version number", fn, snapshot.Printable(id))
 		}
-		if err := tag(repo, fn, id, commit, "fcgit push --publish"); err != nil {
+		if err := tag(repo, target, fn, id, commit, "fcgit push --publish"); err != nil {
 			return out, err
 		}
-		out = append(out, Published{Function: fn, Version: id, Tag: TagName(fn, id)})
+		out = append(out, Published{Function: fn, Version: id, Tag: TagName(target, fn, id)})
 	}
 	return out, nil
 }
@@ -87,8 +100,8 @@ func versionID(d fc.Doc) string {
 
 // tag points a version's tag at commit; one already there is left alone,
 // one pointing elsewhere is an error (a version holds one commit).
-func tag(repo *gitstate.Repo, fn, id string, commit plumbing.Hash, msg string) error {
-	ref := TagRef(fn, id)
+func tag(repo *gitstate.Repo, target, fn, id string, commit plumbing.Hash, msg string) error {
+	ref := TagRef(target, fn, id)
 	cur, ok, err := repo.ResolveRef(ref)
 	if err != nil {
 		return err
@@ -97,7 +110,7 @@ func tag(repo *gitstate.Repo, fn, id string, commit plumbing.Hash, msg string) e
 		if cur == commit {
 			return nil
 		}
-		return fmt.Errorf("%s already names commit %s, not %s: delete the tag if it is stale (git tag -d %s)", ref, cur, commit, TagName(fn, id))
+		return fmt.Errorf("%s already names commit %s, not %s: delete the tag if it is stale (git tag -d %s)", ref, cur, commit, TagName(target, fn, id))
 	}
 	return repo.UpdateRef(ref, commit, plumbing.ZeroHash, msg)
 }
@@ -113,7 +126,12 @@ type Version struct {
 	Tagged bool `json:"tagged"`
 	// TagCommit is the commit the tag names, when Tagged.
 	TagCommit string `json:"tagCommit,omitempty"`
+	// Target is the target whose version it is ("" without targets).
+	Target string `json:"target,omitempty"`
 }
+
+// Tag is the version's tag name.
+func (v Version) Tag() string { return TagName(v.Target, v.Function, v.ID) }
 
 // Moved reports a tag that names another commit than the one fcgit
 // published the version from (moved with git tag -f, or made by hand): it
@@ -136,7 +154,7 @@ func MovedTags(vs []Version) []Version {
 // MovedMessage says what is wrong with a moved tag and how to repair it.
 func (v Version) MovedMessage() string {
 	return fmt.Sprintf("tag %s names commit %s, but version %s of %s was published from %s: the tag says the version holds what it does not; put it back with git tag -f %s %s",
-		TagName(v.Function, v.ID), short(v.TagCommit), v.ID, v.Function, short(v.Commit), TagName(v.Function, v.ID), v.Commit)
+		v.Tag(), short(v.TagCommit), v.ID, v.Function, short(v.Commit), v.Tag(), v.Commit)
 }
 
 func short(id string) string {
@@ -164,10 +182,13 @@ func validVersionID(id string) bool {
 // finishes what a cut-off publish left undone: a version fcgit published
 // whose commit this repository has but whose tag is missing gets its tag.
 // It returns every version found, sorted by function and id.
-func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []string, repair bool) ([]Version, error) {
+func Scan(ctx context.Context, client Client, repo *gitstate.Repo, target string, functions []string, repair bool) ([]Version, error) {
 	var out []Version
 	for _, fn := range functions {
 		list, err := client.ListVersions(ctx, fn)
+		if fc.IsNotFound(err) {
+			continue // not online (yet): no versions
+		}
 		if err != nil {
 			return nil, fmt.Errorf("versions of %s: %w", fn, err)
 		}
@@ -182,13 +203,14 @@ func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []s
 					v.Commit = c
 				}
 			}
-			cur, tagged, err := repo.ResolveRef(TagRef(fn, v.ID))
+			v.Target = target
+			cur, tagged, err := repo.ResolveRef(TagRef(target, fn, v.ID))
 			if err != nil {
 				return nil, err
 			}
 			if !tagged && v.Commit != "" && repair {
 				if _, err := repo.ReadCommit(plumbing.NewHash(v.Commit)); err == nil {
-					if err := tag(repo, fn, v.ID, plumbing.NewHash(v.Commit), "fcgit: tag a published version"); err != nil {
+					if err := tag(repo, target, fn, v.ID, plumbing.NewHash(v.Commit), "fcgit: tag a published version"); err != nil {
 						return nil, err
 					}
 					tagged, cur = true, plumbing.NewHash(v.Commit)
@@ -199,7 +221,7 @@ func Scan(ctx context.Context, client Client, repo *gitstate.Repo, functions []s
 				// A tag made with git tag -a names a tag object.
 				c, err := repo.PeelToCommit(cur)
 				if err != nil {
-					return nil, fmt.Errorf("%s: %w", TagRef(fn, v.ID), err)
+					return nil, fmt.Errorf("%s: %w", TagRef(target, fn, v.ID), err)
 				}
 				v.TagCommit = c.String()
 			}
@@ -274,13 +296,13 @@ func Import(ctx context.Context, client Client, repo *gitstate.Repo, b fetch.Bra
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return c, tag(repo, v.Function, v.ID, c, "fcgit pull: import a version published online")
+	return c, tag(repo, b.Target, v.Function, v.ID, c, "fcgit pull: import a version published online")
 }
 
 // Watched lists the functions whose versions are looked at: those whose
 // files in tree (a commit's managed directory) declare aliases, and those
 // with version tags here; every function in functions when all is set.
-func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, functions []string) ([]string, error) {
+func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, target string, functions []string) ([]string, error) {
 	set := map[string]bool{}
 	if all {
 		for _, f := range functions {
@@ -298,12 +320,13 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, func
 			set[name] = true
 		}
 	}
-	tags, err := repo.ListRefs(TagPrefix)
+	tags, err := repo.ListRefs(tagPrefix(target))
 	if err != nil {
 		return nil, err
 	}
 	for ref := range tags {
-		if fn, _, ok := strings.Cut(strings.TrimPrefix(ref, TagPrefix), "/"); ok {
+		// <function>/v<id>: a deeper name is another target's.
+		if fn, rest, ok := strings.Cut(strings.TrimPrefix(ref, tagPrefix(target)), "/"); ok && !strings.Contains(rest, "/") {
 			set[fn] = true
 		}
 	}

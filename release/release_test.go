@@ -62,28 +62,28 @@ func TestPublishAndScan(t *testing.T) {
 	client := &fakeVersions{versions: map[string][]fc.Doc{}, changed: map[string]bool{"api": true, "worker": true}}
 	c1 := commitOf(t, repo, "v1")
 
-	pubs, err := Publish(ctx, client, repo, []string{"api", "worker"}, c1)
+	pubs, err := Publish(ctx, client, repo, "", []string{"api", "worker"}, c1)
 	if err != nil || len(pubs) != 2 || pubs[0] != (Published{Function: "api", Version: "1", Tag: "fcgit/api/v1"}) {
 		t.Fatalf("first publish: %v, %v", pubs, err)
 	}
-	if got, ok, _ := repo.ResolveRef(TagRef("api", "1")); !ok || got != c1 {
+	if got, ok, _ := repo.ResolveRef(TagRef("", "api", "1")); !ok || got != c1 {
 		t.Fatalf("fcgit/api/v1 names %s (%v), want %s", got, ok, c1)
 	}
-	if pubs, err := Publish(ctx, client, repo, []string{"api", "worker"}, c1); err != nil || len(pubs) != 0 {
+	if pubs, err := Publish(ctx, client, repo, "", []string{"api", "worker"}, c1); err != nil || len(pubs) != 0 {
 		t.Fatalf("publish of unchanged functions: %v, %v", pubs, err)
 	}
 
 	// A version published in the console, from no commit.
 	client.versions["api"] = append(client.versions["api"], fc.Doc{"versionId": "2", "description": "hotfix"})
 	// A lost tag.
-	if err := repo.UpdateRef(TagRef("worker", "1"), plumbing.ZeroHash, c1, "test: lose the tag"); err != nil {
+	if err := repo.UpdateRef(TagRef("", "worker", "1"), plumbing.ZeroHash, c1, "test: lose the tag"); err != nil {
 		t.Fatal(err)
 	}
-	vs, err := Scan(ctx, client, repo, []string{"api", "worker"}, false)
+	vs, err := Scan(ctx, client, repo, "", []string{"api", "worker"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Version{{"api", "1", c1.String(), true, c1.String()}, {"api", "2", "", false, ""}, {"worker", "1", c1.String(), false, ""}}
+	want := []Version{{"api", "1", c1.String(), true, c1.String(), ""}, {"api", "2", "", false, "", ""}, {"worker", "1", c1.String(), false, "", ""}}
 	if len(vs) != len(want) {
 		t.Fatalf("scan: %v", vs)
 	}
@@ -95,13 +95,13 @@ func TestPublishAndScan(t *testing.T) {
 	if u := Untracked(vs); len(u) != 1 || u[0].ID != "2" {
 		t.Fatalf("untracked: %v", u)
 	}
-	if _, ok, _ := repo.ResolveRef(TagRef("worker", "1")); ok {
+	if _, ok, _ := repo.ResolveRef(TagRef("", "worker", "1")); ok {
 		t.Fatal("a scan without repair wrote a tag")
 	}
-	if _, err := Scan(ctx, client, repo, []string{"worker"}, true); err != nil {
+	if _, err := Scan(ctx, client, repo, "", []string{"worker"}, true); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok, _ := repo.ResolveRef(TagRef("worker", "1")); !ok || got != c1 {
+	if got, ok, _ := repo.ResolveRef(TagRef("", "worker", "1")); !ok || got != c1 {
 		t.Fatalf("repair: fcgit/worker/v1 names %s (%v), want %s", got, ok, c1)
 	}
 
@@ -109,10 +109,10 @@ func TestPublishAndScan(t *testing.T) {
 	c2 := commitOf(t, repo, "other")
 	client.changed["api"] = true
 	client.versions["api"] = client.versions["api"][:1]
-	if err := repo.UpdateRef(TagRef("api", "2"), c2, plumbing.ZeroHash, "test: a stale tag"); err != nil {
+	if err := repo.UpdateRef(TagRef("", "api", "2"), c2, plumbing.ZeroHash, "test: a stale tag"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Publish(ctx, client, repo, []string{"api"}, c1)
+	_, err = Publish(ctx, client, repo, "", []string{"api"}, c1)
 	if err == nil || !strings.Contains(err.Error(), "git tag -d fcgit/api/v2") {
 		t.Fatalf("publish over a stale tag: %v", err)
 	}
@@ -130,15 +130,15 @@ func TestMovedTagIsReportedUntilRepaired(t *testing.T) {
 	}
 	client := &fakeVersions{versions: map[string][]fc.Doc{}, changed: map[string]bool{"hello": true}}
 	c1 := commitOf(t, repo, "v1")
-	if _, err := Publish(ctx, client, repo, []string{"hello"}, c1); err != nil {
+	if _, err := Publish(ctx, client, repo, "", []string{"hello"}, c1); err != nil {
 		t.Fatal(err)
 	}
 	c2 := commitOf(t, repo, "later")
-	if err := repo.UpdateRef(TagRef("hello", "1"), c2, c1, "test: git tag -f"); err != nil {
+	if err := repo.UpdateRef(TagRef("", "hello", "1"), c2, c1, "test: git tag -f"); err != nil {
 		t.Fatal(err)
 	}
 	for _, repair := range []bool{false, true, false} {
-		vs, err := Scan(ctx, client, repo, []string{"hello"}, repair)
+		vs, err := Scan(ctx, client, repo, "", []string{"hello"}, repair)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestMovedTagIsReportedUntilRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatalf("git tag: %v\n%s", err, out)
 	}
-	vs, err := Scan(ctx, client, repo, []string{"hello"}, false)
+	vs, err := Scan(ctx, client, repo, "", []string{"hello"}, false)
 	if err != nil || len(MovedTags(vs)) != 0 {
 		t.Fatalf("after repair: %+v, %v", vs, err)
 	}
@@ -172,7 +172,7 @@ func TestScanRefusesVersionIDs(t *testing.T) {
 	}
 	for _, id := range []string{"../../heads/main", "1\x1b[2J", "", "v1"} {
 		client := &fakeVersions{versions: map[string][]fc.Doc{"hello": {{"versionId": id}}}}
-		if _, err := Scan(ctx, client, repo, []string{"hello"}, true); err == nil || !strings.Contains(err.Error(), "not a version number") {
+		if _, err := Scan(ctx, client, repo, "", []string{"hello"}, true); err == nil || !strings.Contains(err.Error(), "not a version number") {
 			t.Errorf("id %q: err = %v", id, err)
 		}
 	}

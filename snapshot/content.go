@@ -7,6 +7,8 @@ import (
 	"hash"
 	"io"
 	"strconv"
+
+	"github.com/fcgit/fcgit/kinds"
 )
 
 // contentDomain separates content ids from every other hash and versions
@@ -27,8 +29,12 @@ const contentDomain = "fcgit content v1\n"
 //
 // cpu and diskSize (chosen by FC when absent) count only when the state sets
 // them; MatchesContent accounts for that when the state comes from FC.
+//
+// Aliases are left out: they name versions, whose ids differ from target
+// to target (a file may name a version by its commit, resolved per
+// target), and a version is not what the function runs.
 func ContentID(st *State, code string) string {
-	return contentID(st, code, nil)
+	return contentID(st, code, map[string]bool{kinds.AliasesKey: true})
 }
 
 // MatchesContent reports whether online state st with code has content id
@@ -54,15 +60,19 @@ func ContentIDs(st *State, code string) []string {
 			chosen = append(chosen, k)
 		}
 	}
-	out := make([]string, 0, 1<<len(chosen))
-	for mask := 0; mask < 1<<len(chosen); mask++ {
-		drop := map[string]bool{}
-		for i, k := range chosen {
-			if mask&(1<<i) != 0 {
-				drop[k] = true
+	out := make([]string, 0, 2<<len(chosen))
+	// Stamps written before aliases were left out hold them: both kinds
+	// of id are the state's.
+	for _, aliases := range []bool{false, true} {
+		for mask := 0; mask < 1<<len(chosen); mask++ {
+			drop := map[string]bool{kinds.AliasesKey: !aliases}
+			for i, k := range chosen {
+				if mask&(1<<i) != 0 {
+					drop[k] = true
+				}
 			}
+			out = append(out, contentID(st, code, drop))
 		}
-		out = append(out, contentID(st, code, drop))
 	}
 	return out
 }
@@ -71,8 +81,10 @@ func contentID(st *State, code string, drop map[string]bool) string {
 	h := sha256.New()
 	io.WriteString(h, contentDomain)
 	cfg := normalizeTable(rootField, st.Config)
-	for k := range drop {
-		delete(cfg, k)
+	for k, d := range drop {
+		if d {
+			delete(cfg, k)
+		}
 	}
 	writeCanonical(h, cfg)
 	trig := make(map[string]any, len(st.Triggers))

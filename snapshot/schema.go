@@ -332,7 +332,7 @@ var limits = []limit{
 		why: "FC takes an empty configuration for tablestore triggers (the table is named by sourceArn); remove its members"}},
 	{path: "aliases.*.versionId", rule: versionID()},
 	{path: "aliases.*.description", rule: maxChars(MaxDescriptionLen)},
-	{path: "aliases.*.additionalVersionWeight.*", key: true, rule: keyRule(isVersionID, `FC takes version ids here (digits, e.g. "2" = 0.1)`)},
+	{path: "aliases.*.additionalVersionWeight.*", key: true, rule: keyRule(isVersionRef, `FC takes version ids here (digits, e.g. "2" = 0.1), or versions named by their commit ("commit:<id>" = 0.1)`)},
 	{path: "aliases.*.additionalVersionWeight.*", rule: between("0", "1", "of the alias's traffic")},
 	{path: "asyncInvokeConfig.*.maxAsyncEventAgeInSeconds", rule: between("1", "604800", "seconds")},
 	{path: "asyncInvokeConfig.*.maxAsyncRetryAttempts", rule: between("0", "8", "")},

@@ -451,8 +451,8 @@ func isVersionID(s string) bool {
 func versionID() rule {
 	return rule{ok: func(v any) bool {
 		s, ok := v.(string)
-		return !ok || isVersionID(s)
-	}, why: `FC takes a published version's id, digits as a string (e.g. "1")`}
+		return !ok || isVersionRef(s)
+	}, why: `FC takes a published version's id, digits as a string (e.g. "1"); or name the version by the commit it was published from, "commit:<id>", which fcgit resolves in each target`}
 }
 
 func isEmptyTable(v any) bool {

@@ -121,7 +121,7 @@ func (w *workspace) importVersions(c *cli.Context, names []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w.env.Stdout, "Imported %s version %s, published online, as %s (%s)\n", v.Function, v.ID, release.TagName(v.Function, v.ID), short(commit.String()))
+		fmt.Fprintf(w.env.Stdout, "Imported %s version %s, published online, as %s (%s)\n", v.Function, v.ID, v.Tag(), short(commit.String()))
 	}
 	return nil
 }

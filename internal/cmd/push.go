@@ -145,10 +145,10 @@ EXAMPLES:
 				// Every function, not only those just deployed: a publish
 				// cut off before its tag gets the tag; an unchanged
 				// function is skipped.
-				if _, err := release.Scan(c.Context, w.client, w.repo, res.Functions, true); err != nil {
+				if _, err := release.Scan(c.Context, w.client, w.repo, w.target.Name, res.Functions, true); err != nil {
 					return fmt.Errorf("versions: %w", err)
 				}
-				pubs, err := release.Publish(c.Context, w.client, w.repo, res.Functions, res.Head)
+				pubs, err := release.Publish(c.Context, w.client, w.repo, w.target.Name, res.Functions, res.Head)
 				for _, p := range pubs {
 					fmt.Fprintf(env.Stdout, "published %s version %s (tag %s)\n", p.Function, p.Version, p.Tag)
 				}
@@ -259,6 +259,13 @@ func printSkipped(env Env, res *push.Result) {
 }
 
 func printDeployed(env Env, res *push.Result) {
+	for _, p := range res.Published {
+		how := ""
+		if p.Briefly {
+			how = ", deployed as that commit has it for the time it took"
+		}
+		fmt.Fprintf(env.Stdout, "published %s version %s from commit %s for an alias (tag %s%s)\n", p.Function, p.Version, short(p.Commit), p.Tag, how)
+	}
 	done := map[string]bool{}
 	for _, n := range res.Deployed {
 		done[n] = true

@@ -31,14 +31,14 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 	for _, k := range w.cfg.Watch {
 		all = all || k == "aliases"
 	}
-	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, all, names)
+	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, all, w.target.Name, names)
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
 	}
 	if len(watched) == 0 {
 		return nil, nil
 	}
-	vs, err := release.Scan(ctx, w.client, w.repo, watched, repair)
+	vs, err := release.Scan(ctx, w.client, w.repo, w.target.Name, watched, repair)
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
 	}
@@ -47,7 +47,7 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 
 func printUntracked(env Env, vs []release.Version) {
 	for _, v := range release.Untracked(vs) {
-		fmt.Fprintf(env.Stdout, "  %s: version %s was published online, not from a commit (fcgit pull imports it as %s)\n", v.Function, v.ID, release.TagName(v.Function, v.ID))
+		fmt.Fprintf(env.Stdout, "  %s: version %s was published online, not from a commit (fcgit pull imports it as %s)\n", v.Function, v.ID, v.Tag())
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/fcgit/fcgit/gitstate"
 	"github.com/fcgit/fcgit/internal/ossupload"
 	"github.com/fcgit/fcgit/push"
+	"github.com/fcgit/fcgit/release"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -232,7 +233,9 @@ func (w *workspace) branch() fetch.Branch {
 }
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
+	resolver := release.NewResolver(c.Context, w.client)
 	opts := fetch.Options{Prefix: w.target.Scope.Prefix, InScope: w.target.InScope, Jobs: c.Int("jobs"),
+		ResolveRefs: resolver.Resolve, HasVersion: resolver.Has,
 		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
 		DomainsDir: w.cfg.DomainsDir()}
 	for _, k := range w.cfg.Watch {
