@@ -38,6 +38,13 @@ package cmd
 // binaries or are CI configuration), but every fcgit command in them is
 // parsed: it is run with --help appended, which fails on an unknown flag or a
 // badly typed value.
+//
+// Any other block (file contents, output, JSON) is either a file= block or
+// says it is an illustration, not a run:
+//
+//	<!-- example: illustrative -->
+//
+// so that no shown output or file goes unchecked unnoticed.
 
 import (
 	"bufio"
@@ -152,6 +159,8 @@ type docBlock struct {
 	lang   string
 	setups []string
 	target string // file= directive
+	// illustrative: the block shows something, nothing runs it.
+	illustrative bool
 	body   []string
 	files  []docBlock // file= blocks to write before a console block runs
 }
@@ -204,6 +213,8 @@ func parseDoc(name string, data []byte) ([]docBlock, error) {
 					}
 				case "file":
 					d.target = v
+				case "illustrative":
+					d.illustrative = true
 				default:
 					return nil, fmt.Errorf("%s:%d: unknown example directive %q", name, n, kv)
 				}
@@ -214,7 +225,7 @@ func parseDoc(name string, data []byte) ([]docBlock, error) {
 		if lang, ok := strings.CutPrefix(line, "```"); ok {
 			b := docBlock{file: name, line: n, lang: strings.TrimSpace(lang)}
 			if dir != nil {
-				b.setups, b.target = dir.setups, dir.target
+				b.setups, b.target, b.illustrative = dir.setups, dir.target, dir.illustrative
 				dir = nil
 			}
 			if b.target == "" && len(b.setups) > 0 && b.lang != "console" {
@@ -275,6 +286,10 @@ func TestDocs(t *testing.T) {
 				t.Run(b.String(), func(t *testing.T) { runConsoleBlock(t, b) })
 			case "sh", "yaml":
 				t.Run(b.String(), func(t *testing.T) { checkCommandsParse(t, b) })
+			default:
+				if !b.illustrative {
+					t.Errorf("%s: a %q block that nothing runs: make it a console example, a file= block, or mark it <!-- example: illustrative -->", b, b.lang)
+				}
 			}
 		}
 	}
