@@ -85,6 +85,30 @@ type Change struct {
 	Secrets []string
 	// Domain: Name is a custom domain, not a function.
 	Domain bool
+	// InHead: HEAD holds this online state already (merged long ago, the
+	// record being rebuilt from deployed-from stamps in a fresh clone):
+	// nothing to pull.
+	InHead bool
+}
+
+// MarkInHead marks the changes whose online state HEAD's managed directory
+// (its view, zero: none) holds exactly.
+func MarkInHead(repo *gitstate.Repo, changes []Change, on *Online, head plumbing.Hash) error {
+	if head.IsZero() {
+		return nil
+	}
+	for i, c := range changes {
+		fn := on.Functions[c.Name]
+		if c.Domain || c.Kind == "deleted" || fn == nil {
+			continue
+		}
+		e, ok, err := repo.TreeEntryAt(head, c.Name)
+		if err != nil {
+			return err
+		}
+		changes[i].InHead = ok && e.Hash == fn.Tree
+	}
+	return nil
 }
 
 // Label names what changed: the function, or "domain <name>", escaped

@@ -95,6 +95,19 @@ func (w *workspace) fetch(c *cli.Context, ph *phases) (*fetchResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	if !prep.Head.IsZero() {
+		hc, err := w.repo.ReadCommit(prep.Head)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+		headTree, err := b.ManagedFunctions(w.repo, hc.TreeHash)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+		if err := fetch.MarkInHead(w.repo, changes, on, headTree); err != nil {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+	}
 	commit, changed, err := fetch.Record(w.repo, b, tip, on, changes)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
@@ -117,11 +130,16 @@ func (r *fetchResult) print(env Env, verbose bool) {
 	}
 	fmt.Fprintf(env.Stdout, "%s -> %s: %s online\n", r.branch, r.commit[:12], plural(r.functions, "function"))
 	for _, ch := range r.changes {
-		if d := ch.Describe(); d != "" {
-			fmt.Fprintf(env.Stdout, "  %-8s %s (%s)\n", ch.Kind, ch.Label(), d)
-		} else {
-			fmt.Fprintf(env.Stdout, "  %-8s %s\n", ch.Kind, ch.Label())
+		line := fmt.Sprintf("  %-8s %s", ch.Kind, ch.Label())
+		if d := ch.Describe(); d != "" && !ch.InHead {
+			line += " (" + d + ")"
 		}
+		if ch.InHead {
+			// A record rebuilt from deploys in a fresh clone: the online
+			// state is one HEAD merged long ago.
+			line += " (HEAD holds this state already)"
+		}
+		fmt.Fprintln(env.Stdout, line)
 	}
 	if verbose {
 		fmt.Fprintf(env.Stdout, "  %d code packages downloaded\n", r.downloads)
