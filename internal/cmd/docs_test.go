@@ -161,8 +161,8 @@ type docBlock struct {
 	target string // file= directive
 	// illustrative: the block shows something, nothing runs it.
 	illustrative bool
-	body   []string
-	files  []docBlock // file= blocks to write before a console block runs
+	body         []string
+	files        []docBlock // file= blocks to write before a console block runs
 }
 
 func (b docBlock) String() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
