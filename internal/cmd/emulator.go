@@ -13,6 +13,7 @@ import (
 
 func emulatorCommand(env Env) *cli.Command {
 	return &cli.Command{
+		Subcommands: []*cli.Command{consoleCommand(env)},
 		Name:  "emulator",
 		Usage: "serve a local FC 3.0-compatible API (for tests, the demo and CI dry runs)",
 		Description: `Serves the subset of the Function Compute 3.0 REST API that fcgit uses, on
@@ -36,8 +37,12 @@ the named RAM actions fail with 403 AccessDenied, as for a RAM user without
 them; --instance-quota sets the region's instance quota, of which
 reservedConcurrency may take at most 90%.
 
+fcgit emulator console makes the edits a person makes in FC's console
+(fcgit emulator console --help lists them), against a running emulator.
+
 EXAMPLES:
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK
+   fcgit emulator console update hello timeout=30       # a "console" hot-fix
    fcgit emulator --listen 127.0.0.1:9000 --access-key-id AK --access-key-secret SK \
        --data ./fc-state --latency 20ms --error-rate 0.05 --throttle-rate 0.05 --seed 7
    fcgit emulator --listen 127.0.0.1:9000 --oss-listen 127.0.0.1:9001 \

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -9,9 +8,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http/httptest"
@@ -28,7 +26,6 @@ import (
 
 	"github.com/fcgit/fcgit/emulator"
 	"github.com/fcgit/fcgit/fc"
-	"github.com/fcgit/fcgit/kinds"
 )
 
 const (
@@ -239,67 +236,6 @@ func consoleOn(ts *testscript.TestScript, neg bool, em *scriptEmulator, args []s
 		}
 	}
 	switch args[0] {
-	case "create":
-		in := map[string]any{"functionName": args[1], "runtime": "python3.10", "handler": "index.handler",
-			"code": zipInput(ts, map[string]string{"index.py": "def handler(event, context):\n    return 'hello'\n"})}
-		for k, v := range parseKV(ts, args[2:]) {
-			in[k] = v
-		}
-		_, err := c.CreateFunction(ctx, in)
-		check(err)
-	case "update":
-		_, err := c.UpdateFunction(ctx, args[1], parseKV(ts, args[2:]))
-		check(err)
-	case "code":
-		files := map[string]string{}
-		for _, a := range args[2:] {
-			k, v, _ := strings.Cut(a, "=")
-			files[k] = strings.ReplaceAll(v, `\n`, "\n")
-		}
-		_, err := c.UpdateFunction(ctx, args[1], map[string]any{"code": zipInput(ts, files)})
-		check(err)
-	case "trigger":
-		_, err := c.UpdateTrigger(ctx, args[1], args[2], parseKV(ts, args[3:]))
-		check(err)
-	case "add-trigger":
-		_, err := c.CreateTrigger(ctx, args[1], map[string]any{"triggerName": args[2], "triggerType": args[3], "triggerConfig": args[4]})
-		check(err)
-	case "delete":
-		trs, err := c.ListTriggers(ctx, args[1])
-		check(err)
-		for _, t := range trs {
-			check(c.DeleteTrigger(ctx, args[1], t.Name()))
-		}
-		check(c.DeleteFunction(ctx, args[1]))
-	case "get":
-		f, err := c.GetFunction(ctx, args[1])
-		check(err)
-		b, err := json.Marshal(f[args[2]])
-		check(err)
-		fmt.Fprintf(ts.Stdout(), "%s\n", b)
-	case "file":
-		loc, err := c.GetFunctionCode(ctx, args[1])
-		check(err)
-		rc, err := c.DownloadCode(ctx, loc.URL)
-		check(err)
-		var buf bytes.Buffer
-		_, err = buf.ReadFrom(rc)
-		rc.Close()
-		check(err)
-		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		check(err)
-		for _, f := range zr.File {
-			if f.Name == args[2] {
-				r, err := f.Open()
-				check(err)
-				var out bytes.Buffer
-				_, err = out.ReadFrom(r)
-				check(err)
-				ts.Stdout().Write(out.Bytes())
-				return
-			}
-		}
-		ts.Fatalf("fc file: %s has no %s", args[1], args[2])
 	case "exists":
 		_, err := c.GetFunction(ctx, args[1])
 		exists := err == nil
@@ -346,112 +282,22 @@ func consoleOn(ts *testscript.TestScript, neg bool, em *scriptEmulator, args []s
 		em.srv.SetEchoFault(args[1:]...)
 	case "reset-stats":
 		em.srv.ResetStats()
-	case "add-tag":
-		check(c.TagFunction(ctx, args[1], map[string]string{args[2]: args[3]}))
-	case "untag":
-		check(c.UntagFunction(ctx, args[1], args[2:]))
-	case "setting":
-		// fc setting KIND FN QUALIFIER key=JSON...: a console edit of a setting.
-		_, err := c.PutSetting(ctx, settingKind(ts, args[1]), args[2], args[3], parseKV(ts, args[4:]))
-		check(err)
-	case "unsetting":
-		check(c.DeleteSetting(ctx, settingKind(ts, args[1]), args[2], args[3]))
-	case "get-setting":
-		// fc get-setting KIND FN QUALIFIER FIELD: print a field as JSON.
-		d, found, err := c.GetSetting(ctx, settingKind(ts, args[1]), args[2], args[3])
-		check(err)
-		if !found {
-			fmt.Fprintln(ts.Stdout(), "(not configured)")
-			return
-		}
-		b, err := json.Marshal(d[args[4]])
-		check(err)
-		fmt.Fprintf(ts.Stdout(), "%s\n", b)
-	case "vpc-bind":
-		check(c.CreateVpcBinding(ctx, args[1], args[2]))
-	case "vpc-bindings":
-		ids, err := c.ListVpcBindings(ctx, args[1])
-		check(err)
-		fmt.Fprintf(ts.Stdout(), "%s\n", strings.Join(ids, " "))
-	case "disable":
-		check(c.SetInvocation(ctx, args[1], true, strings.Join(args[2:], " ")))
-	case "enable":
-		check(c.SetInvocation(ctx, args[1], false, ""))
-	case "publish":
-		v, err := c.PublishVersion(ctx, args[1], strings.Join(args[2:], " "))
-		check(err)
-		fmt.Fprintf(ts.Stdout(), "%v\n", v["versionId"])
-	case "alias":
-		// fc alias FN NAME key=JSON...: create or update an alias.
-		in := parseKV(ts, args[3:])
-		if _, err := c.UpdateAlias(ctx, args[1], args[2], in); fc.IsNotFound(err) {
-			in["aliasName"] = args[2]
-			_, err = c.CreateAlias(ctx, args[1], in)
-			check(err)
-		} else {
-			check(err)
-		}
-	case "get-alias":
-		list, err := c.ListAliases(ctx, args[1])
-		check(err)
-		for _, a := range list {
-			if a["aliasName"] == args[2] {
-				b, err := json.Marshal(a[args[3]])
-				check(err)
-				fmt.Fprintf(ts.Stdout(), "%s\n", b)
-				return
-			}
-		}
-		fmt.Fprintln(ts.Stdout(), "(no such alias)")
 	case "cert":
 		cert, key := selfSignedPair(ts)
 		ts.Setenv("TLS_CERT", cert)
 		ts.Setenv("TLS_KEY", key)
-	case "domain":
-		rest := args[2:]
-		withCert := len(rest) > 0 && rest[0] == "with-cert"
-		if withCert {
-			rest = rest[1:]
-		}
-		in := parseKV(ts, rest)
-		if withCert {
-			in["certConfig"] = map[string]any{"certName": "console-cert", "certificate": ts.Getenv("TLS_CERT"), "privateKey": ts.Getenv("TLS_KEY")}
-		}
-		if _, err := c.UpdateCustomDomain(ctx, args[1], in); fc.IsNotFound(err) {
-			in["domainName"] = args[1]
-			_, err = c.CreateCustomDomain(ctx, in)
-			check(err)
-		} else {
-			check(err)
-		}
-	case "get-domain":
-		list, err := c.ListCustomDomains(ctx, args[1])
-		check(err)
-		for _, d := range list {
-			if d["domainName"] == args[1] {
-				b, err := json.Marshal(d[args[2]])
-				check(err)
-				fmt.Fprintf(ts.Stdout(), "%s\n", b)
-				return
-			}
-		}
-		fmt.Fprintln(ts.Stdout(), "(no such domain)")
-		if !neg {
-			ts.Fatalf("fc get-domain: no custom domain %s", args[1])
-		}
-		return
-	case "delete-domain":
-		check(c.DeleteCustomDomain(ctx, args[1]))
 	case "seed-v2":
 		check(em.srv.SeedV2(emulator.V2Function{Name: args[1], Config: parseKV(ts, args[2:])}))
 	case "deny":
 		check(em.srv.SetDenied(args[1:]))
-	case "tag":
-		tags, err := c.FunctionTags(ctx, args[1])
-		check(err)
-		fmt.Fprintf(ts.Stdout(), "%s\n", tags[args[2]])
 	default:
-		ts.Fatalf("fc: unknown subcommand %q", args[0])
+		// What a person does in FC's console: the same operations as
+		// fcgit emulator console.
+		err := runConsole(ctx, c, args, ts.Stdout(), ts.Getenv)
+		if neg && errors.Is(err, errNoSuch) {
+			return
+		}
+		check(err)
 	}
 	if neg {
 		ts.Fatalf("fc %s: unexpected success", args[0])
@@ -468,51 +314,12 @@ func sortedCounts(m map[string]int) string {
 }
 
 // parseKV parses key=JSON arguments; a value that is not JSON is a string.
-func settingKind(ts *testscript.TestScript, key string) *kinds.Setting {
-	s := kinds.SettingFor(key)
-	if s == nil {
-		ts.Fatalf("fc: no setting %q", key)
-	}
-	return s
-}
-
 func parseKV(ts *testscript.TestScript, args []string) map[string]any {
-	out := map[string]any{}
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			ts.Fatalf("want key=value, got %q", a)
-		}
-		var val any
-		d := json.NewDecoder(strings.NewReader(v))
-		d.UseNumber()
-		if err := d.Decode(&val); err != nil {
-			val = v
-		}
-		out[k] = val
+	kv, err := parseAssignments(args)
+	if err != nil {
+		ts.Fatalf("%v", err)
 	}
-	return out
-}
-
-func zipInput(ts *testscript.TestScript, files map[string]string) map[string]any {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		w, err := zw.Create(n)
-		if err != nil {
-			ts.Fatalf("zip: %v", err)
-		}
-		w.Write([]byte(files[n]))
-	}
-	if err := zw.Close(); err != nil {
-		ts.Fatalf("zip: %v", err)
-	}
-	return map[string]any{"zipFile": base64.StdEncoding.EncodeToString(buf.Bytes())}
+	return kv
 }
 
 // selfSignedPair makes a PEM certificate and its private key, as a console
