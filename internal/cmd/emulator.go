@@ -14,8 +14,8 @@ import (
 func emulatorCommand(env Env) *cli.Command {
 	return &cli.Command{
 		Subcommands: []*cli.Command{consoleCommand(env)},
-		Name:  "emulator",
-		Usage: "serve a local FC 3.0-compatible API (for tests, the demo and CI dry runs)",
+		Name:        "emulator",
+		Usage:       "serve a local FC 3.0-compatible API (for tests, the demo and CI dry runs)",
 		Description: `Serves the subset of the Function Compute 3.0 REST API that fcgit uses, on
 loopback, until interrupted (Ctrl-C / SIGTERM). Requests must be signed with the
 given key pair, like FC's: both alibaba-cloud-sdk-go (ROA v1) and the official
