@@ -6,57 +6,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"testing"
-
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // agreeEnv, set in a script's environment, makes every fcgit push of the
 // script first check that status agrees with it.
 const agreeEnv = "FCGIT_TEST_STATUS_AGREES"
 
-// TestStatusAgreesWithPush runs every scenario of the testscripts with each
-// fcgit push preceded by fcgit status --json and fcgit push --dry-run --json
-// on the same repository: for every resource, the verdict status gives is
-// what push does (writes it, or refuses, for the same reason). The
-// scenarios' own assertions run as usual, but for request counts (status
-// adds requests) and for scripts hooking a console edit on a read, which
-// the extra reads would fire early.
-func TestStatusAgreesWithPush(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs every script again")
-	}
-	files, err := filepath.Glob("../../testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var run []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(data, []byte("fc edit-on ListTriggers")) {
-			continue
-		}
-		run = append(run, f)
-	}
-	testscript.Run(t, testscript.Params{
-		Files:               run,
-		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			if err := setupScript(env); err != nil {
-				return err
-			}
-			env.Setenv(agreeEnv, "1")
-			return nil
-		},
-		Cmds: scriptCommands,
-	})
-}
+// Status agrees with push in every scenario of the testscripts: TestScripts
+// sets agreeEnv, so that each fcgit push of a script is preceded by
+// fcgit status --json and fcgit push --dry-run --json on the same
+// repository, and for every resource the verdict status gives must be what
+// push does (writes it, or refuses, for the same reason). A script whose
+// assertions count requests (status adds some) or hook a console edit on a
+// read (which the extra reads would fire early) turns it off with
+// "env FCGIT_TEST_STATUS_AGREES=".
 
 // checkAgreement, in an fcgit process started by a script with agreeEnv
 // set, runs status and a dry run before a push and exits 99 with both
