@@ -150,7 +150,7 @@ prefix = "shop-"
 region = "cn-shanghai"
 profile = "stage"
 [targets.production]
-branch = "fcgit/online"
+branch = "fcgit/online-production"
 [targets.production.scope]
 prefix = "shop-"
 exclude = ["shop-debug"]
@@ -168,7 +168,7 @@ ossBucket = "prod-deploy"
 		t.Fatalf("default target: %+v, %v", def, err)
 	}
 	prod, err := c.Target("production")
-	if err != nil || prod.Region != "cn-hangzhou" || prod.Branch != "fcgit/online" || prod.InScope("shop-debug") || !prod.InScope("shop-api") || prod.Code.OSSBucket != "prod-deploy" {
+	if err != nil || prod.Region != "cn-hangzhou" || prod.Branch != "fcgit/online-production" || prod.InScope("shop-debug") || !prod.InScope("shop-api") || prod.Code.OSSBucket != "prod-deploy" {
 		t.Fatalf("production: %+v, %v", prod, err)
 	}
 	if c.Overlay(prod) != "targets/production.toml" {
@@ -211,5 +211,13 @@ func TestTargetErrors(t *testing.T) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestTargetBranchesSideBySide(t *testing.T) {
+	_, err := Parse(FileName, []byte("region = \"cn-hangzhou\"\n[targets.production]\nbranch = \"fcgit/online\"\n[targets.staging]\n"))
+	if err == nil || !strings.Contains(err.Error(), `"fcgit/online/staging" and target production's "fcgit/online" cannot both be branches`) ||
+		!strings.Contains(err.Error(), "git branch -m fcgit/online fcgit/online/production") {
+		t.Fatalf("nested branches: %v", err)
 	}
 }

@@ -183,6 +183,11 @@ func (c *Config) validateTargets() error {
 		if other, dup := branches[t.Branch]; dup {
 			return &fieldError{key + ".branch", fmt.Sprintf("%q is target %s's online branch too: each target records its online state on a branch of its own", t.Branch, other)}
 		}
+		for other, on := range branches {
+			if strings.HasPrefix(t.Branch, other+"/") || strings.HasPrefix(other, t.Branch+"/") {
+				return &fieldError{key + ".branch", fmt.Sprintf("%q and target %s's %q cannot both be branches: git keeps a branch's name as a file, so one cannot be a directory of the other; name them side by side (the default fcgit/online/<target> does), e.g. rename a branch kept from before targets: git branch -m fcgit/online fcgit/online/%s", t.Branch, on, other, on)}
+			}
+		}
 		branches[t.Branch] = name
 		if strings.ContainsAny(c.Targets[name].Profile, " \t\n\"'") {
 			return &fieldError{key + ".profile", fmt.Sprintf("%q is not an aliyun CLI profile name", c.Targets[name].Profile)}

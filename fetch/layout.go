@@ -226,12 +226,19 @@ func (l *Layout) viewDomains(repo *gitstate.Repo, b Branch, tree plumbing.Hash, 
 		return plumbing.ZeroHash, err
 	}
 	changed := false
+	kept := entries[:0:0]
 	for i, e := range entries {
 		name := snapshot.DomainOfFile(e.Name)
 		oe := o.Domains[name]
+		if oe != nil && oe.Skip {
+			changed = true // another target's domain: not in this view
+			continue
+		}
+		kept = append(kept, entries[i])
 		if name == "" || !e.Mode.IsFile() || oe.Empty() {
 			continue
 		}
+		i := len(kept) - 1
 		data, err := repo.ReadBlob(e.Hash)
 		if err != nil {
 			return plumbing.ZeroHash, err
@@ -244,7 +251,7 @@ func (l *Layout) viewDomains(repo *gitstate.Repo, b Branch, tree plumbing.Hash, 
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		if entries[i].Hash, err = repo.StoreBlob(text); err != nil {
+		if kept[i].Hash, err = repo.StoreBlob(text); err != nil {
 			return plumbing.ZeroHash, err
 		}
 		changed = true
@@ -252,7 +259,10 @@ func (l *Layout) viewDomains(repo *gitstate.Repo, b Branch, tree plumbing.Hash, 
 	if !changed {
 		return tree, nil
 	}
-	return repo.StoreTree(entries)
+	if len(kept) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	return repo.StoreTree(kept)
 }
 
 // unview writes the target's view back into the repository's layout.
@@ -494,7 +504,9 @@ func (l *Layout) unviewDomains(repo *gitstate.Repo, b Branch, shared, view plumb
 		s, hasShared := sharedEntries[e.Name]
 		if name == "" || !hasShared {
 			out[e.Name] = e
-			delete(o.Domains, name)
+			if oe := o.Domains[name]; oe == nil || !oe.Skip {
+				delete(o.Domains, name)
+			}
 			continue
 		}
 		ss, vs := decode(s, name), decode(e, name)
@@ -512,6 +524,10 @@ func (l *Layout) unviewDomains(repo *gitstate.Repo, b Branch, shared, view plumb
 	}
 	for file, s := range sharedEntries {
 		if inView[file] {
+			continue
+		}
+		if oe := o.Domains[snapshot.DomainOfFile(file)]; oe != nil && oe.Skip {
+			out[file] = s // another target's
 			continue
 		}
 		// A domain routing to this target's functions is this target's:

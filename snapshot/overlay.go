@@ -34,6 +34,9 @@ type Overlay struct {
 
 // OverlayEntry is what an overlay changes in one function or domain.
 type OverlayEntry struct {
+	// Skip: the domain is not this target's (a domain file another target
+	// deploys): the target neither reads nor writes it.
+	Skip bool
 	// Set holds the values set, as nested tables like the file's (a
 	// function's triggers under "triggers").
 	Set map[string]any
@@ -41,11 +44,17 @@ type OverlayEntry struct {
 	Unset [][]string
 }
 
-// unsetKey is the key of an entry's removed paths.
-const unsetKey = "unset"
+// unsetKey is the key of an entry's removed paths; skipKey, of a domain
+// entry, leaves the domain to the other targets.
+const (
+	unsetKey = "unset"
+	skipKey  = "skip"
+)
 
 // Empty reports whether the entry changes nothing.
-func (e *OverlayEntry) Empty() bool { return e == nil || len(e.Set) == 0 && len(e.Unset) == 0 }
+func (e *OverlayEntry) Empty() bool {
+	return e == nil || len(e.Set) == 0 && len(e.Unset) == 0 && !e.Skip
+}
 
 // DecodeOverlay reads an overlay file, checking each entry's values against
 // the fields of functions (or domains) as function.toml's are checked:
@@ -106,6 +115,13 @@ func (d *decoder) overlayEntry(kp []string, t map[string]any, top *field) *Overl
 		p := append(append([]string(nil), kp...), k)
 		v := t[k]
 		switch {
+		case k == skipKey && top == domainField:
+			b, ok := v.(bool)
+			if !ok {
+				d.fail(p, "%s: want true or false, got %s", strings.Join(p, "."), describe(v))
+				continue
+			}
+			e.Skip = b
 		case k == unsetKey:
 			list, ok := v.([]any)
 			if !ok {
@@ -217,6 +233,9 @@ func (o *Overlay) Encode(target string) ([]byte, error) {
 				continue
 			}
 			t := cloneMap(e.Set)
+			if e.Skip {
+				t[skipKey] = true
+			}
 			if len(e.Unset) > 0 {
 				var paths []any
 				for _, p := range e.Unset {
