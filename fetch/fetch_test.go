@@ -3,8 +3,8 @@ package fetch
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
