@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/fetch"
 )
 
 // Exit codes: a contract (DESIGN.md). Every command's --help repeats the ones
@@ -79,6 +82,12 @@ func report(err error, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "fcgit: %v\n", err)
 	if code == exitUsage {
 		fmt.Fprintln(stderr, "Run 'fcgit --help' or 'fcgit <command> --help' for usage.")
+	}
+	var de *fetch.DeniedError
+	if action, denied := fc.DeniedAction(err); denied && !errors.As(err, &de) {
+		// A write, or a read with no setting to do without: the
+		// permission is all there is to say.
+		fmt.Fprintf(stderr, "hint: the RAM user or role fcgit runs as lacks %s: grant it (docs/troubleshooting.md lists the actions fcgit needs)\n", action)
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		fmt.Fprintln(stderr, "hint: nothing answers at the FC endpoint: check --endpoint, FCGIT_ENDPOINT or endpoint in fcgit.toml; for the local emulator, start it first (fcgit emulator --listen 127.0.0.1:9000) and set FCGIT_ENDPOINT=http://127.0.0.1:9000")
