@@ -293,6 +293,10 @@ launch:
 				}
 				return nil
 			}
+			var re regionError
+			if errors.As(err, &re) {
+				return re.err // the region's, not the function's
+			}
 			if err != nil {
 				// The name is FC's: it reaches a terminal, escaped.
 				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
@@ -341,6 +345,12 @@ launch:
 	}
 	return out, nil
 }
+
+// regionError is a failure of a region-wide read a function waited for.
+type regionError struct{ err error }
+
+func (e regionError) Error() string { return e.err.Error() }
+func (e regionError) Unwrap() error { return e.err }
 
 // request runs one request to FC (or a code download) in one of the Jobs
 // slots, waiting for a free one; a reader without slots (reading one
@@ -399,7 +409,7 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	if r.pipe != nil && r.pipe.settings != nil {
 		settings, err := r.pipe.settings.wait(ctx)
 		if err != nil {
-			return nil, FunctionMeta{}, false, err
+			return nil, FunctionMeta{}, false, regionError{err}
 		}
 		for k, v := range settings[name] {
 			extras[k] = v
