@@ -65,3 +65,24 @@ func TestFC2DirectoryNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFC2Overlay: a target's overlay names a function created under FC
+// 2.0 by its name, quoted as TOML quotes a key holding '$', and reads it
+// back.
+func TestFC2Overlay(t *testing.T) {
+	o := &Overlay{Functions: map[string]*OverlayEntry{"legacy$worker": {Set: map[string]any{"memorySize": json.Number("1024")}}}, Domains: map[string]*OverlayEntry{}}
+	text, err := o.Encode("production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), `[functions."legacy$worker"]`) {
+		t.Fatalf("overlay:\n%s", text)
+	}
+	back, problems := DecodeOverlay("targets/production.toml", text)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if e := back.Functions["legacy$worker"]; e == nil || e.Set["memorySize"] != json.Number("1024") {
+		t.Fatalf("read back %+v", back.Functions)
+	}
+}
