@@ -43,9 +43,16 @@ type Config struct {
 	// secrets (never written to git); nil (key absent) means
 	// DefaultSecretPatterns, an empty list turns it off.
 	Secrets *[]string `toml:"secrets"`
-	// Watch names per-function kinds FC lists only function by function
-	// ("aliases", "vpcBindings") to read for every function; by default they
-	// are read for functions whose files declare them.
+	// ReadForEveryFunction names the kinds (function.toml keys) read for
+	// every function in scope; nil (key absent) means ReadKinds, all of
+	// them. A kind left out is read only for the functions whose files (or
+	// last record) declare it: fewer requests, or none a RAM user may be
+	// refused, but a console edit on another function goes unseen.
+	ReadForEveryFunction *[]string `toml:"readForEveryFunction"`
+	// Watch is the old name of the per-function half of
+	// ReadForEveryFunction, kept for repositories made before it: it named
+	// the kinds read for every function among "aliases" and "vpcBindings"
+	// (the region's settings were always read). Deprecated.
 	Watch []string `toml:"watch"`
 	// Domains is the directory of custom domain files, beside dir; nil
 	// (key absent) means DefaultDomains, "" turns custom domains off.
@@ -98,8 +105,51 @@ func (c *Config) DomainsDir() string {
 	return *c.Domains
 }
 
-// WatchKinds are the kinds Watch may name.
+// WatchKinds are the kinds the deprecated watch key may name.
 var WatchKinds = []string{"aliases", "vpcBindings"}
+
+// ReadKinds are the kinds readForEveryFunction may name, as function.toml
+// names them: the region's settings, which one listing each reads for the
+// whole region, and the kinds FC lists only function by function (aliases,
+// VPC bindings: one request per function each).
+var ReadKinds = []string{"aliases", "asyncInvokeConfig", "concurrencyConfig", "provisionConfig", "scalingConfig", "vpcBindings"}
+
+// ReadsForEveryFunction lists the kinds read for every function in scope:
+// readForEveryFunction, or, in a repository made before it, the region's
+// settings and what watch names; all of ReadKinds by default.
+func (c *Config) ReadsForEveryFunction() []string {
+	switch {
+	case c.ReadForEveryFunction != nil:
+		return append([]string(nil), *c.ReadForEveryFunction...)
+	case c.Watch != nil:
+		out := []string{}
+		for _, k := range ReadKinds {
+			per := false
+			for _, w := range WatchKinds {
+				per = per || k == w
+			}
+			if !per || contains(c.Watch, k) {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	return append([]string(nil), ReadKinds...)
+}
+
+// ReadsEveryFunction reports whether kind is read for every function.
+func (c *Config) ReadsEveryFunction(kind string) bool {
+	return contains(c.ReadsForEveryFunction(), kind)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
 
 // DefaultSecretPatterns are the secret variable names when fcgit.toml has no
 // secrets key (docs/configuration.md lists them).
@@ -124,6 +174,10 @@ type Scope struct {
 	Prefix  string   `toml:"prefix"`
 	Include []string `toml:"include"`
 	Exclude []string `toml:"exclude"`
+	// FCVersion is ListFunctions's fcVersion: "v3" manages the functions
+	// created under FC 3.0 only, "v2" those created under FC 2.0 only
+	// (service$function), "" both.
+	FCVersion string `toml:"fcVersion"`
 }
 
 // MaxFileSize bounds fcgit.toml: the decoder holds the whole document, and
@@ -199,15 +253,15 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 // knownKeyPaths are fcgit.toml's keys as dotted paths, for "did you mean".
-var knownKeyPaths = []string{"region", "endpoint", "dir", "branch", "domains", "secrets", "watch", "defaultTarget", "overlays",
-	"scope", "scope.prefix", "scope.include", "scope.exclude", "code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
+var knownKeyPaths = []string{"region", "endpoint", "dir", "branch", "domains", "secrets", "readForEveryFunction", "watch", "defaultTarget", "overlays",
+	"scope", "scope.prefix", "scope.include", "scope.exclude", "scope.fcVersion", "code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
 
 // targetKeyPaths are the keys of a [targets.<name>] table.
-var targetKeyPaths = []string{"region", "endpoint", "profile", "branch", "scope", "scope.prefix", "scope.include", "scope.exclude",
+var targetKeyPaths = []string{"region", "endpoint", "profile", "branch", "scope", "scope.prefix", "scope.include", "scope.exclude", "scope.fcVersion",
 	"code", "code.ossBucket", "code.ossPrefix", "code.ossEndpoint"}
 
 // knownKeys lists fcgit.toml's keys for the unknown-key message, tables last.
-const knownKeys = "region, endpoint, dir, branch, domains, secrets, watch, defaultTarget, overlays, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code]"
+const knownKeys = "region, endpoint, dir, branch, domains, secrets, readForEveryFunction, defaultTarget, overlays, [scope] prefix, include, exclude, fcVersion, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code]"
 
 func (c *Config) setDefaults() {
 	if c.Dir == "" {
@@ -270,12 +324,22 @@ func (c *Config) validate() error {
 		}
 	}
 	for _, w := range c.Watch {
-		known := false
-		for _, k := range WatchKinds {
-			known = known || w == k
+		if !contains(WatchKinds, w) {
+			return &fieldError{"watch", fmt.Sprintf("%q: want %s (watch is the old name of readForEveryFunction, which takes %s)", w, strings.Join(WatchKinds, " or "), strings.Join(ReadKinds, ", "))}
 		}
-		if !known {
-			return &fieldError{"watch", fmt.Sprintf("%q: want %s", w, strings.Join(WatchKinds, " or "))}
+	}
+	if c.Watch != nil && c.ReadForEveryFunction != nil {
+		return &fieldError{"watch", "watch is the old name of readForEveryFunction, and both are set: keep readForEveryFunction (it names the region's settings too), and remove watch"}
+	}
+	if c.ReadForEveryFunction != nil {
+		for _, k := range *c.ReadForEveryFunction {
+			if !contains(ReadKinds, k) {
+				hint := ""
+				if near := typo.Nearest(k, ReadKinds); near != "" {
+					hint = fmt.Sprintf("did you mean %q? ", near)
+				}
+				return &fieldError{"readForEveryFunction", fmt.Sprintf("%q is not a kind fcgit reads (%swant some of %s)", k, hint, strings.Join(ReadKinds, ", "))}
+			}
 		}
 	}
 	if err := c.Code.validate(); err != nil {
@@ -288,6 +352,11 @@ func (c *Config) validate() error {
 }
 
 func (s Scope) validate() error {
+	switch s.FCVersion {
+	case "", "v2", "v3":
+	default:
+		return &fieldError{"scope.fcVersion", fmt.Sprintf("%q: want \"v3\" (functions created under FC 3.0 only), \"v2\" (those created under FC 2.0, named service$function, only) or \"\" (both)", s.FCVersion)}
+	}
 	for _, pats := range [][]string{s.Include, s.Exclude} {
 		for _, p := range pats {
 			if _, err := path.Match(p, ""); err != nil {
@@ -364,6 +433,10 @@ func (c *Config) InScope(name string) bool { return c.Scope.inScope(name) }
 
 func (s Scope) inScope(name string) bool {
 	if !strings.HasPrefix(name, s.Prefix) {
+		return false
+	}
+	// Only the names of functions created under FC 2.0 hold '$'.
+	if fc2 := strings.Contains(name, "$"); s.FCVersion == "v3" && fc2 || s.FCVersion == "v2" && !fc2 {
 		return false
 	}
 	if len(s.Include) > 0 {

@@ -23,28 +23,28 @@ func TestRenderParseRoundTrip(t *testing.T) {
 }
 
 // TestRenderOptionalKeys: keys whose absence means something (domains,
-// watch, secrets) round-trip when set, and stay commented out when not.
+// readForEveryFunction, secrets) round-trip when set, and stay commented out when not.
 func TestRenderOptionalKeys(t *testing.T) {
-	off, secrets, noPrefix := "", []string{"DB_*"}, ""
-	in := &Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online", Domains: &off, Watch: []string{"aliases"}, Secrets: &secrets,
-		Code: Code{OSSPrefix: &noPrefix}}
+	off, secrets, noPrefix, reads := "", []string{"DB_*"}, "", []string{"aliases"}
+	in := &Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online", Domains: &off, ReadForEveryFunction: &reads, Secrets: &secrets,
+		Code: Code{OSSPrefix: &noPrefix}, Scope: Scope{FCVersion: "v3"}}
 	out, err := Parse(FileName, Render(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.DomainsDir() != "" || strings.Join(out.Watch, ",") != "aliases" || out.Secrets == nil || strings.Join(*out.Secrets, ",") != "DB_*" ||
-		out.Code.OSSPrefix == nil || out.Code.Prefix() != "" {
+	if out.DomainsDir() != "" || strings.Join(out.ReadsForEveryFunction(), ",") != "aliases" || out.Secrets == nil || strings.Join(*out.Secrets, ",") != "DB_*" ||
+		out.Code.OSSPrefix == nil || out.Code.Prefix() != "" || out.Scope.FCVersion != "v3" {
 		t.Fatalf("round trip changed config: %+v", out)
 	}
 	def, err := Parse(FileName, Render(&Config{Region: "cn-hangzhou", Dir: "functions", Branch: "fcgit/online"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if def.DomainsDir() != DefaultDomains || len(def.Watch) != 0 || def.Secrets != nil ||
+	if def.DomainsDir() != DefaultDomains || strings.Join(def.ReadsForEveryFunction(), ",") != strings.Join(ReadKinds, ",") || def.Secrets != nil ||
 		def.Code.OSSBucket != "" || def.Code.OSSPrefix != nil || def.Code.Prefix() != DefaultOSSPrefix || def.Code.OSSEndpoint != "" {
 		t.Fatalf("defaults not kept: %+v", def)
 	}
-	for _, key := range []string{"# domains = ", "# watch = ", "# secrets = ", "\n[code]\n", "# ossBucket = ", "# ossPrefix = ", "# ossEndpoint = "} {
+	for _, key := range []string{"# domains = ", "# readForEveryFunction = ", "# secrets = ", "\n[code]\n", "# ossBucket = ", "# ossPrefix = ", "# ossEndpoint = "} {
 		if !strings.Contains(string(Render(def)), key) {
 			t.Errorf("rendered file lacks the commented key %q", key)
 		}
@@ -76,7 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad branch", "region = \"cn-hangzhou\"\nbranch = \"a..b\"\n", "fcgit.toml:2: branch:"},
 		{"bad glob", "region = \"cn-hangzhou\"\n[scope]\ninclude = [\"[\"]\n", "bad glob"},
 		{"unknown code key", "region = \"cn-hangzhou\"\n[code]\nossBucket = \"b-1\"\nbucket = \"b\"\n",
-			`fcgit.toml:4: unknown key "code.bucket" (known keys: region, endpoint, dir, branch, domains, secrets, watch, defaultTarget, overlays, [scope] prefix, include, exclude, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code])`},
+			`fcgit.toml:4: unknown key "code.bucket" (known keys: region, endpoint, dir, branch, domains, secrets, readForEveryFunction, defaultTarget, overlays, [scope] prefix, include, exclude, fcVersion, [code] ossBucket, ossPrefix, ossEndpoint, [targets.<name>] region, endpoint, profile, branch, [targets.<name>.scope], [targets.<name>.code])`},
 		{"code key at the top", "region = \"cn-hangzhou\"\nossBucket = \"b-1\"\n", `fcgit.toml:2: unknown key "ossBucket"`},
 		{"bad bucket", "region = \"cn-hangzhou\"\n\n[code]\nossPrefix = \"x/\"\nossBucket = \"My_Bucket\"\n",
 			`fcgit.toml:5: code.ossBucket: "My_Bucket" is not an OSS bucket name`},
@@ -219,5 +219,69 @@ func TestTargetBranchesSideBySide(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"fcgit/online/staging" and target production's "fcgit/online" cannot both be branches`) ||
 		!strings.Contains(err.Error(), "git branch -m fcgit/online fcgit/online/production") {
 		t.Fatalf("nested branches: %v", err)
+	}
+}
+
+// TestReadsForEveryFunction: every kind by default; readForEveryFunction
+// names them; the old watch key of repositories made before it keeps its
+// meaning (the region's settings, always read, and the per-function kinds
+// it names).
+func TestReadsForEveryFunction(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       string
+		err        string
+	}{
+		{"default", ``, "aliases,asyncInvokeConfig,concurrencyConfig,provisionConfig,scalingConfig,vpcBindings", ""},
+		{"none", `readForEveryFunction = []`, "", ""},
+		{"some", `readForEveryFunction = ["aliases", "concurrencyConfig"]`, "aliases,concurrencyConfig", ""},
+		{"old watch", `watch = ["aliases"]`, "aliases,asyncInvokeConfig,concurrencyConfig,provisionConfig,scalingConfig", ""},
+		{"old empty watch", `watch = []`, "asyncInvokeConfig,concurrencyConfig,provisionConfig,scalingConfig", ""},
+		{"typo", `readForEveryFunction = ["alias"]`, "", `fcgit.toml:2: readForEveryFunction: "alias" is not a kind fcgit reads (did you mean "aliases"? want some of aliases, asyncInvokeConfig, concurrencyConfig, provisionConfig, scalingConfig, vpcBindings)`},
+		{"both", "watch = [\"aliases\"]\nreadForEveryFunction = []", "", "fcgit.toml:2: watch: watch is the old name of readForEveryFunction, and both are set"},
+		{"old watch of a setting", `watch = ["asyncInvokeConfig"]`, "", `watch: "asyncInvokeConfig": want aliases or vpcBindings (watch is the old name of readForEveryFunction`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(FileName, []byte("region = \"cn-hangzhou\"\n"+tt.file+"\n"))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(c.ReadsForEveryFunction(), ","); got != tt.want {
+				t.Errorf("reads %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestScopeFCVersion: fcVersion keeps the functions created under FC 3.0
+// ("v3") or under FC 2.0 ("v2", named service$function), with the other
+// rules of the scope.
+func TestScopeFCVersion(t *testing.T) {
+	tests := []struct {
+		scope Scope
+		in    map[string]bool
+	}{
+		{Scope{}, map[string]bool{"api": true, "legacy$worker": true}},
+		{Scope{FCVersion: "v3"}, map[string]bool{"api": true, "legacy$worker": false}},
+		{Scope{FCVersion: "v2"}, map[string]bool{"api": false, "legacy$worker": true}},
+		{Scope{FCVersion: "v2", Prefix: "legacy"}, map[string]bool{"legacy$worker": true, "other$worker": false}},
+		{Scope{Exclude: []string{"legacy$*"}}, map[string]bool{"legacy$worker": false, "legacy-api": true}},
+	}
+	for _, tt := range tests {
+		for name, want := range tt.in {
+			if got := tt.scope.inScope(name); got != want {
+				t.Errorf("%+v: inScope(%q) = %v, want %v", tt.scope, name, got, want)
+			}
+		}
+	}
+	if _, err := Parse(FileName, []byte("region = \"cn-hangzhou\"\n[scope]\nfcVersion = \"3\"\n")); err == nil || !strings.Contains(err.Error(), `fcgit.toml:3: scope.fcVersion: "3": want "v3"`) {
+		t.Errorf("err = %v", err)
 	}
 }

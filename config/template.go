@@ -32,12 +32,17 @@ func Render(c *Config) []byte {
 	} else {
 		fmt.Fprintf(&b, "# domains = %s\n\n", q(DefaultDomains))
 	}
-	fmt.Fprintf(&b, "# Per-function kinds FC lists function by function, read for every function\n")
-	fmt.Fprintf(&b, "# (one request each per function and read) rather than only where declared.\n")
-	if len(c.Watch) > 0 {
+	fmt.Fprintf(&b, "# Kinds read for every function in scope, so that a console edit on any function\n")
+	fmt.Fprintf(&b, "# is seen. aliases and vpcBindings cost one request per function each on every\n")
+	fmt.Fprintf(&b, "# read; a kind left out is read only for functions whose function.toml declares\n")
+	fmt.Fprintf(&b, "# it. Without this key: all of them.\n")
+	switch {
+	case c.ReadForEveryFunction != nil:
+		fmt.Fprintf(&b, "readForEveryFunction = %s\n\n", renderList(*c.ReadForEveryFunction))
+	case c.Watch != nil:
 		fmt.Fprintf(&b, "watch = %s\n\n", renderList(c.Watch))
-	} else {
-		fmt.Fprintf(&b, "# watch = [\"aliases\", \"vpcBindings\"]\n\n")
+	default:
+		fmt.Fprintf(&b, "# readForEveryFunction = %s\n\n", renderList(ReadKinds))
 	}
 	fmt.Fprintf(&b, "# Environment variables whose values are secrets (globs, case-insensitive):\n")
 	fmt.Fprintf(&b, "# function.toml holds a reference instead of the value, and push takes the\n")
@@ -55,7 +60,10 @@ func Render(c *Config) []byte {
 	fmt.Fprintf(&b, "prefix = %s\n", q(c.Scope.Prefix))
 	fmt.Fprintf(&b, "# Name globs (path.Match syntax) to keep / to leave out, applied after prefix.\n")
 	fmt.Fprintf(&b, "include = %s\n", renderList(c.Scope.Include))
-	fmt.Fprintf(&b, "exclude = %s\n\n", renderList(c.Scope.Exclude))
+	fmt.Fprintf(&b, "exclude = %s\n", renderList(c.Scope.Exclude))
+	fmt.Fprintf(&b, "# \"v3\": functions created under FC 3.0 only; \"v2\": those created under FC 2.0\n")
+	fmt.Fprintf(&b, "# (service$function) only; \"\": both.\n")
+	fmt.Fprintf(&b, "fcVersion = %s\n\n", q(c.Scope.FCVersion))
 	fmt.Fprintf(&b, "# Code packages over FC's 100 MB inline limit (up to 500 MB): push uploads them\n")
 	fmt.Fprintf(&b, "# to this OSS bucket, which must be in the region above, and FC reads them there.\n")
 	fmt.Fprintf(&b, "[code]\n")

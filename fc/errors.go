@@ -3,6 +3,7 @@ package fc
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/fcgit/fcgit/internal/textsafe"
@@ -197,4 +198,29 @@ func kindForResponse(status int, code string) Kind {
 // which operation it interrupted.
 func cancelled(op, subject string, ctxErr error) *Error {
 	return &Error{Op: op, Subject: subject, Kind: KindOther, Err: ctxErr}
+}
+
+// deniedActionRe finds the RAM action in FC's refusal of an unauthorized
+// caller: "the caller is not authorized to perform 'fc:ListAliases' on
+// resource '…'".
+var deniedActionRe = regexp.MustCompile(`perform '(fc:[A-Za-z0-9]+)'`)
+
+// DeniedAction reports the RAM action FC refused err's request for, when
+// the caller is authenticated but its RAM policies do not allow the request
+// (403 AccessDenied, or 403 with no code): the action FC names in its
+// message, else "fc:" and the operation, FC's RAM actions being named after
+// its operations. A credential or signature failure is not a missing
+// permission, nor is an expired code download URL: ok is false for them.
+func DeniedAction(err error) (action string, ok bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindAccessDenied || e.Op == "DownloadCode" {
+		return "", false
+	}
+	if e.Code != "AccessDenied" && !(e.Status == 403 && (e.Code == "" || e.Code == "Forbidden")) {
+		return "", false
+	}
+	if m := deniedActionRe.FindStringSubmatch(e.Message); m != nil {
+		return m[1], true
+	}
+	return "fc:" + e.Op, true
 }

@@ -160,3 +160,31 @@ func TestUnknownHostIsNotRetried(t *testing.T) {
 		}
 	}
 }
+
+func TestDeniedAction(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		want   string
+		denied bool
+	}{
+		{"FC names the action", &Error{Op: "ListAsyncInvokeConfigs", Status: 403, Code: "AccessDenied", Kind: KindAccessDenied,
+			Message: "the caller is not authorized to perform 'fc:ListAsyncInvokeConfigs' on resource 'acs:fc:cn-hangzhou:123:functions/*'"}, "fc:ListAsyncInvokeConfigs", true},
+		{"named after the operation", &Error{Op: "ListAliases", Status: 403, Code: "AccessDenied", Kind: KindAccessDenied, Message: "denied"}, "fc:ListAliases", true},
+		{"403 without a code", &Error{Op: "ListVpcBindings", Status: 403, Kind: KindAccessDenied}, "fc:ListVpcBindings", true},
+		{"wrapped", fmt.Errorf("list aliases: %w", &Error{Op: "ListAliases", Status: 403, Code: "AccessDenied", Kind: KindAccessDenied}), "fc:ListAliases", true},
+		{"bad signature", &Error{Op: "ListFunctions", Status: 403, Code: "SignatureDoesNotMatch", Kind: KindAccessDenied}, "", false},
+		{"unknown key", &Error{Op: "ListFunctions", Status: 400, Code: "InvalidAccessKeyId.NotFound", Kind: KindAccessDenied}, "", false},
+		{"expired download URL", &Error{Op: "DownloadCode", Status: 403, Code: "AccessDenied", Kind: KindAccessDenied}, "", false},
+		{"not found", &Error{Op: "GetFunction", Status: 404, Code: "FunctionNotFound", Kind: KindNotFound}, "", false},
+		{"not an FC error", errors.New("boom"), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := DeniedAction(tt.err)
+			if got != tt.want || ok != tt.denied {
+				t.Errorf("DeniedAction = %q, %v; want %q, %v", got, ok, tt.want, tt.denied)
+			}
+		})
+	}
+}

@@ -28,8 +28,26 @@ func (c *Client) ListFunctions(ctx context.Context, prefix string) ([]Function, 
 // so that work on the first functions overlaps the listing of the rest. An
 // error from page stops the listing and is returned.
 func (c *Client) ListFunctionPages(ctx context.Context, prefix string, page func([]Function) error) error {
+	return c.ListFunctionPagesOf(ctx, ListQuery{Prefix: prefix}, page)
+}
+
+// ListQuery narrows ListFunctions on FC's side.
+type ListQuery struct {
+	Prefix string
+	// FCVersion is ListFunctions's fcVersion: "v2" lists the functions
+	// created under FC 2.0 (named service$function), "v3" the others, ""
+	// both (FC's default).
+	FCVersion string
+}
+
+// ListFunctionPagesOf is ListFunctionPages for a ListQuery.
+func (c *Client) ListFunctionPagesOf(ctx context.Context, q ListQuery, page func([]Function) error) error {
 	var pageErr error
-	err := c.paginate(ctx, "ListFunctions", prefix, apiPath("functions"), prefix, func(body []byte) (int, string, error) {
+	var extra map[string]string
+	if q.FCVersion != "" {
+		extra = map[string]string{"fcVersion": q.FCVersion}
+	}
+	err := c.paginateQuery(ctx, "ListFunctions", q.Prefix, apiPath("functions"), q.Prefix, extra, func(body []byte) (int, string, error) {
 		var p struct {
 			Functions []Function `json:"functions"`
 			NextToken string     `json:"nextToken"`
@@ -54,10 +72,18 @@ func (c *Client) ListFunctionPages(ctx context.Context, prefix string, page func
 // nextToken. The pages are bounded (see pageGuard): the endpoint decides
 // when the list ends, and it is not trusted to.
 func (c *Client) paginate(ctx context.Context, op, subject, path, prefix string, handle func([]byte) (int, string, error)) error {
+	return c.paginateQuery(ctx, op, subject, path, prefix, nil, handle)
+}
+
+// paginateQuery is paginate sending extra query parameters with each page.
+func (c *Client) paginateQuery(ctx context.Context, op, subject, path, prefix string, extra map[string]string, handle func([]byte) (int, string, error)) error {
 	guard := newPageGuard(op, subject, "nextToken", c.limits.MaxListPages)
 	token := ""
 	for {
 		query := map[string]string{"limit": strconv.Itoa(pageLimit)}
+		for k, v := range extra {
+			query[k] = v
+		}
 		if prefix != "" {
 			query["prefix"] = prefix
 		}

@@ -54,7 +54,28 @@ func apiPath(segments ...string) string {
 	b.WriteString("/" + apiVersion)
 	for _, s := range segments {
 		b.WriteString("/")
-		b.WriteString(url.PathEscape(s))
+		b.WriteString(escapeSegment(s))
+	}
+	return b.String()
+}
+
+// escapeSegment percent-encodes every byte of a path segment but RFC 3986's
+// unreserved characters (A-Z a-z 0-9 - . _ ~). url.PathEscape leaves the
+// sub-delimiters ($ & + , ; = : @) as they are, which a path may hold; FC
+// reads a function created under FC 2.0, service$function, with the '$'
+// encoded, as Alibaba Cloud's SDKs send it.
+func escapeSegment(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
 	}
 	return b.String()
 }

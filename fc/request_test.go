@@ -312,3 +312,31 @@ func TestAttemptTimeoutIsRetried(t *testing.T) {
 		t.Fatal("a timed-out attempt must count as possibly applied")
 	}
 }
+
+// TestPathSegmentsPercentEncoded: names reach FC percent-encoded, every
+// byte but RFC 3986's unreserved characters: an FC 2.0-era function's '$'
+// too, which url.PathEscape would leave as it is.
+func TestPathSegmentsPercentEncoded(t *testing.T) {
+	tests := []struct {
+		function, trigger string
+		want              string
+	}{
+		{"shop-api", "web", "/2023-03-30/functions/shop-api/triggers/web"},
+		{"legacy$worker", "timer", "/2023-03-30/functions/legacy%24worker/triggers/timer"},
+		{"a b", "x/y", "/2023-03-30/functions/a%20b/triggers/x%2Fy"},
+		{"a+b;c=d@e:f,g&h", "t~1.2_3", "/2023-03-30/functions/a%2Bb%3Bc%3Dd%40e%3Af%2Cg%26h/triggers/t~1.2_3"},
+		{"中", "t", "/2023-03-30/functions/%E4%B8%AD/triggers/t"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.function, func(t *testing.T) {
+			s := &script{responses: []func(*http.Request) (*http.Response, error){reply(200, `{"triggerName":"t"}`)}}
+			c, _ := newScriptedClient(t, s, RetryPolicy{})
+			if _, err := c.GetTrigger(context.Background(), tt.function, tt.trigger); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.requests()[0].Path; got != tt.want {
+				t.Errorf("path = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -120,7 +120,7 @@ func (r *reader) readDomains(ctx context.Context, dc DomainsClient) (map[string]
 	} else {
 		err = r.request(ctx, func() (err error) {
 			docs, err = dc.ListCustomDomains(ctx, "")
-			return err
+			return denied(err, `set domains = "" in fcgit.toml to leave custom domains unmanaged`)
 		})
 	}
 	if err != nil {

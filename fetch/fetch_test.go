@@ -18,6 +18,7 @@ import (
 	"github.com/fcgit/fcgit/emulator"
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -343,29 +344,238 @@ func TestChangeTextIsEscaped(t *testing.T) {
 	}
 }
 
-// TestUnstorableCodeIsRefusedPerFunction: a code package with an entry no
-// checkout could write is refused as an UnrepresentableError naming its
-// function, before anything is recorded.
-func TestUnstorableCodeIsRefusedPerFunction(t *testing.T) {
+// hostileClient is the emulator's client with what the emulator never
+// holds but FC may send: functions and triggers whose names or documents
+// fcgit refuses.
+type hostileClient struct {
+	c        *fc.Client
+	extra    []fc.Function
+	triggers map[string][]fc.Trigger
+}
+
+func (h *hostileClient) ListFunctions(ctx context.Context, prefix string) ([]fc.Function, error) {
+	list, err := h.c.ListFunctions(ctx, prefix)
+	return append(list, h.extra...), err
+}
+
+func (h *hostileClient) ListTriggers(ctx context.Context, fn string) ([]fc.Trigger, error) {
+	for _, f := range h.extra {
+		if f.Name() == fn {
+			return nil, nil
+		}
+	}
+	list, err := h.c.ListTriggers(ctx, fn)
+	return append(list, h.triggers[fn]...), err
+}
+
+func (h *hostileClient) GetFunctionCode(ctx context.Context, name string) (fc.CodeLocation, error) {
+	return h.c.GetFunctionCode(ctx, name)
+}
+
+func (h *hostileClient) DownloadCode(ctx context.Context, url string) (io.ReadCloser, error) {
+	return h.c.DownloadCode(ctx, url)
+}
+
+// TestUnrepresentableFunctionsAreLeftOut: a function whose name, document,
+// trigger or code package fcgit refuses is left out of the record, with the
+// reason, escaped, and the others are read and recorded; one recorded
+// before it became unrepresentable keeps its recorded copy.
+func TestUnrepresentableFunctionsAreLeftOut(t *testing.T) {
+	deep := map[string]any{}
+	for i, m := 0, deep; i < 40; i++ {
+		next := map[string]any{}
+		m["x"] = next
+		m = next
+	}
+	tests := []struct {
+		name string
+		// setup makes the function "bad" unrepresentable, or adds one.
+		setup  func(t *testing.T, f *fixture, h *hostileClient)
+		bad    string
+		reason string
+	}{
+		{"code entry no file system takes", func(t *testing.T, f *fixture, h *hostileClient) {
+			f.create(t, "bad", map[string]any{"code": map[string]any{"zipFile": zipOf(t, map[string]string{
+				"index.py": "x\n", strings.Repeat("n", 5000) + ".py": "y\n"})}})
+		}, "bad", "its code package cannot be stored: read code zip: entry"},
+		{"hostile function name", func(t *testing.T, f *fixture, h *hostileClient) {
+			h.extra = append(h.extra, fc.Function{"functionName": "evil\x1b[2J", "runtime": "python3.10", "handler": "index.handler"})
+		}, "evil\x1b[2J", `fcgit cannot represent it: function document: invalid function name "evil\x1b[2J"`},
+		{"hostile trigger name", func(t *testing.T, f *fixture, h *hostileClient) {
+			f.create(t, "bad", nil)
+			h.triggers["bad"] = []fc.Trigger{{"triggerName": "t\x07", "triggerType": "timer"}}
+		}, "bad", `fcgit cannot represent it: function bad: invalid trigger name "t\a"`},
+		{"document too deep", func(t *testing.T, f *fixture, h *hostileClient) {
+			h.extra = append(h.extra, fc.Function{"functionName": "deep", "runtime": "python3.10", "handler": "index.handler", "futureField": deep})
+		}, "deep", "fcgit cannot represent it: function deep: field futureField.x.x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.create(t, "good", nil)
+			h := &hostileClient{c: f.client, triggers: map[string][]fc.Trigger{}}
+			tt.setup(t, f, h)
+			ctx := context.Background()
+			prep, err := Prepare(ctx, h, f.repo, f.branch, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			on, err := prep.Read(ctx, h, f.repo, Options{})
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			reason := on.Unmanaged[tt.bad]
+			if !strings.Contains(reason, tt.reason) || strings.ContainsAny(reason, "\x1b\x07") {
+				t.Errorf("reason = %q, want it to hold %q, escaped", reason, tt.reason)
+			}
+			if on.Functions["good"] == nil || on.Functions[tt.bad] != nil || len(on.Unmanaged) != 1 {
+				t.Fatalf("functions %v, unmanaged %v", on.Names(), on.Unmanaged)
+			}
+			if _, ok, _ := f.repo.TreeEntryAt(on.Tree, tt.bad); ok {
+				t.Errorf("%q stored", tt.bad)
+			}
+		})
+	}
+}
+
+// TestFunctionTurnedUnrepresentableKeepsItsRecord: a recorded function that
+// FC now sends in a form fcgit refuses keeps its recorded copy: the record
+// neither deletes nor changes it.
+func TestFunctionTurnedUnrepresentableKeepsItsRecord(t *testing.T) {
 	f := newFixture(t)
 	f.create(t, "good", nil)
-	f.create(t, "bad", map[string]any{"code": map[string]any{"zipFile": zipOf(t, map[string]string{
-		"index.py": "x\n", strings.Repeat("n", 5000) + ".py": "y\n"})}})
-	ctx := context.Background()
-	prep, err := Prepare(ctx, f.client, f.repo, f.branch, Options{})
+	f.create(t, "later", nil)
+	first, _, _ := f.fetch(t)
+	c, err := f.repo.ReadCommit(first)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = prep.Read(ctx, f.client, f.repo, Options{})
-	var ue *UnrepresentableError
-	if !errors.As(err, &ue) || ue.Function != "bad" {
-		t.Fatalf("err = %v (%T), want an UnrepresentableError for bad", err, err)
+	before, _, err := f.repo.TreeEntryAt(c.TreeHash, "functions/later")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ze *snapshot.ZipEntryError
-	if !errors.As(err, &ze) || !strings.Contains(err.Error(), "a name of 5003 bytes, over the 255 bytes") {
-		t.Fatalf("err = %v, want the refused entry named", err)
+	if _, err := f.client.UpdateFunction(context.Background(), "good", map[string]any{"memorySize": 1024}); err != nil {
+		t.Fatal(err)
 	}
-	if _, ok, _ := f.repo.ResolveRef(f.branch.Ref); ok {
-		t.Fatal("the online branch was created")
+	h := &hostileClient{c: f.client, triggers: map[string][]fc.Trigger{"later": {{"triggerName": "bad name", "triggerType": "timer"}}}}
+	ctx := context.Background()
+	prep, err := Prepare(ctx, h, f.repo, f.branch, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, err := prep.Read(ctx, h, f.repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on.Unmanaged["later"] == "" {
+		t.Fatalf("unmanaged = %v", on.Unmanaged)
+	}
+	changes, err := Changes(f.repo, prep.Tip, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Name != "good" || changes[0].Kind != "changed" {
+		t.Fatalf("changes = %+v, want good changed only", changes)
+	}
+	second, changed, err := Record(f.repo, f.branch, prep.Tip, on, changes)
+	if err != nil || !changed {
+		t.Fatalf("Record: %v, changed %v", err, changed)
+	}
+	c, err = f.repo.ReadCommit(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, ok, err := f.repo.TreeEntryAt(c.TreeHash, "functions/later")
+	if err != nil || !ok || after.Hash != before.Hash {
+		t.Fatalf("later's record: %v %v, was %v", after, err, before)
+	}
+}
+
+// TestDeniedReadsNameTheActionAndTheSetting: a read FC refuses for a
+// missing RAM permission names the action, and the fcgit.toml setting that
+// stops fcgit from making it, where one does.
+func TestDeniedReadsNameTheActionAndTheSetting(t *testing.T) {
+	tests := []struct {
+		deny string
+		opts Options
+		fix  string // "" when only the permission helps
+	}{
+		{"fc:ListAsyncInvokeConfigs", Options{}, `leave asyncInvokeConfig out of readForEveryFunction in fcgit.toml (readForEveryFunction = ["concurrencyConfig", "provisionConfig", "scalingConfig"])`},
+		{"fc:ListAliases", Options{ReadAll: map[string]bool{"aliases": true, "vpcBindings": true}}, `leave aliases out of readForEveryFunction in fcgit.toml (readForEveryFunction = ["asyncInvokeConfig", "concurrencyConfig", "provisionConfig", "scalingConfig", "vpcBindings"])`},
+		{"fc:ListVpcBindings", Options{ReadAll: map[string]bool{"vpcBindings": true}}, `leave vpcBindings out of readForEveryFunction`},
+		{"fc:ListCustomDomains", Options{DomainsDir: "domains"}, `set domains = "" in fcgit.toml to leave custom domains unmanaged`},
+		{"fc:ListTriggers", Options{}, `leave api out of [scope] in fcgit.toml (exclude = ["api"])`},
+		{"fc:GetFunctionCode", Options{}, `leave api out of [scope] in fcgit.toml`},
+		{"fc:ListFunctions", Options{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.deny, func(t *testing.T) {
+			f := newFixture(t)
+			f.create(t, "api", nil)
+			if err := f.srv.SetDenied([]string{tt.deny}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			prep, err := Prepare(ctx, f.client, f.repo, f.branch, tt.opts)
+			if err == nil {
+				_, err = prep.Read(ctx, f.client, f.repo, tt.opts)
+			}
+			var de *DeniedError
+			if !errors.As(err, &de) || de.Action != tt.deny || de.Fix != tt.fix && !strings.HasPrefix(de.Fix, tt.fix) {
+				t.Fatalf("err = %v, want a DeniedError for %s, fix %q", err, tt.deny, tt.fix)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "lacks "+tt.deny+": grant it") || !strings.Contains(msg, "not authorized to perform '"+tt.deny+"'") {
+				t.Errorf("message %q does not name the action", msg)
+			}
+		})
+	}
+}
+
+// TestSettingsReadWhereDeclared: a setting not listed region-wide is read
+// function by function, for the qualifiers HEAD's files or the record
+// name, without the listing FC may deny.
+func TestSettingsReadWhereDeclared(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "api", nil)
+	f.create(t, "worker", nil)
+	ctx := context.Background()
+	for _, fn := range []string{"api", "worker"} {
+		if _, err := f.client.PutSetting(ctx, kinds.AsyncInvokeConfig, fn, "LATEST", map[string]any{"maxAsyncRetryAttempts": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.fetch(t) // records both: read region-wide
+	// A function neither recorded nor declared: what it has goes unseen.
+	f.create(t, "other", nil)
+	if err := f.srv.SetDenied([]string{"fc:ListAsyncInvokeConfigs"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range []string{"api", "worker", "other"} {
+		if _, err := f.client.PutSetting(ctx, kinds.AsyncInvokeConfig, fn, "LATEST", map[string]any{"maxAsyncRetryAttempts": 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := Options{NotListed: map[string]bool{"asyncInvokeConfig": true}}
+	prep, err := Prepare(ctx, f.client, f.repo, f.branch, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.ResetStats()
+	on, err := prep.Read(ctx, f.client, f.repo, opts)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	for _, fn := range []string{"api", "worker"} {
+		got := on.Functions[fn].State.Config["asyncInvokeConfig"].(map[string]any)["LATEST"].(map[string]any)["maxAsyncRetryAttempts"]
+		if fmt.Sprint(got) != "2" {
+			t.Errorf("%s: maxAsyncRetryAttempts = %v, want 2", fn, got)
+		}
+	}
+	if _, ok := on.Functions["other"].State.Config["asyncInvokeConfig"]; ok {
+		t.Error("other's setting was read: neither declared nor recorded")
+	}
+	if n := f.srv.Stats().Requests["GetAsyncInvokeConfig"]; n != 2 {
+		t.Errorf("%d GetAsyncInvokeConfig requests, want 2", n)
 	}
 }

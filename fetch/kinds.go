@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -15,6 +16,7 @@ import (
 // KindsClient is the part of the FC client reading a function's other kinds.
 type KindsClient interface {
 	ListSettings(ctx context.Context, s *kinds.Setting) ([]fc.SettingItem, error)
+	GetSetting(ctx context.Context, s *kinds.Setting, fn, qualifier string) (fc.Doc, bool, error)
 	ListVpcBindings(ctx context.Context, fn string) ([]string, error)
 	ListAliases(ctx context.Context, fn string) ([]fc.Doc, error)
 }
@@ -25,15 +27,42 @@ type KindsClient interface {
 // Options.ReadAll names them.
 var PerFunctionKinds = []string{kinds.AliasesKey, kinds.VpcBindingsKey}
 
+// DeclarableKinds are the kinds read only where declared when not read for
+// every function: the per-function kinds (Options.ReadAll), and the
+// settings not listed region-wide (Options.NotListed).
+var DeclarableKinds = func() []string {
+	out := append([]string(nil), PerFunctionKinds...)
+	for _, s := range kinds.Settings {
+		out = append(out, s.Key)
+	}
+	return out
+}()
+
+// ReadKinds lists the kinds the options read for every function, sorted:
+// the settings listed region-wide and the per-function kinds in ReadAll.
+func (o Options) ReadKinds() []string {
+	var out []string
+	for _, k := range DeclarableKinds {
+		if o.ReadAll[k] || kinds.SettingFor(k) != nil && !o.NotListed[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // regionSettings lists every setting kind once for the region and files the
 // documents by function: a fetch of many functions with nothing configured
 // costs one request per kind, not per function. request runs each listing
 // (in a request slot).
-func regionSettings(ctx context.Context, client KindsClient, request func(context.Context, func() error) error) (map[string]snapshot.Extras, error) {
+func regionSettings(ctx context.Context, client KindsClient, opts Options, request func(context.Context, func() error) error) (map[string]snapshot.Extras, error) {
 	out := map[string]snapshot.Extras{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for _, s := range kinds.Settings {
+		if opts.NotListed[s.Key] {
+			continue // read function by function where declared (perFunction)
+		}
 		g.Go(func() error {
 			var items []fc.SettingItem
 			err := request(gctx, func() (err error) {
@@ -41,7 +70,7 @@ func regionSettings(ctx context.Context, client KindsClient, request func(contex
 				return err
 			})
 			if err != nil {
-				return fmt.Errorf("list %s: %w", s.Key, err)
+				return fmt.Errorf("list %s: %w", s.Key, denied(err, readForEveryFunctionFix(s.Key, opts)))
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -69,15 +98,27 @@ func regionSettings(ctx context.Context, client KindsClient, request func(contex
 }
 
 // perFunction reads the kinds listed function by function that are to be
-// read for fn, into ex.
+// read for fn, into ex: the per-function kinds, and the settings not
+// listed region-wide, read qualifier by qualifier where declared.
 func (r *reader) perFunction(ctx context.Context, fn string, prev *snapshot.State, ex snapshot.Extras) error {
 	kc, ok := r.client.(KindsClient)
 	if !ok {
 		return nil
 	}
-	for _, key := range PerFunctionKinds {
+	for _, key := range DeclarableKinds {
 		if !r.wants(fn, key, prev) {
 			continue
+		}
+		// A denied read names what stops it: the setting reading the kind
+		// for every function, or, read because fn declares it, nothing
+		// but the permission.
+		fix := ""
+		if r.opts.ReadAll[key] {
+			fix = readForEveryFunctionFix(key, r.opts)
+		}
+		what := fmt.Sprintf("read %s of %s", key, snapshot.Printable(fn))
+		if !r.opts.ReadAll[key] {
+			what += " (declared in its function.toml, or recorded on the online branch)"
 		}
 		switch key {
 		case kinds.AliasesKey:
@@ -87,16 +128,16 @@ func (r *reader) perFunction(ctx context.Context, fn string, prev *snapshot.Stat
 				return err
 			})
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", what, denied(err, fix))
 			}
 			m := map[string]any{}
 			for _, a := range list {
 				name, _ := a["aliasName"].(string)
 				if name == "" {
-					return fmt.Errorf("ListAliases: an alias without aliasName")
+					return &UnrepresentableError{Function: fn, Err: fmt.Errorf("ListAliases: an alias without aliasName")}
 				}
 				if err := snapshot.ValidAliasName(name); err != nil {
-					return err
+					return &UnrepresentableError{Function: fn, Err: err}
 				}
 				m[name] = map[string]any(a)
 			}
@@ -108,16 +149,72 @@ func (r *reader) perFunction(ctx context.Context, fn string, prev *snapshot.Stat
 				return err
 			})
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", what, denied(err, fix))
 			}
 			ex[key] = ids
+		default:
+			s := kinds.SettingFor(key)
+			if s == nil || !r.opts.NotListed[key] {
+				continue // listed region-wide
+			}
+			if err := r.settingOf(ctx, kc, s, fn, prev, ex); err != nil {
+				return fmt.Errorf("%s: %w", what, denied(err, ""))
+			}
 		}
 	}
 	return nil
 }
 
-// wants reports whether the per-function kind key is read for fn.
+// settingOf reads a setting of fn that is not listed region-wide, for each
+// qualifier HEAD's file or the record names (a setting FC keeps for
+// another qualifier goes unseen: that is what reading where declared
+// costs).
+func (r *reader) settingOf(ctx context.Context, kc KindsClient, s *kinds.Setting, fn string, prev *snapshot.State, ex snapshot.Extras) error {
+	quals := map[string]bool{}
+	if !s.Qualified {
+		quals[""] = true
+	} else {
+		if prev != nil {
+			m, _ := prev.Config[s.Key].(map[string]any)
+			for q := range m {
+				quals[q] = true
+			}
+		}
+		if r.opts.declared != nil {
+			for _, q := range r.opts.declared.qualifiers(fn, s.Key) {
+				quals[q] = true
+			}
+		}
+	}
+	found := map[string]any{}
+	for _, q := range sortedKeys(quals) {
+		var doc fc.Doc
+		var ok bool
+		err := r.request(ctx, func() (err error) {
+			doc, ok, err = kc.GetSetting(ctx, s, fn, q)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if ok {
+			found[q] = map[string]any(doc)
+		}
+	}
+	switch {
+	case !s.Qualified && len(found) > 0:
+		ex[s.Key] = found[""]
+	case s.Qualified && len(found) > 0:
+		ex[s.Key] = found
+	}
+	return nil
+}
+
+// wants reports whether the kind key is read for fn function by function.
 func (r *reader) wants(fn, key string, prev *snapshot.State) bool {
+	if kinds.SettingFor(key) != nil && !r.opts.NotListed[key] {
+		return false // listed region-wide
+	}
 	if r.opts.ReadAll[key] {
 		return true
 	}
@@ -127,4 +224,13 @@ func (r *reader) wants(fn, key string, prev *snapshot.State) bool {
 		}
 	}
 	return r.opts.Declared != nil && r.opts.Declared(fn, key)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

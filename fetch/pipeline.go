@@ -113,13 +113,14 @@ func (p *pipeline) startRegion(client Client, opts Options) {
 		f := &future[map[string]snapshot.Extras]{done: make(chan struct{})}
 		go func() {
 			defer close(f.done)
-			f.v, f.err = regionSettings(p.ctx, kc, p.request)
+			f.v, f.err = regionSettings(p.ctx, kc, opts, p.request)
 		}()
 		p.settings = f
 	}
 	if dc, ok := client.(DomainsClient); ok && opts.DomainsDir != "" {
 		p.domains = start(p, func(ctx context.Context) ([]fc.Doc, error) {
-			return dc.ListCustomDomains(ctx, "")
+			docs, err := dc.ListCustomDomains(ctx, "")
+			return docs, denied(err, `set domains = "" in fcgit.toml to leave custom domains unmanaged`)
 		})
 	}
 }
@@ -133,6 +134,9 @@ type pagedLister interface {
 // read of each page's triggers as soon as the page arrives.
 func (p *pipeline) listStarting(ctx context.Context, client Client, opts Options) ([]fc.Function, error) {
 	pl, ok := client.(pagedLister)
+	if vl, versioned := client.(versionLister); versioned && opts.FCVersion != "" {
+		pl, ok = versionPages{vl, opts.FCVersion}, true
+	}
 	if !ok {
 		fns, err := List(ctx, client, opts)
 		if err == nil {
@@ -155,4 +159,14 @@ func (p *pipeline) listStarting(ctx context.Context, client Client, opts Options
 		return nil, listError(err)
 	}
 	return fns, nil
+}
+
+// versionPages lists the pages of one fcVersion.
+type versionPages struct {
+	vl      versionLister
+	version string
+}
+
+func (v versionPages) ListFunctionPages(ctx context.Context, prefix string, page func([]fc.Function) error) error {
+	return v.vl.ListFunctionPagesOf(ctx, fc.ListQuery{Prefix: prefix, FCVersion: v.version}, page)
 }

@@ -50,8 +50,16 @@ type Options struct {
 	// (PerFunctionKinds) for a function: only then, or when the base
 	// records it or ReadAll names it, is it read.
 	Declared func(function, key string) bool
-	// ReadAll names per-function kinds read for every function.
+	// ReadAll names per-function kinds (PerFunctionKinds) read for every
+	// function.
 	ReadAll map[string]bool
+	// NotListed names settings (kinds.Settings) not listed region-wide:
+	// they are read function by function, for the qualifiers HEAD's files
+	// or the base's record name, like a per-function kind ReadAll lacks.
+	NotListed map[string]bool
+	// FCVersion narrows the listing on FC's side ("v2": functions created
+	// under FC 2.0 only, "v3": the others, "": both); InScope must agree.
+	FCVersion string
 	// DomainsDir, when set, is the directory of custom domain files: the
 	// region's custom domains in scope are read too.
 	DomainsDir string
@@ -67,6 +75,10 @@ type Options struct {
 	// watch sets it to the team's default branch as fetched from its
 	// remote, which a long-running watcher's own HEAD does not follow.
 	Head plumbing.Hash
+
+	// declared is what HEAD's files declare, with the qualifiers of each
+	// setting (set with Declared by Prepare).
+	declared declaredKinds
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
@@ -87,6 +99,11 @@ type Online struct {
 	Domains     map[string]*Domain
 	DomainsTree plumbing.Hash
 	Note        *Note
+	// Unmanaged are the functions in scope fcgit cannot represent (their
+	// name, document or code package; UnrepresentableError), by name, with
+	// the reason, escaped: left out of the record as it was, never changed
+	// or deleted by push.
+	Unmanaged map[string]string
 	// Downloads counts code packages that had to be downloaded (the rest were
 	// reused from Base because their checksum had not changed).
 	Downloads int
@@ -147,14 +164,31 @@ func Read(ctx context.Context, client Client, repo *gitstate.Repo, base Base, op
 // List lists the in-scope functions. Their documents carry the
 // deployed-from stamps that ResolveTip reads before ReadListed.
 func List(ctx context.Context, client Client, opts Options) ([]fc.Function, error) {
-	list, err := client.ListFunctions(ctx, opts.Prefix)
+	var list []fc.Function
+	var err error
+	if vl, ok := client.(versionLister); ok && opts.FCVersion != "" {
+		err = vl.ListFunctionPagesOf(ctx, fc.ListQuery{Prefix: opts.Prefix, FCVersion: opts.FCVersion}, func(page []fc.Function) error {
+			list = append(list, page...)
+			return nil
+		})
+	} else {
+		list, err = client.ListFunctions(ctx, opts.Prefix)
+	}
 	if err != nil {
 		return nil, listError(err)
 	}
 	return inScope(list, opts), nil
 }
 
-func listError(err error) error { return fmt.Errorf("list functions: %w", err) }
+// versionLister is a client that narrows the listing by fcVersion on FC's
+// side.
+type versionLister interface {
+	ListFunctionPagesOf(ctx context.Context, q fc.ListQuery, page func([]fc.Function) error) error
+}
+
+func listError(err error) error {
+	return fmt.Errorf("list functions: %w", denied(err, ""))
+}
 
 // takes reports whether the options read a function: its name starts with
 // the prefix and InScope accepts it.
@@ -218,7 +252,8 @@ func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base
 
 func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
 	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs)}
-	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}, Domains: map[string]*Domain{}}
+	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}, Domains: map[string]*Domain{},
+		Unmanaged: map[string]string{}}
 	// Everything is read at once, through Jobs request slots: the region's
 	// settings and custom domains alongside the functions, and each
 	// function's triggers alongside its code. More functions are under way
@@ -254,6 +289,26 @@ launch:
 		g.Go(func() error {
 			defer func() { <-underway }()
 			fn, meta, downloaded, err := r.readFunction(gctx, f)
+			var ue *UnrepresentableError
+			if errors.As(err, &ue) && gctx.Err() == nil {
+				// One function fcgit cannot represent never stops the
+				// others: it is left out, as the record has it.
+				mu.Lock()
+				defer mu.Unlock()
+				out.Unmanaged[f.Name()] = ue.Reason()
+				if m, ok := base.Note.Functions[f.Name()]; ok {
+					out.Note.Functions[f.Name()] = m
+				}
+				done++
+				if opts.Progress != nil {
+					opts.Progress(done, len(fns))
+				}
+				return nil
+			}
+			var re regionError
+			if errors.As(err, &re) {
+				return re.err // the region's, not the function's
+			}
 			if err != nil {
 				// The name is FC's: it reaches a terminal, escaped.
 				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
@@ -286,9 +341,11 @@ launch:
 	// state: they stay as the base has them, so a fetch never deletes them.
 	// So do the directories of functions outside the scope: they are not
 	// read, so nothing is known of them (another target's, or a function
-	// the scope no longer takes).
+	// the scope no longer takes); and those of functions not managed,
+	// which the record keeps as it last could represent them.
 	kept, err := r.baseFiles(base.Tree, func(e gitstate.TreeEntry) bool {
-		return e.Mode != filemode.Dir || !opts.takes(e.Name)
+		_, unmanaged := out.Unmanaged[e.Name]
+		return e.Mode != filemode.Dir || !opts.takes(e.Name) || unmanaged
 	})
 	if err != nil {
 		return nil, err
@@ -300,6 +357,12 @@ launch:
 	}
 	return out, nil
 }
+
+// regionError is a failure of a region-wide read a function waited for.
+type regionError struct{ err error }
+
+func (e regionError) Error() string { return e.err.Error() }
+func (e regionError) Unwrap() error { return e.err }
 
 // request runs one request to FC (or a code download) in one of the Jobs
 // slots, waiting for a free one; a reader without slots (reading one
@@ -322,8 +385,18 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	var code chan codeResult
 	if hasCode(raw) {
 		code = make(chan codeResult, 1)
+		// A function given up on before its code is in (one fcgit cannot
+		// represent, which the read goes on without) stops its download,
+		// and is not done before the download stops storing objects.
+		codeCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		defer func() {
+			cancel()
+			<-done
+		}()
 		go func() {
-			tree, downloaded, err := r.codeTree(ctx, name, raw.CodeChecksum())
+			defer close(done)
+			tree, downloaded, err := r.codeTree(codeCtx, name, raw.CodeChecksum())
 			code <- codeResult{tree, downloaded, err}
 		}()
 	}
@@ -338,7 +411,7 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		})
 	}
 	if err != nil {
-		return nil, FunctionMeta{}, false, err
+		return nil, FunctionMeta{}, false, denied(err, scopeFix(name))
 	}
 	prev, prevTree, err := r.previous(name)
 	if err != nil {
@@ -348,7 +421,7 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	if r.pipe != nil && r.pipe.settings != nil {
 		settings, err := r.pipe.settings.wait(ctx)
 		if err != nil {
-			return nil, FunctionMeta{}, false, err
+			return nil, FunctionMeta{}, false, regionError{err}
 		}
 		for k, v := range settings[name] {
 			extras[k] = v
@@ -363,7 +436,8 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	}
 	st, err := snapshot.FromAPIWith(raw, triggers, extras)
 	if err != nil {
-		return nil, FunctionMeta{}, false, err
+		// What FC sent is not something function.toml can hold.
+		return nil, FunctionMeta{}, false, &UnrepresentableError{Function: name, Err: err}
 	}
 	basis := snapshot.SecretsBasis{Stamp: SecretsStampOf(raw)}
 	if prev != nil {
@@ -416,7 +490,7 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 	}
 	fn.TOML, err = snapshot.Encode(st, prevState)
 	if err != nil {
-		return nil, FunctionMeta{}, false, fmt.Errorf("encode function.toml: %w", err)
+		return nil, FunctionMeta{}, false, &UnrepresentableError{Function: name, Err: fmt.Errorf("encode function.toml: %w", err)}
 	}
 
 	tomlHash, err := r.repo.StoreBlob(fn.TOML)
@@ -460,6 +534,11 @@ func (r *reader) baseFiles(tree plumbing.Hash, keep func(gitstate.TreeEntry) boo
 		}
 	}
 	return out, nil
+}
+
+// scopeFix is how a function a RAM user may not read stops being read.
+func scopeFix(name string) string {
+	return fmt.Sprintf("leave %s out of [scope] in fcgit.toml (exclude = [%s])", snapshot.Printable(name), snapshot.QuoteTOML(name))
 }
 
 // hasCode reports whether FC keeps a code package for the function: custom
@@ -534,7 +613,7 @@ func (r *reader) downloadCode(ctx context.Context, name string) (plumbing.Hash, 
 		return err
 	})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, denied(err, scopeFix(name))
 	}
 	return r.downloadFrom(ctx, name, name, loc)
 }
@@ -591,7 +670,7 @@ func (r *reader) downloadFrom(ctx context.Context, function, what string, loc fc
 	})
 	var refused *snapshot.ZipEntryError
 	if errors.As(err, &refused) {
-		return plumbing.ZeroHash, &UnrepresentableError{Function: function, Err: err}
+		return plumbing.ZeroHash, &UnrepresentableError{Function: function, Err: err, Code: true}
 	}
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("unpack code: %w", err)

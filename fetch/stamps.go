@@ -12,6 +12,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -599,9 +600,10 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 		return nil, err
 	}
 	if opts.Declared == nil {
-		if opts.Declared, err = declaredAt(repo, b, head); err != nil {
+		if opts.declared, err = declaredAt(repo, b, head); err != nil {
 			return nil, err
 		}
+		opts.Declared = opts.declared.has
 	}
 	tip, st, err := ResolveTip(repo, b, old, fns, head)
 	if err != nil {
@@ -613,9 +615,22 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head, opts: opts, pipe: pipe}, nil
 }
 
-// declaredAt reports which per-function kinds HEAD's files declare.
-func declaredAt(repo *gitstate.Repo, b Branch, head plumbing.Hash) (func(fn, key string) bool, error) {
-	declared := map[string]map[string]bool{}
+// declaredKinds is what HEAD's files declare of the kinds read where
+// declared: function → kind → the qualifiers of a qualified setting (none
+// for the other kinds).
+type declaredKinds map[string]map[string][]string
+
+func (d declaredKinds) has(fn, key string) bool {
+	_, ok := d[fn][key]
+	return ok
+}
+
+func (d declaredKinds) qualifiers(fn, key string) []string { return d[fn][key] }
+
+// declaredAt reports which of the kinds read where declared HEAD's files
+// declare.
+func declaredAt(repo *gitstate.Repo, b Branch, head plumbing.Hash) (declaredKinds, error) {
+	declared := declaredKinds{}
 	if !head.IsZero() {
 		c, err := repo.ReadCommit(head)
 		if err != nil {
@@ -632,17 +647,24 @@ func declaredAt(repo *gitstate.Repo, b Branch, head plumbing.Hash) (func(fn, key
 			fns = nil
 		}
 		for name, f := range fns {
-			for _, key := range PerFunctionKinds {
-				if _, ok := f.State.Config[key]; ok {
-					if declared[name] == nil {
-						declared[name] = map[string]bool{}
-					}
-					declared[name][key] = true
+			for _, key := range DeclarableKinds {
+				v, ok := f.State.Config[key]
+				if !ok {
+					continue
 				}
+				if declared[name] == nil {
+					declared[name] = map[string][]string{}
+				}
+				var quals []string
+				if s := kinds.SettingFor(key); s != nil && s.Qualified {
+					m, _ := v.(map[string]any)
+					quals = sortedKeys(m)
+				}
+				declared[name][key] = quals
 			}
 		}
 	}
-	return func(fn, key string) bool { return declared[fn][key] }, nil
+	return declared, nil
 }
 
 // fillChecksums completes a tip's note where it has no code checksum for a
@@ -690,7 +712,7 @@ func fillChecksums(repo *gitstate.Repo, tip *Tip, fns []fc.Function) error {
 // stamped content is unverified, not unknown.
 func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo, opts Options) (*Online, error) {
 	if opts.Declared == nil {
-		opts.Declared = p.opts.Declared
+		opts.Declared, opts.declared = p.opts.Declared, p.opts.declared
 	}
 	// What the listing started is used once; a second Read starts afresh.
 	pipe := p.pipe

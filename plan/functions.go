@@ -28,6 +28,11 @@ func functions(in *Input, unmerged map[string]bool) ([]*Resource, error) {
 			names[n] = true
 		}
 	}
+	for n := range in.Unmanaged {
+		if in.Only == nil || in.Only[n] {
+			names[n] = true
+		}
+	}
 	out := make([]*Resource, 0, len(names))
 	for _, name := range sortedKeys(names) {
 		r, err := function(in, name, unmerged[name])
@@ -42,6 +47,13 @@ func functions(in *Input, unmerged map[string]bool) ([]*Resource, error) {
 func function(in *Input, name string, unmerged bool) (*Resource, error) {
 	l, t, o := in.Local[name], in.Recorded[name], in.Online[name]
 	r := &Resource{Function: name, Push: "none"}
+	if reason, ok := in.Unmanaged[name]; ok {
+		// Online in a form fcgit cannot represent: what it last recorded
+		// of the function, and what HEAD holds, say nothing of what runs,
+		// so push leaves it as it is (never an action, never a block).
+		r.State, r.NotManaged = NotManaged, reason
+		return r, nil
+	}
 	if in.Stamps != nil {
 		r.Unverified = in.Stamps.Unverified[name]
 	}

@@ -30,6 +30,10 @@ const (
 	NotMerged     = "online changes not merged"
 	OutOfScope    = "outside the scope of fcgit.toml"
 	Invalid       = "cannot be deployed"
+	// NotManaged: online, in scope, in a form fcgit cannot represent
+	// (fetch.UnrepresentableError): push neither changes nor deletes it,
+	// whatever HEAD and the record hold, and never refuses for it.
+	NotManaged = "not managed"
 )
 
 // Why push refuses a resource (Resource.Blocked). Push refuses as a whole
@@ -75,6 +79,9 @@ type Input struct {
 	Unmerged []string
 	// InScope reports whether fcgit.toml's [scope] takes a function.
 	InScope func(string) bool
+	// Unmanaged are the functions in scope online that fcgit cannot
+	// represent (fetch.Online.Unmanaged), with the reason, escaped.
+	Unmanaged map[string]string
 	// Only, when set, names the functions planned (pathspecs).
 	Only map[string]bool
 	// Prune plans the deletion of functions and domains HEAD no longer has.
@@ -119,6 +126,9 @@ type Resource struct {
 	// Unverified: a shallow clone's function whose online state is exactly
 	// what was deployed from this commit beyond the clone's history.
 	Unverified string `json:"unverifiedShallow,omitempty"`
+	// NotManaged says why fcgit cannot represent the function (State
+	// NotManaged), escaped.
+	NotManaged string `json:"notManaged,omitempty"`
 
 	// Action is what push writes for it (nil: nothing), also when blocked:
 	// what --force would write.
@@ -228,7 +238,7 @@ type Count struct {
 }
 
 // stateOrder lists states as the documentation does.
-var stateOrder = []string{InSync, LocalChanges, NewLocally, ChangedOnline, Diverged, OnlineOnly, DeletedOnline, DeletedLocal, NotMerged, Invalid, OutOfScope}
+var stateOrder = []string{InSync, LocalChanges, NewLocally, ChangedOnline, Diverged, OnlineOnly, DeletedOnline, DeletedLocal, NotMerged, Invalid, OutOfScope, NotManaged}
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -202,3 +202,50 @@ func TestStates(t *testing.T) {
 		})
 	}
 }
+
+// TestNotManaged: a function online that fcgit cannot represent is "not
+// managed" whatever HEAD and the record hold: never an action, never a
+// block, with --prune too, and counted in the summary.
+func TestNotManaged(t *testing.T) {
+	base := `{"runtime":"python3.10","handler":"index.handler"}`
+	v1 := fn("a", base, nil, code1)
+	v2 := fn("a", `{"runtime":"python3.10","handler":"index.handler","timeout":9}`, nil, code1)
+	tests := []struct {
+		name  string
+		l, r  *fetch.Function
+		prune bool
+	}{
+		{"never recorded, not in HEAD", nil, nil, false},
+		{"recorded, HEAD the same", v1, v1, false},
+		{"recorded, changed in HEAD", v2, v1, false},
+		{"recorded, deleted in HEAD, --prune", nil, v1, true},
+		{"in HEAD only", v1, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &Input{Local: map[string]*fetch.Function{}, Recorded: map[string]*fetch.Function{}, Online: map[string]*fetch.Function{},
+				Unmanaged: map[string]string{"a": "fcgit cannot represent it: …"}, Prune: tc.prune, Unmerged: []string{"a"},
+				InScope: func(string) bool { return true }}
+			if tc.l != nil {
+				in.Local["a"] = tc.l
+			}
+			if tc.r != nil {
+				in.Recorded["a"] = tc.r
+			}
+			p, err := Make(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := p.Resources[0]
+			if r.State != NotManaged || r.Push != "none" || r.Blocked != "" || r.Action != nil || r.NotManaged != "fcgit cannot represent it: …" {
+				t.Errorf("state %q, push %q, blocked %q, action %v, reason %q", r.State, r.Push, r.Blocked, r.Action, r.NotManaged)
+			}
+			if w := p.Writes(func(*Resource) bool { return true }); !w.Empty() {
+				t.Errorf("writes %+v", w)
+			}
+			if c := p.Counts(); len(c) != 1 || c[0] != (Count{State: NotManaged, N: 1}) {
+				t.Errorf("counts %v", c)
+			}
+		})
+	}
+}

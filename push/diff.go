@@ -52,6 +52,9 @@ func Diff(ctx context.Context, client fetch.Client, repo *gitstate.Repo, w io.Wr
 		names[n] = true
 	}
 	for _, name := range sortedKeys(names) {
+		if _, unmanaged := s.on.Unmanaged[name]; unmanaged {
+			continue // what runs is not known: status says why
+		}
 		f, t := from[name], to[name]
 		rotated := f != nil && len(f.SecretsChanged) > 0 || t != nil && len(t.SecretsChanged) > 0
 		if fetch.Same(f, t) && !rotated {

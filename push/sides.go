@@ -141,7 +141,11 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		return nil, fmt.Errorf("online branch: %w", err)
 	}
 	s.allTip = resolved(s.allTip, o.fetch.ResolveRefs)
-	if err := o.sel.check(b.Dir, s.headFns, s.allTip, s.on.Functions); err != nil {
+	unmanaged := map[string]*fetch.Function{}
+	for n := range s.on.Unmanaged {
+		unmanaged[n] = &fetch.Function{Name: n}
+	}
+	if err := o.sel.check(b.Dir, s.headFns, s.allTip, s.on.Functions, unmanaged); err != nil {
 		return nil, err
 	}
 	s.recDomains = map[string]*fetch.Domain{}
@@ -235,8 +239,9 @@ func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
 		Domains: s.domains, LocalDomains: s.localDomains, RecordedDomains: s.recDomains, OnlineDomains: s.on.Domains,
 		DeployingDomains: s.deployingDomains,
 		Stamps:           s.prep.Stamps, Unmerged: s.unmerged,
-		InScope: func(name string) bool { return inScope(o.fetch, name) },
-		Only:    s.sel, Prune: o.prune,
+		InScope:   func(name string) bool { return inScope(o.fetch, name) },
+		Unmanaged: s.unmanaged(),
+		Only:      s.sel, Prune: o.prune,
 		SecretValue:  o.secrets.value,
 		FileProblems: fnProblems, DomainProblems: domainProblems, Problems: rest,
 		CheckFunction: func(l *fetch.Function, a *plan.Action) []string {
@@ -270,6 +275,18 @@ func (s *sides) plan(repo *gitstate.Repo, o planOptions) (*plan.Plan, error) {
 		in.OnlineDomains = nil
 	}
 	return plan.Make(in)
+}
+
+// unmanaged are the functions online the selection covers that fcgit
+// cannot represent, with the reason.
+func (s *sides) unmanaged() map[string]string {
+	out := map[string]string{}
+	for n, why := range s.on.Unmanaged {
+		if s.sel.has(n) {
+			out[n] = why
+		}
+	}
+	return out
 }
 
 // problemsByResource sorts the problems found reading HEAD's files by the

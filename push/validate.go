@@ -25,6 +25,8 @@ func fileProblems(dir string, l, online *fetch.Function) snapshot.Problems {
 // deployProblems lists, before anything is written, what FC could not
 // apply as the files say in what a function's action writes (fileProblems
 // has what the file alone shows):
+//   - the create of a function named as FC 2.0-era ones are
+//     (service$function), which CreateFunction refuses;
 //   - an update or a create without code;
 //   - a secret no one provides a value for;
 //   - a setting removed from function.toml that FC cannot be told to
@@ -39,6 +41,11 @@ func deployProblems(dir, onlineBranch string, a *Action, src secretSource) []err
 		return nil
 	}
 	file := path.Join(dir, a.Function, "function.toml")
+	if a.Op == "create" && snapshot.FC2Name(a.Function) {
+		svc, fn, _ := strings.Cut(a.Function, "$")
+		errs = append(errs, fmt.Errorf("%s: FC 2.0-era functions (service$function) can be updated, never created: FC's CreateFunction refuses '$' in a name, and no function %s is online to update; to create it as a new function, rename %s/ to a name without '$' (e.g. %s-%s)",
+			file, a.Function, path.Join(dir, a.Function), svc, fn))
+	}
 	if a.Local.CodeTree.IsZero() && !customContainer(a.Local) && (a.Op == "create" || a.Code) {
 		// An empty package would replace the running code: removing
 		// code is never an implicit edit.

@@ -187,10 +187,10 @@ func Scan(ctx context.Context, client Client, repo *gitstate.Repo, target string
 	for _, fn := range functions {
 		list, err := client.ListVersions(ctx, fn)
 		if fc.IsNotFound(err) {
-			continue // not online (yet): no versions
+			continue // not online (new locally, deleted online): no versions
 		}
 		if err != nil {
-			return nil, fmt.Errorf("versions of %s: %w", fn, err)
+			return nil, fmt.Errorf("versions of %s: %w", snapshot.Printable(fn), err)
 		}
 		for _, d := range list {
 			v := Version{Function: fn, ID: versionID(d)}

@@ -59,7 +59,7 @@ func DecodeAll(path string, data []byte, name string) (*State, Problems) {
 		return nil, Problems{err}
 	}
 	if !validFunctionName(name) {
-		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -)", name)
+		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -; or service$function for a function created under FC 2.0)", name)
 	}
 	st := &State{Name: name, Config: map[string]any{}, Triggers: map[string]map[string]any{}}
 	for _, k := range sortedKeys(raw) {
@@ -400,7 +400,7 @@ func fromTOML(v any) (any, error) {
 }
 
 // validFunctionName applies FC's rule: 1-64 of [A-Za-z0-9_-], not starting
-// with a digit or '-'.
+// with a digit or '-', or an FC 2.0-era service$function.
 func validFunctionName(name string) bool {
 	return ValidFunctionName(name) == nil
 }

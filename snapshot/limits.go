@@ -53,13 +53,27 @@ var depthMessage = fmt.Sprintf("nesting deeper than %d levels: FC settings are n
 
 // ValidFunctionName applies FC's rule for function names
 // (CreateFunctionInput.functionName): 1-64 characters of A-Z a-z 0-9 _ -, not starting with a
-// digit or '-'. The error quotes the name escaped, so a name from the cloud
-// never reaches a terminal raw.
+// digit or '-'; or the name FC 3.0 gives a function created under FC 2.0,
+// service$function (FC2Name). The error quotes the name escaped, so a name
+// from the cloud never reaches a terminal raw.
 func ValidFunctionName(name string) error {
-	if !validName(name, MaxFunctionNameLen) {
-		return fmt.Errorf("invalid function name %s: FC function names are 1-%d characters of A-Z a-z 0-9 _ -, not starting with a digit or -", quoteName(name), MaxFunctionNameLen)
+	if validName(name, MaxFunctionNameLen) || FC2Name(name) {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("invalid function name %s: FC function names are 1-%d characters of A-Z a-z 0-9 _ -, not starting with a digit or - (or service$function for a function created under FC 2.0)", quoteName(name), MaxFunctionNameLen)
+}
+
+// MaxServiceNameLen is FC 2.0's limit on a service name (1-128 characters).
+const MaxServiceNameLen = 128
+
+// FC2Name reports whether name is one FC 3.0's API gives a function created
+// under FC 2.0: service$function, the service 1-128 and the function 1-64
+// characters of A-Z a-z 0-9 _ -, each not starting with a digit or '-'.
+// No FC 3.0 name holds '$', so the two kinds of names never collide.
+// CreateFunction refuses '$': such functions can be updated, never created.
+func FC2Name(name string) bool {
+	service, function, ok := strings.Cut(name, "$")
+	return ok && validName(service, MaxServiceNameLen) && validName(function, MaxFunctionNameLen)
 }
 
 // ValidTriggerName applies FC's rule for trigger names

@@ -252,6 +252,17 @@ func TestValidNames(t *testing.T) {
 		{"中文", false, false},
 		{"evil\x1b[31m", false, false},
 		{"x\n", false, false},
+		// Functions created under FC 2.0: service$function.
+		{"legacy$worker", true, false},
+		{strings.Repeat("s", 128) + "$" + strings.Repeat("f", 64), true, false},
+		{strings.Repeat("s", 129) + "$f", false, false},
+		{"s$" + strings.Repeat("f", 65), false, false},
+		{"$worker", false, false},
+		{"legacy$", false, false},
+		{"a$b$c", false, false},
+		{"1legacy$worker", false, false},
+		{"legacy$-worker", false, false},
+		{"legacy$wor ker", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

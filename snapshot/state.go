@@ -67,6 +67,9 @@ func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 		return nil, fmt.Errorf("function %s: %w", name, err)
 	}
 	st := &State{Name: name, Config: cfg, Triggers: map[string]map[string]any{}}
+	for _, k := range IgnoredFields(name, cfg["runtime"]) {
+		delete(st.Config, k)
+	}
 	for _, t := range triggers {
 		tname := t.Name()
 		if tname == "" {
@@ -85,6 +88,20 @@ func FromAPI(fn fc.Function, triggers []fc.Trigger) (*State, error) {
 		st.Triggers[tname] = fields
 	}
 	return st, nil
+}
+
+// IgnoredFields lists the fields FC 3.0 reports but neither applies nor
+// changes for a function: on a function created under FC 2.0 (FC2Name)
+// with a standard (not custom) runtime, instanceConcurrency keeps the value
+// FC 2.0 had, whatever an update sends, and FC 3.0 serves one request per
+// instance there. Such a field is not desired state: fetch leaves it out,
+// so it never shows as drift, and Check refuses a file that sets it.
+func IgnoredFields(name string, runtime any) []string {
+	rt, _ := runtime.(string)
+	if FC2Name(name) && !strings.HasPrefix(rt, "custom") {
+		return []string{"instanceConcurrency"}
+	}
+	return nil
 }
 
 // triggerFromAPI turns one trigger document into its function.toml fields.

@@ -515,6 +515,10 @@ func decimal(r *big.Rat) string {
 // concurrencyOnCustomRuntimes: more than one request per instance only on
 // the custom runtimes (custom, custom.debian10/11/12, custom-container).
 func concurrencyOnCustomRuntimes(c *checker) {
+	if _, set := c.doc["instanceConcurrency"]; set && len(IgnoredFields(c.st.Name, c.doc["runtime"])) > 0 && !c.failedAt("instanceConcurrency") {
+		c.fail([]string{"instanceConcurrency"}, "instanceConcurrency: FC 3.0 ignores it on a function created under FC 2.0 (%s) with runtime = %s: it keeps the value FC 2.0 had, whatever push sends; remove the line", Printable(c.st.Name), literal(c.doc["runtime"]))
+		return
+	}
 	n, ok := number(c.doc["instanceConcurrency"])
 	if !ok || n.Cmp(rat("1")) <= 0 || c.failedAt("instanceConcurrency") {
 		return

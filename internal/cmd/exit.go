@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/push"
 )
 
 // Exit codes: a contract (DESIGN.md). Every command's --help repeats the ones
@@ -80,8 +84,37 @@ func report(err error, stderr io.Writer) int {
 	if code == exitUsage {
 		fmt.Fprintln(stderr, "Run 'fcgit --help' or 'fcgit <command> --help' for usage.")
 	}
+	for _, action := range deniedActions(err) {
+		// A write, or a read with no setting to do without: the
+		// permission is all there is to say.
+		fmt.Fprintf(stderr, "hint: the RAM user or role fcgit runs as lacks %s: grant it (docs/troubleshooting.md lists the actions fcgit needs)\n", action)
+	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		fmt.Fprintln(stderr, "hint: nothing answers at the FC endpoint: check --endpoint, FCGIT_ENDPOINT or endpoint in fcgit.toml; for the local emulator, start it first (fcgit emulator --listen 127.0.0.1:9000) and set FCGIT_ENDPOINT=http://127.0.0.1:9000")
 	}
 	return code
+}
+
+// deniedActions lists the RAM actions FC refused in err for a missing
+// permission that no fetch.DeniedError already names: err's own, or those
+// of the functions a partial deploy failed on.
+func deniedActions(err error) []string {
+	errs := []error{err}
+	var pe *push.PartialError
+	if errors.As(err, &pe) {
+		errs = nil
+		for _, n := range sortedKeys(pe.Failed) {
+			errs = append(errs, pe.Failed[n])
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range errs {
+		var de *fetch.DeniedError
+		if action, denied := fc.DeniedAction(e); denied && !errors.As(e, &de) && !seen[action] {
+			seen[action] = true
+			out = append(out, action)
+		}
+	}
+	return out
 }

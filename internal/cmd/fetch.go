@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 // jobsFlag is a constructor, not a shared value: urfave/cli flags keep parse
@@ -50,6 +51,7 @@ EXAMPLES:
 			if !globalBool(c, "quiet") || res.changed {
 				res.print(w.env, globalBool(c, "verbose"))
 			}
+			res.printUnmanaged(w.env)
 			if globalBool(c, "verbose") {
 				ph.print(w.env.Stderr, "fetch")
 			}
@@ -70,6 +72,9 @@ type fetchResult struct {
 	// rebuilt from deployed-from stamps (see fetch.Prepared.Superseded).
 	superseded bool
 	names      []string // the functions online
+	// unmanaged are the functions fetch left out: fcgit cannot represent
+	// them (name → reason, escaped).
+	unmanaged map[string]string
 }
 
 // fetch reads online state and records it on the online branch; ph times
@@ -114,7 +119,7 @@ func (w *workspace) fetch(c *cli.Context, ph *phases) (*fetchResult, error) {
 	}
 	ph.mark("record")
 	res := &fetchResult{branch: w.branchName(), commit: commit.String(), changed: changed, changes: changes,
-		functions: len(on.Functions), downloads: on.Downloads, names: on.Names()}
+		functions: len(on.Functions), downloads: on.Downloads, names: on.Names(), unmanaged: on.Unmanaged}
 	if !changed && !prep.Head.IsZero() {
 		if res.superseded, err = prep.Superseded(prep.Head); err != nil {
 			return nil, fmt.Errorf("fetch: %w", err)
@@ -144,6 +149,27 @@ func (r *fetchResult) print(env Env, verbose bool) {
 	if verbose {
 		fmt.Fprintf(env.Stdout, "  %d code packages downloaded\n", r.downloads)
 	}
+}
+
+// printUnmanaged says, once per fetch, which functions were left out and
+// why: on stderr, every name escaped, since FC's names may be anything.
+func (r *fetchResult) printUnmanaged(env Env) {
+	if len(r.unmanaged) == 0 {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "warning: %s left out, not managed (fcgit cannot represent %s: the record keeps what it had, push never changes or deletes %s, fcgit status lists %s):\n",
+		plural(len(r.unmanaged), "function"), pick(len(r.unmanaged), "it", "them"), pick(len(r.unmanaged), "it", "them"), pick(len(r.unmanaged), "it", "them"))
+	for _, n := range sortedKeys(r.unmanaged) {
+		fmt.Fprintf(env.Stderr, "  %s: %s\n", snapshot.Printable(n), r.unmanaged[n])
+	}
+}
+
+// pick is one or many, by n.
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func plural(n int, word string) string {

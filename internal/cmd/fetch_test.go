@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,7 +15,6 @@ import (
 	"time"
 
 	"github.com/fcgit/fcgit/emulator"
-	"github.com/fcgit/fcgit/kinds"
 )
 
 var testRuntimes = []string{"python3.10", "nodejs18", "go1", "custom.debian10", "java11"}
@@ -194,33 +195,54 @@ func TestFetchCancelledChangesNothing(t *testing.T) {
 	w.git("fsck", "--strict")
 }
 
-// TestFetchSettingsRequestCount: reading the settings people change during
-// incidents costs one region-wide listing per kind, not requests per
-// function: an unchanged fetch of 200 functions with none configured makes
-// only those few requests beyond listing functions and their triggers.
+// TestFetchSettingsRequestCount: what an unchanged fetch of 200 functions
+// with nothing configured asks FC for beyond listing functions and their
+// triggers, as readForEveryFunction says: the region's settings cost one
+// listing per kind (async invoke, concurrency, provision, scaling), custom
+// domains one; aliases and VPC bindings, read for every function by
+// default, one request per function each; left out, none (nothing declares
+// them).
 func TestFetchSettingsRequestCount(t *testing.T) {
-	w := newWorld(t, emulator.Options{})
-	populate(t, w, 200)
-	w.mustRun("fetch")
-	w.srv.ResetStats()
-	w.mustRun("fetch")
-	extra := 0
-	for op, n := range w.srv.Stats().Requests {
-		switch op {
-		case "ListFunctions", "ListTriggers":
-		default:
-			t.Logf("%s: %d", op, n)
-			extra += n
-		}
+	tests := []struct {
+		name  string
+		reads string // readForEveryFunction's line, "" for none (the default)
+		want  map[string]int
+	}{
+		{"default: everything", "", map[string]int{"ListAsyncInvokeConfigs": 1, "ListConcurrencyConfigs": 1, "ListProvisionConfigs": 1,
+			"ListScalingConfigs": 1, "ListCustomDomains": 1, "ListAliases": 200, "ListVpcBindings": 200}},
+		{"the region's settings only", `readForEveryFunction = ["asyncInvokeConfig", "concurrencyConfig", "provisionConfig", "scalingConfig"]`,
+			map[string]int{"ListAsyncInvokeConfigs": 1, "ListConcurrencyConfigs": 1, "ListProvisionConfigs": 1, "ListScalingConfigs": 1, "ListCustomDomains": 1}},
+		{"the old watch key, empty", `watch = []`,
+			map[string]int{"ListAsyncInvokeConfigs": 1, "ListConcurrencyConfigs": 1, "ListProvisionConfigs": 1, "ListScalingConfigs": 1, "ListCustomDomains": 1}},
+		{"nothing for every function", `readForEveryFunction = []`, map[string]int{"ListCustomDomains": 1}},
 	}
-	// One page per setting kind (async invoke, concurrency, provision,
-	// scaling) and one for custom domains; aliases and VPC bindings are
-	// read only where declared.
-	if extra > len(kinds.Settings)+1 {
-		t.Fatalf("an unchanged fetch of 200 functions made %d requests beyond listing functions and triggers: %v", extra, w.srv.Stats().Requests)
-	}
-	if n := w.srv.Stats().Requests["ListTriggers"]; n != 200 {
-		t.Fatalf("ListTriggers: %d requests, want one per function", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, emulator.Options{})
+			if tt.reads != "" {
+				data, err := os.ReadFile(filepath.Join(w.dir, "fcgit.toml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.write("fcgit.toml", strings.Replace(string(data), "\n[scope]\n", "\n"+tt.reads+"\n\n[scope]\n", 1))
+			}
+			populate(t, w, 200)
+			w.mustRun("fetch")
+			w.srv.ResetStats()
+			w.mustRun("fetch")
+			got := map[string]int{}
+			for op, n := range w.srv.Stats().Requests {
+				if op != "ListFunctions" && op != "ListTriggers" {
+					got[op] = n
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("an unchanged fetch of 200 functions made, beyond listing functions and triggers:\n%v\nwant %v", got, tt.want)
+			}
+			if n := w.srv.Stats().Requests["ListTriggers"]; n != 200 {
+				t.Fatalf("ListTriggers: %d requests, want one per function", n)
+			}
+		})
 	}
 }
 

@@ -73,6 +73,7 @@ EXAMPLES:
 			if fr.changed && !globalBool(c, "quiet") {
 				fr.print(env, globalBool(c, "verbose"))
 			}
+			fr.printUnmanaged(env)
 			if err := w.importVersions(c, fr.names); err != nil {
 				return err
 			}

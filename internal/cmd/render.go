@@ -95,6 +95,8 @@ func printDrift(w io.Writer, indent string, drift []plan.Drift) {
 func statusDetail(r *plan.Resource, pullHint bool) string {
 	var parts []string
 	switch {
+	case r.State == plan.NotManaged:
+		return r.NotManaged + "; push never changes or deletes it"
 	case r.Blocked == plan.BlockedInvalid || r.Blocked == plan.BlockedScope:
 		return strings.Join(oneLine(r.Problems), "; ")
 	case r.Drift != nil && (r.HasBlock(plan.BlockedDrift) || r.HasBlock(plan.BlockedUnmerged)):

@@ -240,6 +240,48 @@ func BenchmarkFetchCold(b *testing.B) {
 	}
 }
 
+// BenchmarkFetchConsoleView measures what reading aliases and VPC bindings
+// for every function (the default) costs against reading them only where
+// declared (readForEveryFunction without them), at 20 ms per request: a
+// first fetch, and an unchanged one (what every pull, status and push
+// reads), of N rich functions.
+func BenchmarkFetchConsoleView(b *testing.B) {
+	for _, n := range []int{300, 1000} {
+		url := benchEmulator(b, "--latency", benchLatency.String())
+		populateRich(b, benchClient(b, url), n)
+		for _, reads := range []struct{ name, line string }{
+			{"all", ""},
+			{"declared", `readForEveryFunction = ["asyncInvokeConfig", "concurrencyConfig", "provisionConfig", "scalingConfig"]`},
+		} {
+			b.Run(fmt.Sprintf("fns=%d/reads=%s", n, reads.name), func(b *testing.B) {
+				var cold, unchanged measured
+				for b.Loop() {
+					b.StopTimer()
+					dir := benchRepo(b, url)
+					if reads.line != "" {
+						p := filepath.Join(dir, "fcgit.toml")
+						data, err := os.ReadFile(p)
+						if err != nil {
+							b.Fatal(err)
+						}
+						text := strings.Replace(string(data), "\n[scope]\n", "\n"+reads.line+"\n\n[scope]\n", 1)
+						if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StartTimer()
+					cold = timedRun(b, dir, "fetch", "--jobs", "16")
+					unchanged = timedRun(b, dir, "fetch", "--jobs", "16")
+				}
+				b.ReportMetric(cold.wall.Seconds(), "cold-s")
+				b.ReportMetric(float64(cold.requests), "cold-requests")
+				b.ReportMetric(unchanged.wall.Seconds(), "unchanged-s")
+				b.ReportMetric(float64(unchanged.requests), "unchanged-requests")
+			})
+		}
+	}
+}
+
 // BenchmarkFetchColdSpeedup measures --jobs 16 against --jobs 1 on the same
 // 300 functions: the speedup metric is their ratio (goal ≥ 10).
 func BenchmarkFetchColdSpeedup(b *testing.B) {

@@ -14,6 +14,7 @@ import (
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/push"
 	"github.com/fcgit/fcgit/release"
+	"github.com/fcgit/fcgit/snapshot"
 )
 
 func statusCommand(env Env) *cli.Command {
@@ -97,7 +98,9 @@ func targetStatus(c *cli.Context, env Env, w *workspace) (*statusJSON, error) {
 	}
 	var names []string
 	for _, f := range rep.Functions {
-		names = append(names, f.Function)
+		if f.State != plan.NotManaged {
+			names = append(names, f.Function)
+		}
 	}
 	vs, err := w.versions(c.Context, names, false)
 	if err != nil {
@@ -184,7 +187,7 @@ func printTargetsTable(w io.Writer, reports []*statusJSON, all bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	header := false
 	for _, n := range order {
-		line := "  " + n
+		line := "  " + snapshot.Printable(n)
 		synced := true
 		for _, r := range reports {
 			cell := "-"
@@ -216,7 +219,7 @@ func printTargetsTable(w io.Writer, reports []*statusJSON, all bool) {
 					continue
 				}
 				if d := statusDetail(res, true); d != "" {
-					lines = append(lines, fmt.Sprintf("  %-26s %s  %s", res.State+":", res.Name(), d))
+					lines = append(lines, fmt.Sprintf("  %-26s %s  %s", res.State+":", snapshot.Printable(res.Name()), d))
 				}
 			}
 		}
@@ -285,7 +288,8 @@ func printStatus(env Env, branch string, rep *push.StatusReport, all bool) {
 			if r.State == plan.InSync && !all && r.Unverified == "" {
 				continue
 			}
-			line := fmt.Sprintf("  %-26s %s", r.State+":", r.Name())
+			// Names come from FC: escaped.
+			line := fmt.Sprintf("  %-26s %s", r.State+":", snapshot.Printable(r.Name()))
 			if d := statusDetail(r, !rep.MergeInProgress && rep.OtherMerge == ""); d != "" {
 				line += "  " + d
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/release"
 )
 
@@ -27,22 +29,47 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 	if !ok {
 		return nil, nil
 	}
-	all := false
-	for _, k := range w.cfg.Watch {
-		all = all || k == "aliases"
-	}
-	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, all, w.target.Name, names)
+	// Versions matter where aliases name them: the functions whose files
+	// declare aliases, and, aliases being read for every function by
+	// default, those the online branch records with aliases (one created
+	// in the console included), rather than every function, which would
+	// cost a request per function on every status and pull.
+	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, false, w.target.Name, names)
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
+	}
+	if tip, err := fetch.LoadTip(w.repo, w.branch()); err != nil {
+		return nil, err
+	} else if !tip.Tree.IsZero() {
+		recorded, err := release.Watched(w.repo, w.cfg.Dir, tip.Tree, false, w.target.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("versions: %w", err)
+		}
+		watched = union(watched, recorded)
 	}
 	if len(watched) == 0 {
 		return nil, nil
 	}
 	vs, err := release.Scan(ctx, w.client, w.repo, w.target.Name, watched, repair)
+	if action, denied := fc.DeniedAction(err); denied {
+		err = &fetch.DeniedError{Action: action, Err: err,
+			Fix: "remove the aliases of the functions whose versions fcgit reads (and their version tags here), or leave aliases out of readForEveryFunction in fcgit.toml so that only the functions whose function.toml declares aliases have their aliases, and versions, read"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
 	}
 	return vs, nil
+}
+
+// union is the sorted union of two sorted lists.
+func union(a, b []string) []string {
+	set := map[string]bool{}
+	for _, l := range [][]string{a, b} {
+		for _, s := range l {
+			set[s] = true
+		}
+	}
+	return sortedKeys(set)
 }
 
 func printUntracked(env Env, vs []release.Version) {

@@ -17,6 +17,7 @@ import (
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
 	"github.com/fcgit/fcgit/internal/ossupload"
+	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/push"
 	"github.com/fcgit/fcgit/release"
 	"github.com/fcgit/fcgit/snapshot"
@@ -234,12 +235,20 @@ func (w *workspace) branch() fetch.Branch {
 
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	resolver := release.NewResolver(c.Context, w.client)
-	opts := fetch.Options{Prefix: w.target.Scope.Prefix, InScope: w.target.InScope, Jobs: c.Int("jobs"),
+	opts := fetch.Options{Prefix: w.target.Scope.Prefix, InScope: w.target.InScope, FCVersion: w.target.Scope.FCVersion, Jobs: c.Int("jobs"),
 		ResolveRefs: resolver.Resolve, HasVersion: resolver.Has,
 		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
-		DomainsDir: w.cfg.DomainsDir()}
-	for _, k := range w.cfg.Watch {
-		opts.ReadAll[k] = true
+		NotListed: map[string]bool{}, DomainsDir: w.cfg.DomainsDir()}
+	// The per-function kinds are read for every function, and the
+	// settings listed for the region, as readForEveryFunction says; the
+	// others only where declared.
+	for _, k := range fetch.DeclarableKinds {
+		every := w.cfg.ReadsEveryFunction(k)
+		if kinds.SettingFor(k) != nil {
+			opts.NotListed[k] = !every
+		} else {
+			opts.ReadAll[k] = every
+		}
 	}
 	if w.env.terminal() && !globalBool(c, "quiet") {
 		opts.Progress = func(done, total int) {
