@@ -130,6 +130,19 @@ func KindOf(err error) Kind {
 // IsNotFound reports whether err says the resource does not exist.
 func IsNotFound(err error) bool { return err != nil && KindOf(err) == KindNotFound }
 
+// IsNothingToPublish reports whether err is FC refusing to publish a version
+// because nothing changed since the last one: code VersionPublishError,
+// whatever the HTTP status it came with (the documentation does not say
+// one); an InvalidArgument saying "No changes" is the same answer from FC
+// as it was before that code.
+func IsNothingToPublish(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code == "VersionPublishError" || e.Kind == KindInvalidArgument && strings.Contains(e.Message, "No changes")
+}
+
 // IsAlreadyExists reports whether err says a create found the name taken.
 func IsAlreadyExists(err error) bool { return err != nil && KindOf(err) == KindAlreadyExists }
 

@@ -188,3 +188,30 @@ func TestDeniedAction(t *testing.T) {
 		})
 	}
 }
+
+// TestIsNothingToPublish: FC's "nothing changed since the last version" is
+// known by its code whatever the status it comes with, and by the older
+// InvalidArgument answer; other refusals of a publish are errors.
+func TestIsNothingToPublish(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"code, 400", &Error{Op: "PublishFunctionVersion", Status: 400, Code: "VersionPublishError", Kind: KindInvalidArgument, Message: "can not publish version"}, true},
+		{"code, 409", &Error{Op: "PublishFunctionVersion", Status: 409, Code: "VersionPublishError", Kind: KindAlreadyExists}, true},
+		{"code, 500, wrapped", fmt.Errorf("publish f: %w", &Error{Status: 500, Code: "VersionPublishError", Kind: KindServer}), true},
+		{"older answer", &Error{Status: 400, Code: "InvalidArgument", Kind: KindInvalidArgument, Message: "No changes were made to the function since the last version"}, true},
+		{"other invalid argument", &Error{Status: 400, Code: "InvalidArgument", Kind: KindInvalidArgument, Message: "description too long"}, false},
+		{"too many versions", &Error{Status: 400, Code: "VersionExceeded", Kind: KindInvalidArgument}, false},
+		{"plain", errors.New("No changes"), false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsNothingToPublish(tt.err); got != tt.want {
+				t.Errorf("IsNothingToPublish(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}

@@ -71,7 +71,7 @@ func Publish(ctx context.Context, client Client, repo *gitstate.Repo, target str
 	for _, fn := range functions {
 		v, err := client.PublishVersion(ctx, fn, descriptionPrefix+commit.String())
 		if err != nil {
-			if fc.KindOf(err) == fc.KindInvalidArgument && strings.Contains(err.Error(), "No changes") {
+			if fc.IsNothingToPublish(err) {
 				continue
 			}
 			return out, fmt.Errorf("publish %s: %w", fn, err)

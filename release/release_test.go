@@ -27,7 +27,7 @@ type fakeVersions struct {
 
 func (f *fakeVersions) PublishVersion(_ context.Context, fn, description string) (fc.Doc, error) {
 	if !f.changed[fn] && len(f.versions[fn]) > 0 {
-		return nil, &fc.Error{Op: "PublishFunctionVersion", Kind: fc.KindInvalidArgument, Message: "No changes were made to the function since the last version"}
+		return nil, &fc.Error{Op: "PublishFunctionVersion", Status: 400, Code: "VersionPublishError", Kind: fc.KindInvalidArgument, Message: "can not publish version for function '" + fn + "', detail: 'No changes were made since last publish'"}
 	}
 	f.changed[fn] = false
 	v := fc.Doc{"versionId": json.Number(strconv.Itoa(len(f.versions[fn]) + 1)), "description": description}
