@@ -42,12 +42,23 @@ func TestMain(m *testing.M) {
 		reportPeakMemory()
 		os.Exit(code)
 	}
+	// Children (the scripts' fcgit, watchers, emulator processes)
+	// inherit it.
+	os.Setenv("GORACE", noRaceExitSleep())
 	testscript.Main(m, map[string]func(){
 		"fcgit": func() {
 			checkAgreement(os.Args)
 			os.Exit(Run())
 		},
 	})
+}
+
+// noRaceExitSleep is GORACE with the race detector's sleep of one second at
+// the exit of every process turned off: under -race each fcgit a script runs
+// would otherwise idle a second, most of the suite's time. Reports are not
+// lost: the sleep only gives other goroutines time to race before exit.
+func noRaceExitSleep() string {
+	return strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 }
 
 // TestScripts runs the end-to-end scripts in the repository's top-level
@@ -133,6 +144,7 @@ func setupScript(env *testscript.Env) error {
 		"EMULATOR_URL":                        ts.URL,
 		agreeEnv:                              "1",
 		"EMULATOR2_URL":                       em2.url,
+		"GORACE":                              noRaceExitSleep(),
 	} {
 		env.Setenv(k, v)
 	}
