@@ -355,23 +355,30 @@ func putFile(repo *gitstate.Repo, root plumbing.Hash, p string, blob plumbing.Ha
 	return repo.ReplaceSubtree(root, dir, sub)
 }
 
-func (l *Layout) unviewFunctions(repo *gitstate.Repo, b Branch, shared, view plumbing.Hash, o *snapshot.Overlay) (plumbing.Hash, error) {
+// sharedAndView reads the shared tree, by name, and the target's view of
+// it (either may be zero: none).
+func sharedAndView(repo *gitstate.Repo, shared, view plumbing.Hash) (map[string]gitstate.TreeEntry, []gitstate.TreeEntry, error) {
 	sharedEntries := map[string]gitstate.TreeEntry{}
 	if !shared.IsZero() {
 		list, err := repo.ReadTree(shared)
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return nil, nil, err
 		}
 		for _, e := range list {
 			sharedEntries[e.Name] = e
 		}
 	}
-	var viewEntries []gitstate.TreeEntry
-	if !view.IsZero() {
-		var err error
-		if viewEntries, err = repo.ReadTree(view); err != nil {
-			return plumbing.ZeroHash, err
-		}
+	if view.IsZero() {
+		return sharedEntries, nil, nil
+	}
+	viewEntries, err := repo.ReadTree(view)
+	return sharedEntries, viewEntries, err
+}
+
+func (l *Layout) unviewFunctions(repo *gitstate.Repo, b Branch, shared, view plumbing.Hash, o *snapshot.Overlay) (plumbing.Hash, error) {
+	sharedEntries, viewEntries, err := sharedAndView(repo, shared, view)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
 	out := map[string]gitstate.TreeEntry{}
 	inView := map[string]bool{}
@@ -468,22 +475,9 @@ func unviewFunction(repo *gitstate.Repo, dir string, shared, view gitstate.TreeE
 }
 
 func (l *Layout) unviewDomains(repo *gitstate.Repo, b Branch, shared, view plumbing.Hash, o *snapshot.Overlay) (plumbing.Hash, error) {
-	sharedEntries := map[string]gitstate.TreeEntry{}
-	if !shared.IsZero() {
-		list, err := repo.ReadTree(shared)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		for _, e := range list {
-			sharedEntries[e.Name] = e
-		}
-	}
-	var viewEntries []gitstate.TreeEntry
-	if !view.IsZero() {
-		var err error
-		if viewEntries, err = repo.ReadTree(view); err != nil {
-			return plumbing.ZeroHash, err
-		}
+	sharedEntries, viewEntries, err := sharedAndView(repo, shared, view)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
 	decode := func(e gitstate.TreeEntry, name string) *snapshot.State {
 		data, err := repo.ReadBlob(e.Hash)
