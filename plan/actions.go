@@ -197,11 +197,6 @@ func (a *Action) Values() []string {
 	var out []string
 	for _, c := range a.Changes {
 		if a.Op == "create" && !c.Secret {
-			if t, ok := strings.CutPrefix(c.Path, "triggers."); ok && !strings.Contains(t, ".") {
-				typ, _ := c.New.(map[string]any)["triggerType"].(string)
-				out = append(out, fmt.Sprintf("trigger %s (%s)", t, typ))
-				continue
-			}
 			out = append(out, c.Path+" = "+FormatValue(c.New))
 			continue
 		}

@@ -41,19 +41,67 @@ func (c Change) String() string {
 func changesOf(cs []snapshot.Change, secret func([]string) bool) []Change {
 	out := make([]Change, 0, len(cs))
 	seen := map[string]bool{}
-	for _, c := range cs {
-		pc := Change{Path: KeyPath(c.Path), Old: c.Old, New: c.New}
-		if secret(c.Path) {
-			p := c.Path[:min(2, len(c.Path))]
-			pc = Change{Path: KeyPath(p), Secret: true}
-			if seen[pc.Path] {
-				continue
+	for _, sc := range cs {
+		for _, c := range expandTables(sc) {
+			pc := Change{Path: KeyPath(c.Path), Old: c.Old, New: c.New}
+			if secret(c.Path) {
+				p := c.Path[:min(2, len(c.Path))]
+				pc = Change{Path: KeyPath(p), Secret: true}
+				if seen[pc.Path] {
+					continue
+				}
+				seen[pc.Path] = true
 			}
-			seen[pc.Path] = true
+			out = append(out, pc)
 		}
-		out = append(out, pc)
 	}
 	return out
+}
+
+// expandTables splits the change of a whole table, set on one side only,
+// into a change per member when the table is too long to show on one line:
+// "aliases.prod.versionId: (none) → "1"" says what "aliases: (none) →
+// {prod} (1 keys)" would hide.
+func expandTables(c snapshot.Change) []snapshot.Change {
+	table, ok := c.New.(map[string]any)
+	if c.Old != nil || !ok {
+		if table, ok = c.Old.(map[string]any); c.New != nil || !ok {
+			return []snapshot.Change{c}
+		}
+	}
+	if len(table) == 0 || len(inline(table)) <= maxShown {
+		return []snapshot.Change{c}
+	}
+	var out []snapshot.Change
+	for _, k := range sortedKeys(table) {
+		if emptyShape(table[k]) {
+			// FC's "not set" ({}, "", []): noise in a list of values.
+			continue
+		}
+		sub := snapshot.Change{Path: append(append([]string(nil), c.Path...), k), OldAbsent: c.OldAbsent, NewAbsent: c.NewAbsent}
+		if c.New != nil {
+			sub.New = table[k]
+		} else {
+			sub.Old = table[k]
+		}
+		out = append(out, expandTables(sub)...)
+	}
+	if len(out) == 0 {
+		return []snapshot.Change{c}
+	}
+	return out
+}
+
+func emptyShape(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // secretPaths reports which paths of a function are secrets: environment
