@@ -43,6 +43,9 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			if err := w.refuseCheckedOutElsewhere(w.target); err != nil {
+				return err
+			}
 			ph := newPhases(w.client)
 			res, err := w.fetch(c, ph)
 			if err != nil {

@@ -57,6 +57,9 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			if err := w.refuseCheckedOutElsewhere(w.target); err != nil {
+				return err
+			}
 			// Refuse before fetching: a pull that cannot merge should not
 			// leave the user wondering whether it did anything.
 			if err := pull.CheckMergeable(w.repo); err != nil {

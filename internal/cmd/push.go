@@ -69,6 +69,11 @@ EXAMPLES:
 			if err != nil {
 				return jsonFailure(env, asJSON, err)
 			}
+			if !c.Bool("dry-run") {
+				if err := w.refuseCheckedOutElsewhere(w.target); err != nil {
+					return jsonFailure(env, asJSON, err)
+				}
+			}
 			only, err := w.pathspecFunctions(c)
 			if err != nil {
 				return jsonFailure(env, asJSON, err)

@@ -169,6 +169,9 @@ func (w *workspace) watchTargets(c *cli.Context, names []string) ([]watch.Target
 		}
 		targets = append(targets, t)
 	}
+	if err := w.refuseCheckedOutElsewhere(targets...); err != nil {
+		return nil, err
+	}
 	var out []watch.Target
 	for _, t := range targets {
 		tw, err := w.forTarget(c, t)

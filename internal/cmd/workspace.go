@@ -76,6 +76,30 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	return w, nil
 }
 
+// refuseCheckedOutElsewhere refuses to go on when another work tree of the
+// repository (git worktree add) has one of the online branches checked
+// out: fcgit commits onto them, which would leave that work tree's index
+// and files showing a revert of the new commit (git branch -f refuses the
+// same). The commands that record online state call it; status and diff
+// only read.
+func (w *workspace) refuseCheckedOutElsewhere(targets ...*config.Target) error {
+	out, err := w.repo.CheckedOut()
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		dir, ok := out[t.BranchRef()]
+		if !ok {
+			continue
+		}
+		if dir == "" {
+			dir = "another work tree"
+		}
+		return fmt.Errorf("the online branch %s is checked out in %s: fcgit records online state on it, which would leave that work tree showing a revert of each new record; switch that work tree to another branch (git -C %s switch --detach) or remove it (git worktree remove %s), then run fcgit again", t.Branch, dir, dir, dir)
+	}
+	return nil
+}
+
 // targetArg is the target named by -t (or FCGIT_TARGET), "" for the
 // default one.
 func targetArg(c *cli.Context) string {
