@@ -155,6 +155,10 @@ type Credentials struct {
 	AccessKeyID, AccessKeySecret, SecurityToken string
 }
 
+// Limits returns the bounds the client applies, defaults filled in: what
+// moves code packages beside it (uploads to OSS) keeps the same stall rule.
+func (c *Client) Limits() Limits { return c.limits }
+
 // Credentials resolves the identity the client signs with, for requests to
 // other Alibaba Cloud services made on the same identity (code packages put
 // into OSS). Credentials from the default chain may be temporary and are

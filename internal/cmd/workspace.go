@@ -232,8 +232,10 @@ func removeLeftovers(env Env, repo *gitstate.Repo, verbose bool) {
 func (w *workspace) codeOptions() (push.CodeOptions, error) {
 	opts := push.CodeOptions{Bucket: w.target.Code.OSSBucket, Prefix: w.target.Code.Prefix()}
 	if opts.Bucket != "" {
+		lim := w.client.Limits()
 		up, err := ossupload.New(ossupload.Config{
 			Region: w.target.Region, Endpoint: w.target.Code.OSSEndpoint, UserAgent: "fcgit",
+			StallWindow: lim.StallWindow, StallMinBytes: lim.StallMinBytes,
 			Credentials: func(context.Context) (ossupload.Credentials, error) {
 				c, err := w.client.Credentials()
 				return ossupload.Credentials(c), err

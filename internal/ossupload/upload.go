@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -36,6 +37,23 @@ type Config struct {
 	PartSize int64
 	// Parallel is the number of parts sent at once; 0 means the SDK's (3).
 	Parallel int
+	// StallWindow and StallMinBytes bound an upload by its progress: one
+	// that sends fewer than StallMinBytes bytes in a StallWindow (a
+	// network path that accepts a trickle, or nothing) is given up on with
+	// a StallError, rather than hanging a push. Zero: unwatched.
+	StallWindow   time.Duration
+	StallMinBytes int64
+}
+
+// StallError is an upload given up on for moving too little for too long.
+type StallError struct {
+	Sent, Size int64
+	Window     time.Duration
+	MinBytes   int64
+}
+
+func (e *StallError) Error() string {
+	return fmt.Sprintf("the upload stalled: fewer than %d bytes sent in %s (%d of %d bytes sent); the network path to OSS is too slow or blocked", e.MinBytes, e.Window, e.Sent, e.Size)
 }
 
 // abortTimeout bounds the request that abandons a multipart upload after a
@@ -47,6 +65,8 @@ const abortTimeout = 30 * time.Second
 type Client struct {
 	oss      *oss.Client
 	uploader *oss.Uploader
+	window   time.Duration
+	minBytes int64
 }
 
 // New validates cfg and builds a Client. It does no I/O.
@@ -89,7 +109,7 @@ func New(cfg Config) (*Client, error) {
 		// already cancelled: Upload aborts on its own.
 		o.LeavePartsOnError = true
 	})
-	return &Client{oss: client, uploader: up}, nil
+	return &Client{oss: client, uploader: up, window: cfg.StallWindow, minBytes: cfg.StallMinBytes}, nil
 }
 
 // resolveEndpoint turns the configured endpoint into a URL, refusing what is
@@ -133,22 +153,95 @@ func (c *Client) Upload(ctx context.Context, bucket, object string, body io.Read
 	if c.exists(ctx, bucket, object, size, checksum) {
 		return nil
 	}
-	res, err := c.uploader.UploadFrom(ctx, &oss.PutObjectRequest{
+	src := &countingReader{SectionReader: io.NewSectionReader(body, 0, size)}
+	uctx, stop := c.watchProgress(ctx, src, size)
+	res, err := c.uploader.UploadFrom(uctx, &oss.PutObjectRequest{
 		Bucket: oss.Ptr(bucket), Key: oss.Ptr(object), ContentType: oss.Ptr("application/zip"),
-	}, io.NewSectionReader(body, 0, size))
+	}, src)
+	stall := stop()
 	if err != nil {
+		cause := describe(ctx, err)
+		if stall != nil {
+			cause = stall
+		}
 		var ue *oss.UploadError
 		if errors.As(err, &ue) && ue.UploadId != "" {
 			if aerr := c.abort(ctx, bucket, object, ue.UploadId); aerr != nil {
-				return fmt.Errorf("%w (and abandoning multipart upload %s failed: %v; a lifecycle rule on the bucket removes parts left behind)", describe(ctx, err), ue.UploadId, describe(ctx, aerr))
+				return fmt.Errorf("%w (and abandoning multipart upload %s failed: %v; a lifecycle rule on the bucket removes parts left behind)", cause, ue.UploadId, describe(ctx, aerr))
 			}
 		}
-		return describe(ctx, err)
+		return cause
 	}
 	if got := oss.ToString(res.HashCRC64); got != "" && got != checksum {
 		return fmt.Errorf("OSS stored a CRC-64 of %s, not the package's %s", got, checksum)
 	}
 	return nil
+}
+
+// countingReader counts the bytes the SDK takes from the package. Parts
+// are read as their requests send them, so the count follows the network.
+// It keeps the section reader's ReadAt and Seek: the SDK then streams each
+// part from where it lies instead of copying it into memory.
+type countingReader struct {
+	*io.SectionReader
+	n atomic.Int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.SectionReader.Read(p)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+func (r *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.SectionReader.ReadAt(p, off)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+// watchProgress returns a context cancelled when src moves fewer than the
+// minimum bytes in a window, and a stop function that ends the watch and
+// returns the StallError, if that is what happened. Bytes read again (a
+// part retried) count as progress too: they were sent.
+func (c *Client) watchProgress(ctx context.Context, src *countingReader, size int64) (context.Context, func() error) {
+	if c.window <= 0 || c.minBytes <= 0 {
+		return ctx, func() error { return nil }
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(c.window)
+		defer t.Stop()
+		last := int64(0)
+		for {
+			select {
+			case <-done:
+				return
+			case <-wctx.Done():
+				return
+			case <-t.C:
+				cur := src.n.Load()
+				if cur-last < c.minBytes && cur < size {
+					cancel(&StallError{Sent: min(cur, size), Size: size, Window: c.window, MinBytes: c.minBytes})
+					return
+				}
+				last = cur
+			}
+		}
+	}()
+	return wctx, func() error {
+		close(done)
+		<-finished
+		var stall *StallError
+		if errors.As(context.Cause(wctx), &stall) {
+			cancel(nil)
+			return stall
+		}
+		cancel(nil)
+		return nil
+	}
 }
 
 // exists reports whether bucket/object already holds the package. Any

@@ -7,12 +7,15 @@ import (
 	"hash/crc64"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
@@ -212,5 +215,52 @@ func TestResolveEndpoint(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("resolveEndpoint(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestUploadStall: an upload whose parts the server stops taking (a path
+// that accepts a trickle, or nothing) is given up on after a window
+// without the minimum progress, named as a stall, and its multipart upload
+// aborted; one that moves is not stopped.
+func TestUploadStall(t *testing.T) {
+	const part = 1 << 20
+	e := newEnv(t, emulator.Options{})
+	var stalled atomic.Bool
+	stalled.Store(true)
+	// A handler that reads nothing sees no disconnect: it waits for the
+	// end of the test.
+	release := make(chan struct{})
+	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stalled.Load() && r.Method == http.MethodPut && r.URL.Query().Has("partNumber") {
+			<-release // never reads the part
+			return
+		}
+		e.srv.OSSHandler().ServeHTTP(w, r)
+	})
+	ts := httptest.NewServer(hang)
+	defer ts.Close()
+	defer close(release)
+	e.url = ts.URL
+	c := e.client(t, Config{PartSize: part, Parallel: 1, StallWindow: 300 * time.Millisecond, StallMinBytes: 64 << 10})
+	data := randomBytes(16 * part)
+	start := time.Now()
+	err := c.Upload(context.Background(), "deploy", "f.zip", bytes.NewReader(data), int64(len(data)), checksum(data))
+	var se *StallError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "the upload stalled: fewer than 65536 bytes sent in 300ms") {
+		t.Fatalf("Upload = %v, want a stall", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the stall was noticed after %s", d)
+	}
+	if st := e.srv.Stats().Requests; st["oss:InitiateMultipartUpload"] != 1 || st["oss:AbortMultipartUpload"] != 1 {
+		t.Errorf("requests %v: want the stalled upload aborted", st)
+	}
+
+	stalled.Store(false)
+	if err := c.Upload(context.Background(), "deploy", "f.zip", bytes.NewReader(data), int64(len(data)), checksum(data)); err != nil {
+		t.Fatalf("Upload once the path is back: %v", err)
+	}
+	if got := e.object(t, "deploy", "f.zip"); !bytes.Equal(got, data) {
+		t.Fatal("object differs from the package")
 	}
 }
