@@ -40,8 +40,10 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(benchProcessEnv); args != "" {
 		// fcgit in a process of its own, for a benchmark: its emulator, or
 		// a run whose peak memory is measured (benchProcess).
+		stop := startBenchProfiles()
 		code := Main(context.Background(), append([]string{"fcgit"}, strings.Fields(args)...),
 			Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		stop()
 		reportPeakMemory()
 		os.Exit(code)
 	}
