@@ -36,6 +36,9 @@ type Repo struct {
 	// batch, when set, receives every object stored (see BeginBatch).
 	batch atomic.Pointer[Batch]
 
+	// trees holds recently decoded trees (see treeCache).
+	trees *treeCache
+
 	// Seams for crash tests, nil otherwise: finishHook is FinishCheckout's
 	// CheckoutPlan.StepHook; writerRunning replaces the check that the
 	// process recorded in a checkout record still runs.
@@ -167,7 +170,7 @@ func commonDirOf(gitDir string) string {
 const largeObject = 1 << 20
 
 func openAt(workDir, gitDir string) (*Repo, error) {
-	r := &Repo{workDir: workDir, gitDir: gitDir, commonDir: commonDirOf(gitDir)}
+	r := &Repo{workDir: workDir, gitDir: gitDir, commonDir: commonDirOf(gitDir), trees: newTreeCache(treeCacheEntries)}
 	if err := r.checkSupported(); err != nil {
 		return nil, err
 	}
