@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -18,51 +17,7 @@ import (
 // and its code tree. Errors name the file, so a typo in a committed
 // function.toml stops push with its file and line.
 func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, error) {
-	out := map[string]*Function{}
-	if tree.IsZero() {
-		return out, nil
-	}
-	entries, err := repo.ReadTree(tree)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if e.Mode != filemode.Dir {
-			// Files beside the function directories (a README) are not functions.
-			continue
-		}
-		fn := &Function{Name: e.Name, Tree: e.Hash}
-		p := path.Join(dir, e.Name, "function.toml")
-		te, ok, err := repo.TreeEntryAt(e.Hash, "function.toml")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			// Notes left of a function deleted online are not a function;
-			// code without its function.toml is a mistake.
-			if _, hasCode, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-				return nil, err
-			} else if !hasCode {
-				continue
-			}
-			return nil, fmt.Errorf("%s: missing: a directory under %s/ with code/ is a function and needs one", p, dir)
-		}
-		fn.TOML, err = repo.ReadBlob(te.Hash)
-		if err != nil {
-			return nil, err
-		}
-		fn.State, err = snapshot.Decode(p, fn.TOML, e.Name)
-		if err != nil {
-			return nil, err
-		}
-		if ce, ok, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-			return nil, err
-		} else if ok && ce.Mode == filemode.Dir {
-			fn.CodeTree = ce.Hash
-		}
-		out[e.Name] = fn
-	}
-	return out, nil
+	return loaderFor(nil, repo, dir).Functions(tree)
 }
 
 // Same reports whether two functions hold the same desired state: equal
@@ -70,6 +25,9 @@ func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[str
 func Same(a, b *Function) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
+	}
+	if a == b {
+		return true // one version loaded once (Loader)
 	}
 	return a.CodeTree == b.CodeTree && snapshot.Equal(a.State, b.State)
 }

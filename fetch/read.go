@@ -53,6 +53,11 @@ type Options struct {
 	// DomainsDir, when set, is the directory of custom domain files: the
 	// region's custom domains in scope are read too.
 	DomainsDir string
+	// Loader, when set, decodes the function directories a read or a
+	// Prepare looks at (the base's, HEAD's, the stamped versions') and
+	// shares them with its other users: one decode per version per
+	// command. Nil: each is decoded where it is needed.
+	Loader *Loader
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
@@ -118,6 +123,8 @@ type reader struct {
 	// spools hold the code packages being downloaded and unpacked, which
 	// bounds the memory they take.
 	spools chan struct{}
+	// loader decodes the base's function directories.
+	loader *Loader
 }
 
 // Read reads every in-scope function with its triggers and code and stores
@@ -197,7 +204,8 @@ func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base
 }
 
 func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
-	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs)}
+	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs),
+		loader: loaderFor(opts.Loader, repo, "")}
 	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}, Domains: map[string]*Domain{}}
 	// Everything is read at once, through Jobs request slots: the region's
 	// settings and custom domains alongside the functions, and each
@@ -460,25 +468,11 @@ func (r *reader) previous(name string) (*previousFunction, plumbing.Hash, error)
 	if err != nil || !ok || dir.Mode != filemode.Dir {
 		return nil, plumbing.ZeroHash, err
 	}
-	e, ok, err := r.repo.TreeEntryAt(dir.Hash, "function.toml")
-	if err != nil || !ok {
+	fn, err := r.loader.function(name, dir.Hash)
+	if err != nil || fn == nil {
 		return nil, plumbing.ZeroHash, err
 	}
-	data, err := r.repo.ReadBlob(e.Hash)
-	if err != nil {
-		return nil, plumbing.ZeroHash, err
-	}
-	st, err := snapshot.Decode(name+"/function.toml", data, name)
-	if err != nil {
-		return nil, plumbing.ZeroHash, nil
-	}
-	p := &previousFunction{state: st, toml: data}
-	if c, ok, err := r.repo.TreeEntryAt(dir.Hash, "code"); err != nil {
-		return nil, plumbing.ZeroHash, err
-	} else if ok && c.Mode == filemode.Dir {
-		p.code = c.Hash
-	}
-	return p, dir.Hash, nil
+	return &previousFunction{state: fn.State, toml: fn.TOML, code: fn.CodeTree}, dir.Hash, nil
 }
 
 // codeTree returns the tree of the function's code: the base's when the

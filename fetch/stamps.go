@@ -247,13 +247,19 @@ func (r *resolver) locate(name string, s Stamp) (version, bool, error) {
 // parent is the old tip (or, in a fresh clone, the oldest commit the state
 // came from), so that merging it into HEAD takes the last deploy as base.
 func ResolveTip(repo *gitstate.Repo, b Branch, old *Tip, fns []fc.Function, head plumbing.Hash) (*Tip, *Stamps, error) {
+	return resolveTip(repo, b, old, fns, head, nil)
+}
+
+// resolveTip is ResolveTip decoding function directories through loader
+// (nil: a Loader of its own).
+func resolveTip(repo *gitstate.Repo, b Branch, old *Tip, fns []fc.Function, head plumbing.Hash, loader *Loader) (*Tip, *Stamps, error) {
 	st := &Stamps{Unknown: map[string]string{}, Unverified: map[string]string{}, stamps: map[string]Stamp{}}
 	shallow, err := repo.IsShallow()
 	if err != nil {
 		return nil, nil, err
 	}
 	st.Shallow = shallow
-	r := &resolver{repo: repo, b: b, old: old, head: head, contents: newContents(repo)}
+	r := &resolver{repo: repo, b: b, old: old, head: head, contents: newContents(loaderFor(loader, repo, b.Dir))}
 	st.resolver = r
 	stale := map[string]version{}
 	for _, f := range fns {
@@ -591,12 +597,15 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
+	if opts.Loader == nil {
+		opts.Loader = boundedLoader(repo, b.Dir, readLoaderLimit)
+	}
 	if opts.Declared == nil {
-		if opts.Declared, err = declaredAt(repo, b.Dir, head); err != nil {
+		if opts.Declared, err = declaredAt(opts.Loader, b.Dir, head); err != nil {
 			return nil, err
 		}
 	}
-	tip, st, err := ResolveTip(repo, b, old, fns, head)
+	tip, st, err := resolveTip(repo, b, old, fns, head, opts.Loader)
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
 	}
@@ -606,36 +615,40 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head, opts: opts, pipe: pipe}, nil
 }
 
-// declaredAt reports which per-function kinds HEAD's files declare.
-func declaredAt(repo *gitstate.Repo, dir string, head plumbing.Hash) (func(fn, key string) bool, error) {
-	declared := map[string]map[string]bool{}
-	if !head.IsZero() {
-		c, err := repo.ReadCommit(head)
-		if err != nil {
-			return nil, err
-		}
-		m, err := managedOf(repo, c.TreeHash, dir)
-		if err != nil {
-			return nil, err
-		}
-		fns, err := LoadFunctions(repo, dir, m)
-		if err != nil {
-			// A file that does not decode is reported where it matters
-			// (push); reading online state does not depend on it.
-			fns = nil
-		}
-		for name, f := range fns {
-			for _, key := range PerFunctionKinds {
-				if _, ok := f.State.Config[key]; ok {
-					if declared[name] == nil {
-						declared[name] = map[string]bool{}
-					}
-					declared[name][key] = true
-				}
-			}
-		}
+// readLoaderLimit bounds the function directories a Prepare keeps decoded
+// when its caller shares no Loader: enough for the functions a read has
+// under way, whose base and HEAD versions it looks at one after the other.
+const readLoaderLimit = 1024
+
+// declaredAt reports which per-function kinds HEAD's files declare. It
+// decodes a function's file when asked about it, as the read reaches the
+// function: right after the base's version of it, mostly the same one.
+// A file that does not decode declares nothing: it is reported where it
+// matters (push); reading online state does not depend on it.
+func declaredAt(loader *Loader, dir string, head plumbing.Hash) (func(fn, key string) bool, error) {
+	if head.IsZero() {
+		return func(string, string) bool { return false }, nil
 	}
-	return func(fn, key string) bool { return declared[fn][key] }, nil
+	c, err := loader.repo.ReadCommit(head)
+	if err != nil {
+		return nil, err
+	}
+	m, err := managedOf(loader.repo, c.TreeHash, dir)
+	if err != nil {
+		return nil, err
+	}
+	return func(fn, key string) bool {
+		t, ok, err := functionTree(loader.repo, m, fn)
+		if err != nil || !ok {
+			return false
+		}
+		f, err := loader.function(fn, t)
+		if err != nil || f == nil {
+			return false
+		}
+		_, declared := f.State.Config[key]
+		return declared
+	}, nil
 }
 
 // fillChecksums completes a tip's note where it has no code checksum for a
@@ -685,6 +698,9 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 	if opts.Declared == nil {
 		opts.Declared = p.opts.Declared
 	}
+	if opts.Loader == nil {
+		opts.Loader = p.opts.Loader
+	}
 	// What the listing started is used once; a second Read starts afresh.
 	pipe := p.pipe
 	p.pipe = nil
@@ -707,7 +723,7 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 // functions of a shallow clone taken as recorded at their online state
 // (which is exactly what was deployed).
 func (p *Prepared) TipFunctions(repo *gitstate.Repo, b Branch, on *Online) (map[string]*Function, error) {
-	fns, err := LoadFunctions(repo, b.Dir, p.Tip.Tree)
+	fns, err := loaderFor(p.opts.Loader, repo, b.Dir).Functions(p.Tip.Tree)
 	if err != nil {
 		return nil, err
 	}

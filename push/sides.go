@@ -65,6 +65,12 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 	if s.domains {
 		fopts.DomainsDir = b.DomainsDir
 	}
+	// HEAD, the tip and the read's base mostly hold the same versions:
+	// each is decoded once.
+	if fopts.Loader == nil {
+		fopts.Loader = fetch.NewLoader(repo, b.Dir)
+	}
+	loader := fopts.Loader
 	var err error
 	if s.head, err = repo.Head(); err != nil {
 		return nil, err
@@ -76,7 +82,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if s.headTree, err = managedTree(repo, s.headCommit.TreeHash, b.Dir); err != nil {
 			return nil, err
 		}
-		if s.headFns, err = fetch.LoadFunctions(repo, b.Dir, s.headTree); err != nil {
+		if s.headFns, err = loader.Functions(s.headTree); err != nil {
 			return nil, err
 		}
 		s.local = o.sel.filter(s.headFns)
@@ -152,7 +158,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if err != nil {
 			return nil, err
 		}
-		if s.deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
+		if s.deployingFns, err = loader.Functions(dt); err != nil {
 			return nil, err
 		}
 		if s.domains {

@@ -215,16 +215,17 @@ func Import(ctx context.Context, client Client, repo *gitstate.Repo, b fetch.Bra
 }
 
 // Watched lists the functions whose versions are looked at: those whose
-// files in tree (a commit's managed directory) declare aliases, and those
-// with version tags here; every function in functions when all is set.
-func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, functions []string) ([]string, error) {
+// files in tree (a commit's managed directory, read through loader) declare
+// aliases, and those with version tags here; every function in functions
+// when all is set.
+func Watched(loader *fetch.Loader, tree plumbing.Hash, all bool, functions []string) ([]string, error) {
 	set := map[string]bool{}
 	if all {
 		for _, f := range functions {
 			set[f] = true
 		}
 	}
-	fns, err := fetch.LoadFunctions(repo, dir, tree)
+	fns, err := loader.Functions(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, func
 			set[name] = true
 		}
 	}
-	tags, err := repo.ListRefs(TagPrefix)
+	tags, err := loader.Repo().ListRefs(TagPrefix)
 	if err != nil {
 		return nil, err
 	}

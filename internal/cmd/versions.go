@@ -30,7 +30,7 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 	for _, k := range w.cfg.Watch {
 		all = all || k == "aliases"
 	}
-	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, all, names)
+	watched, err := release.Watched(w.loader, e.Hash, all, names)
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
 	}

@@ -27,6 +27,9 @@ type workspace struct {
 	client *fc.Client
 	// ossEndpointFrom names where cfg.Code.OSSEndpoint came from, for errors.
 	ossEndpointFrom string
+	// loader decodes the function directories the command looks at, each
+	// version once (fetch.Loader).
+	loader *fetch.Loader
 }
 
 // startDir is the directory fcgit runs in: -C, relative to the process's.
@@ -87,7 +90,7 @@ func openWorkspace(c *cli.Context, env Env) (*workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("FC client: %w", err)
 	}
-	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom}, nil
+	return &workspace{env: env, repo: repo, cfg: cfg, client: client, ossEndpointFrom: ossEndpointFrom, loader: fetch.NewLoader(repo, cfg.Dir)}, nil
 }
 
 // codeOptions say how push sends code packages: packages over FC's inline
@@ -120,7 +123,7 @@ func (w *workspace) branch() fetch.Branch {
 func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	opts := fetch.Options{Prefix: w.cfg.Scope.Prefix, InScope: w.cfg.InScope, Jobs: c.Int("jobs"),
 		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
-		DomainsDir: w.cfg.DomainsDir()}
+		DomainsDir: w.cfg.DomainsDir(), Loader: w.loader}
 	for _, k := range w.cfg.Watch {
 		opts.ReadAll[k] = true
 	}
