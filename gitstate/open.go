@@ -41,9 +41,11 @@ type Repo struct {
 
 	// Seams for crash tests, nil otherwise: finishHook is FinishCheckout's
 	// CheckoutPlan.StepHook; writerRunning replaces the check that the
-	// process recorded in a checkout record still runs.
+	// process recorded in a checkout record still runs; written is told
+	// how many files a checkout writing in parallel has put in place.
 	finishHook    func(step string) error
 	writerRunning func(processIdentity) bool
+	written       func(done int64)
 }
 
 // WorkDir returns the root of the work tree.
