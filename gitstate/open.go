@@ -174,8 +174,9 @@ const largeObject = 1 << 20
 // objectCacheSize bounds go-git's cache of objects read from packs, which
 // it needs for delta bases. Trees, what commands read again and again, are
 // cached decoded (treeCache); at go-git's default of 96 MB the cache of
-// blobs read once was most of a status's memory at 10,000 functions.
-const objectCacheSize = 16 * cache.MiByte
+// blobs read once was most of a status's memory at 10,000 functions, and
+// still 16 MB of it at 16 MB.
+const objectCacheSize = 4 * cache.MiByte
 
 // openPacks is how many pack files go-git keeps open at once.
 const openPacks = 32
