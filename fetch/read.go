@@ -53,6 +53,12 @@ type Options struct {
 	// DomainsDir, when set, is the directory of custom domain files: the
 	// region's custom domains in scope are read too.
 	DomainsDir string
+	// ChangedOnly keeps in Online.Functions, of a function whose files
+	// are the base's (nothing changed online) or that the base does not
+	// have, only its name and trees: what a fetch records and Changes
+	// needs of them. Of thousands of functions, their states and documents
+	// would be most of a read's memory.
+	ChangedOnly bool
 	// Loader, when set, decodes the function directories a read or a
 	// Prepare looks at (the base's, HEAD's, the stamped versions') and
 	// shares them with its other users: one decode per version per
@@ -85,7 +91,12 @@ type Online struct {
 
 // Function is one function's online state.
 type Function struct {
-	Name     string
+	Name string
+	// Raw and Triggers are, for a function read online, what FC's
+	// documents say of its identity and volatile metadata (fc.Function's
+	// and fc.Trigger's Metadata): the configuration they held is State.
+	// Of thousands of functions, the whole documents would be most of
+	// what a read keeps in memory.
 	Raw      fc.Function
 	Triggers []fc.Trigger
 	State    *snapshot.State
@@ -162,14 +173,16 @@ func inScope(list []fc.Function, opts Options) []fc.Function {
 
 // ReadListed reads the listed functions' triggers and code, as Read does.
 func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options) (*Online, error) {
-	return readPipelined(ctx, client, repo, base, fns, opts, nil)
+	// The read lets go of each document once it is read: not of the
+	// caller's.
+	return readPipelined(ctx, client, repo, base, append([]fc.Function(nil), fns...), opts, nil)
 }
 
 // defaultJobs is Options.Jobs when unset.
 const defaultJobs = 16
 
 // readPipelined is ReadListed taking what pipe started early (nil: start
-// from scratch).
+// from scratch). It lets go of each of fns (sets it to nil) once read.
 func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = defaultJobs
@@ -233,7 +246,7 @@ func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	)
 	underway := make(chan struct{}, 4*opts.Jobs)
 launch:
-	for _, f := range fns {
+	for i, f := range fns {
 		select {
 		case underway <- struct{}{}:
 		case <-gctx.Done():
@@ -245,8 +258,12 @@ launch:
 			if err != nil {
 				return fmt.Errorf("read function %s: %w", f.Name(), err)
 			}
+			if opts.ChangedOnly && !r.changedInBase(fn) {
+				fn = &Function{Name: fn.Name, Tree: fn.Tree, CodeTree: fn.CodeTree}
+			}
 			mu.Lock()
 			defer mu.Unlock()
+			fns[i] = nil // read: its document is in fn
 			out.Functions[fn.Name] = fn
 			out.Note.Functions[fn.Name] = meta
 			if downloaded {
@@ -385,6 +402,13 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 			return nil, FunctionMeta{}, false, ctx.Err()
 		}
 	}
+	// The documents' configuration is in st now: keep what is read of
+	// them later.
+	fn.Raw = raw.Metadata()
+	fn.Triggers = make([]fc.Trigger, len(triggers))
+	for i, t := range triggers {
+		fn.Triggers[i] = t.Metadata()
+	}
 	if prev != nil && snapshot.Equal(prev.state, st) && prev.code == fn.CodeTree && len(fn.SecretsChanged) == 0 &&
 		prev.state.SecretsSignature() == st.SecretsSignature() {
 		// Same desired state as before: keep the previous files byte for
@@ -419,6 +443,13 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		return nil, FunctionMeta{}, false, err
 	}
 	return fn, meta, downloaded, nil
+}
+
+// changedInBase reports whether the base has function fn with other
+// files.
+func (r *reader) changedInBase(fn *Function) bool {
+	e, ok, err := r.repo.TreeEntryAt(r.base.Tree, fn.Name)
+	return err != nil || ok && e.Hash != fn.Tree
 }
 
 // baseFiles returns the entries of a base tree that keep selects; none for

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -561,11 +562,14 @@ type Prepared struct {
 	Old    *Tip // the online branch as it is
 	Tip    *Tip // Old, or rebuilt from stamps (see ResolveTip)
 	Stamps *Stamps
+	// Listed are the in-scope functions' documents as listed, for Read,
+	// which lets go of each once read (Online.Functions has what is kept).
 	Listed []fc.Function
 	Head   plumbing.Hash
 	opts   Options
 	// pipe holds the requests started while listing, for Read.
 	pipe *pipeline
+	read bool // Read was called
 }
 
 // Prepare lists the in-scope functions and resolves the tip from the online
@@ -618,7 +622,7 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 // readLoaderLimit bounds the function directories a Prepare keeps decoded
 // when its caller shares no Loader: enough for the functions a read has
 // under way, whose base and HEAD versions it looks at one after the other.
-const readLoaderLimit = 1024
+const readLoaderLimit = 256
 
 // declaredAt reports which per-function kinds HEAD's files declare. It
 // decodes a function's file when asked about it, as the read reaches the
@@ -701,7 +705,16 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 	if opts.Loader == nil {
 		opts.Loader = p.opts.Loader
 	}
-	// What the listing started is used once; a second Read starts afresh.
+	if p.Stamps.Shallow && len(p.Stamps.Unknown) > 0 {
+		// Settled below against the functions' states.
+		opts.ChangedOnly = false
+	}
+	// The listed documents are let go of as they are read: a Prepared is
+	// read once.
+	if p.read {
+		return nil, errors.New("online state already read: Prepare again to read it again")
+	}
+	p.read = true
 	pipe := p.pipe
 	p.pipe = nil
 	on, err := readPipelined(ctx, client, repo, p.Tip.Base(), p.Listed, opts, pipe)
