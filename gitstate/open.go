@@ -38,6 +38,8 @@ type Repo struct {
 
 	// trees holds recently decoded trees (see treeCache).
 	trees *treeCache
+	// ancestry keeps IsAncestor's walks.
+	ancestry ancestry
 
 	// Seams for crash tests, nil otherwise: finishHook is FinishCheckout's
 	// CheckoutPlan.StepHook; writerRunning replaces the check that the
