@@ -78,23 +78,39 @@ func benchScale(b *testing.B, n int) {
 	})
 	b.Run("pull-empty-main", func(b *testing.B) {
 		var last procRun
-		var git time.Duration
+		var checkout, git time.Duration
 		for b.Loop() {
+			// Side by side with git's checkout of the same tree into the
+			// same kind of repository (unborn main), twice each, taking
+			// the faster: a disk shared with other work is noisy. The
+			// copies are made and flushed first.
 			b.StopTimer()
-			pulled = copyRepo(b, fetched, keep)
-			// git's checkout of the same tree into the same kind of
-			// repository (unborn main): the reference pull's merge phase
-			// is held to.
-			gitDir := copyRepo(b, fetched, b.TempDir())
-			git = gitCheckout(b, gitDir)
-			b.StartTimer()
-			last = runProc(b, pulled, n, "pull-empty-main", "pull")
-			if !strings.Contains(last.out, "Fast-forward") {
-				b.Fatalf("pull did not fast-forward:\n%s", last.out)
+			var pulls, gits []string
+			for range 2 {
+				pulls = append(pulls, copyRepo(b, fetched, keep))
+				gits = append(gits, copyRepo(b, fetched, b.TempDir()))
 			}
+			syncDisks(b)
+			checkout, git = 0, 0
+			for i := range 2 {
+				g := gitCheckout(b, gits[i])
+				if git == 0 || g < git {
+					git = g
+				}
+				b.StartTimer()
+				run := runProc(b, pulls[i], n, "pull-empty-main", "pull")
+				b.StopTimer()
+				if !strings.Contains(run.out, "Fast-forward") {
+					b.Fatalf("pull did not fast-forward:\n%s", run.out)
+				}
+				if c := run.phase(b, "pull", "merge"); checkout == 0 || c < checkout {
+					checkout, last = c, run
+				}
+			}
+			pulled = pulls[0]
+			b.StartTimer()
 		}
 		last.report(b, n)
-		checkout := last.phase(b, "pull", "merge")
 		b.ReportMetric(checkout.Seconds(), "checkout-s")
 		b.ReportMetric(git.Seconds(), "git-checkout-s")
 		b.ReportMetric(checkout.Seconds()/git.Seconds(), "x-git")
@@ -227,6 +243,15 @@ func mkdirTemp(b *testing.B, parent string) string {
 		b.Fatal(err)
 	}
 	return dir
+}
+
+// syncDisks flushes what earlier steps wrote, so that it is not written
+// back during the next measurement.
+func syncDisks(b *testing.B) {
+	b.Helper()
+	if out, err := exec.Command("sync").CombinedOutput(); err != nil {
+		b.Fatalf("sync: %v\n%s", err, out)
+	}
 }
 
 // gitCheckout makes the unborn main of dir the online branch's tip with git
