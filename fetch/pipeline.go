@@ -58,10 +58,13 @@ func newPipeline(ctx context.Context, jobs int) *pipeline {
 }
 
 // readAhead is how many trigger reads per request slot may be started
-// and not yet handed out. A read keeps four functions per slot under way
+// and not yet handed out (a few KB each). While the listing goes on
+// nothing takes them, and the slots the listing leaves free should be
+// busy: at 20 ms a request, the 100 pages of 10,000 functions take 2-3 s,
+// time for about 2,000 reads in 16 slots. A read keeps four functions per slot under way
 // (readListed), each taking its triggers first: the started ones are
 // always ahead of them, so nothing waits on a read that cannot start.
-const readAhead = 8
+const readAhead = 128
 
 // request runs call in a free slot, waiting for one.
 func (p *pipeline) request(ctx context.Context, call func() error) error {
@@ -131,29 +134,53 @@ func (p *pipeline) notify() {
 	}
 }
 
-// dispatch starts the queued trigger reads, keeping at most p.ahead
-// started and not handed out, until the pipeline is cancelled.
+// dispatch starts the queued trigger reads, each in a request slot,
+// keeping at most p.ahead started and not handed out, until the pipeline
+// is cancelled: the reads not started then end with its error.
 func (p *pipeline) dispatch(client Client) {
 	for {
 		p.mu.Lock()
-		for p.next < len(p.queue) && p.next < p.taken+p.ahead {
+		if p.next < len(p.queue) && p.next < p.taken+p.ahead {
 			r := p.queue[p.next]
 			p.queue[p.next] = triggerRead{}
 			p.next++
+			p.mu.Unlock()
+			// A slot first, then a goroutine: as many run as there
+			// are slots, not as many as there are functions.
+			select {
+			case p.slots <- struct{}{}:
+			case <-p.ctx.Done():
+				r.f.err = p.ctx.Err()
+				close(r.f.done)
+				p.abandon()
+				return
+			}
 			go func() {
 				defer close(r.f.done)
-				r.f.err = p.request(p.ctx, func() (err error) {
-					r.f.v, err = client.ListTriggers(p.ctx, r.name)
-					return err
-				})
+				defer func() { <-p.slots }()
+				r.f.v, r.f.err = client.ListTriggers(p.ctx, r.name)
 			}()
+			continue
 		}
 		p.mu.Unlock()
 		select {
 		case <-p.wake:
 		case <-p.ctx.Done():
+			p.abandon()
 			return
 		}
+	}
+}
+
+// abandon ends the reads still queued with the pipeline's error.
+func (p *pipeline) abandon() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for ; p.next < len(p.queue); p.next++ {
+		r := p.queue[p.next]
+		p.queue[p.next] = triggerRead{}
+		r.f.err = p.ctx.Err()
+		close(r.f.done)
 	}
 }
 
