@@ -58,6 +58,30 @@ func (t Trigger) Name() string { s, _ := t["triggerName"].(string); return s }
 // LastModifiedTime returns FC's lastModifiedTime for the trigger.
 func (t Trigger) LastModifiedTime() string { s, _ := t["lastModifiedTime"].(string); return s }
 
+// Metadata returns the function's identity and volatile metadata alone:
+// its name, id, ARN, runtime, lastModifiedTime, codeChecksum and tags, what
+// is read from a document once its configuration has been taken into a
+// snapshot. A fetch of thousands of functions keeps this much of each.
+func (f Function) Metadata() Function { return pick(f, functionMetadata) }
+
+var functionMetadata = []string{"functionName", "functionId", "functionArn", "runtime", "lastModifiedTime", "codeChecksum", "tags"}
+
+// Metadata returns the trigger's identity and volatile metadata alone: its
+// name, id, type, lastModifiedTime and its HTTP trigger's URLs.
+func (t Trigger) Metadata() Trigger { return pick(t, triggerMetadata) }
+
+var triggerMetadata = []string{"triggerName", "triggerId", "triggerType", "lastModifiedTime", "httpTrigger"}
+
+func pick[M ~map[string]any](m M, keys []string) M {
+	out := make(M, len(keys))
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // Input returns the function as a create/update request body: read-only
 // fields removed, layers turned from GetFunction's [{"arn":…}] shape into the
 // ["arn", …] shape requests take, and every other field, known or not, kept.

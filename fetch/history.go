@@ -15,13 +15,13 @@ import (
 // code/), cached by the directory's tree id: history holds the same version
 // of a function in many commits.
 type contents struct {
-	repo   *gitstate.Repo
+	loader *Loader
 	byTree map[plumbing.Hash][]string
 	sigs   map[plumbing.Hash]string
 }
 
-func newContents(repo *gitstate.Repo) *contents {
-	return &contents{repo: repo, byTree: map[plumbing.Hash][]string{}, sigs: map[plumbing.Hash]string{}}
+func newContents(loader *Loader) *contents {
+	return &contents{loader: loader, byTree: map[plumbing.Hash][]string{}, sigs: map[plumbing.Hash]string{}}
 }
 
 // signature returns the recorded secret hashes of a function directory
@@ -57,25 +57,17 @@ func (c *contents) of(name string, tree plumbing.Hash) ([]string, error) {
 		return ids, nil
 	}
 	var ids []string
-	te, ok, err := c.repo.TreeEntryAt(tree, "function.toml")
+	fn, err := c.loader.function(name, tree)
 	if err != nil {
 		return nil, err
 	}
-	if ok && te.Mode != filemode.Dir {
-		data, err := c.repo.ReadBlob(te.Hash)
-		if err != nil {
-			return nil, err
+	if fn != nil {
+		code := ""
+		if !fn.CodeTree.IsZero() {
+			code = fn.CodeTree.String()
 		}
-		if st, err := snapshot.Decode(name+"/function.toml", data, name); err == nil {
-			code := ""
-			if ce, ok, err := c.repo.TreeEntryAt(tree, "code"); err != nil {
-				return nil, err
-			} else if ok && ce.Mode == filemode.Dir {
-				code = ce.Hash.String()
-			}
-			ids = snapshot.ContentIDs(st, code)
-			c.sigs[tree] = st.SecretsSignature()
-		}
+		ids = snapshot.ContentIDs(fn.State, code)
+		c.sigs[tree] = fn.State.SecretsSignature()
 	}
 	c.byTree[tree] = ids
 	return ids, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -19,14 +18,7 @@ import (
 // problem of every file at file:line (snapshot.Problems), so a typo in a
 // committed function.toml stops push with its file and line.
 func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, error) {
-	fns, problems, err := ReadFunctions(repo, dir, tree)
-	if err != nil {
-		return nil, err
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return fns, nil
+	return loaderFor(nil, repo, dir).Functions(tree)
 }
 
 // ReadFunctions is LoadFunctions that goes on past files with problems, so
@@ -36,55 +28,7 @@ func LoadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[str
 // by file and line. The error is for failures to read the repository.
 // Functions with problems are for further checks only, never to deploy.
 func ReadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[string]*Function, snapshot.Problems, error) {
-	out := map[string]*Function{}
-	if tree.IsZero() {
-		return out, nil, nil
-	}
-	entries, err := repo.ReadTree(tree)
-	if err != nil {
-		return nil, nil, err
-	}
-	var problems snapshot.Problems
-	for _, e := range entries {
-		if e.Mode != filemode.Dir {
-			// Files beside the function directories (a README) are not functions.
-			continue
-		}
-		fn := &Function{Name: e.Name, Tree: e.Hash}
-		p := path.Join(dir, e.Name, "function.toml")
-		te, ok, err := repo.TreeEntryAt(e.Hash, "function.toml")
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			// Notes left of a function deleted online are not a function;
-			// code without its function.toml is a mistake.
-			if _, hasCode, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-				return nil, nil, err
-			} else if hasCode {
-				problems = append(problems, &snapshot.DecodeError{Path: p, Msg: fmt.Sprintf("missing: a directory under %s/ with code/ is a function and needs one", dir)})
-			}
-			continue
-		}
-		fn.TOML, err = repo.ReadBlob(te.Hash)
-		if err != nil {
-			return nil, nil, err
-		}
-		var fileProblems snapshot.Problems
-		fn.State, fileProblems = snapshot.DecodeAll(p, fn.TOML, e.Name)
-		problems = append(problems, fileProblems...)
-		if fn.State == nil {
-			continue
-		}
-		if ce, ok, err := repo.TreeEntryAt(e.Hash, "code"); err != nil {
-			return nil, nil, err
-		} else if ok && ce.Mode == filemode.Dir {
-			fn.CodeTree = ce.Hash
-		}
-		out[e.Name] = fn
-	}
-	problems.Sort()
-	return out, problems, nil
+	return loaderFor(nil, repo, dir).ReadFunctions(tree)
 }
 
 // Same reports whether two functions hold the same desired state: equal
@@ -92,6 +36,9 @@ func ReadFunctions(repo *gitstate.Repo, dir string, tree plumbing.Hash) (map[str
 func Same(a, b *Function) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
+	}
+	if a == b {
+		return true // one version loaded once (Loader)
 	}
 	return a.CodeTree == b.CodeTree && snapshot.Equal(a.State, b.State)
 }

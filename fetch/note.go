@@ -54,6 +54,27 @@ func (n *Note) Encode() []byte {
 	return append(b, '\n')
 }
 
+// Equal reports whether two notes say the same: whether they Encode alike,
+// without encoding them (a note of 10,000 functions is megabytes of JSON).
+func (n *Note) Equal(o *Note) bool {
+	if n.Region != o.Region || len(n.Functions) != len(o.Functions) {
+		return false
+	}
+	for name, a := range n.Functions {
+		b, ok := o.Functions[name]
+		if !ok || a.LastModifiedTime != b.LastModifiedTime || a.CodeChecksum != b.CodeChecksum ||
+			a.FunctionArn != b.FunctionArn || len(a.Triggers) != len(b.Triggers) {
+			return false
+		}
+		for t, ta := range a.Triggers {
+			if tb, ok := b.Triggers[t]; !ok || ta != tb {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // DecodeNote parses a note written by Encode. A note fcgit cannot read is not
 // fatal to callers: they fall back to doing the work the note would save.
 func DecodeNote(data []byte) (*Note, error) {

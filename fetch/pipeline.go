@@ -28,6 +28,24 @@ type pipeline struct {
 	triggers map[string]*future[[]fc.Trigger]
 	settings *future[map[string]snapshot.Extras]
 	domains  *future[[]fc.Doc]
+
+	// The trigger reads queued, in listing order: next is the first not
+	// started; taken counts those handed out. At most ahead are started
+	// and not yet handed out: when the functions' reads are slower than
+	// the requests (no latency, much local work), the results would
+	// otherwise pile up, all of them, with a goroutine each.
+	queue   []triggerRead
+	next    int
+	taken   int
+	ahead   int
+	running bool          // the dispatcher has started
+	wake    chan struct{} // the queue grew or a read was handed out
+}
+
+// triggerRead is one function's trigger listing, queued.
+type triggerRead struct {
+	name string
+	f    *future[[]fc.Trigger]
 }
 
 func newPipeline(ctx context.Context, jobs int) *pipeline {
@@ -35,8 +53,18 @@ func newPipeline(ctx context.Context, jobs int) *pipeline {
 		jobs = defaultJobs
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	return &pipeline{slots: make(chan struct{}, jobs), ctx: pctx, cancel: cancel, triggers: map[string]*future[[]fc.Trigger]{}}
+	return &pipeline{slots: make(chan struct{}, jobs), ctx: pctx, cancel: cancel, triggers: map[string]*future[[]fc.Trigger]{},
+		ahead: readAhead * jobs, wake: make(chan struct{}, 1)}
 }
+
+// readAhead is how many trigger reads per request slot may be started
+// and not yet handed out (a few KB each). While the listing goes on
+// nothing takes them, and the slots the listing leaves free should be
+// busy: at 20 ms a request, the 100 pages of 10,000 functions take 2-3 s,
+// time for about 2,000 reads in 16 slots. A read keeps four functions per slot under way
+// (readListed), each taking its triggers first: the started ones are
+// always ahead of them, so nothing waits on a read that cannot start.
+const readAhead = 128
 
 // request runs call in a free slot, waiting for one.
 func (p *pipeline) request(ctx context.Context, call func() error) error {
@@ -80,15 +108,79 @@ func (f *future[T]) wait(ctx context.Context) (T, error) {
 	}
 }
 
-// startTriggers starts reading the triggers of listed functions.
+// startTriggers queues the reads of the listed functions' triggers; they
+// start in order, as slots free and the functions' reads take them.
 func (p *pipeline) startTriggers(client Client, fns []fc.Function) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range fns {
 		name := f.Name()
-		p.triggers[name] = start(p, func(ctx context.Context) ([]fc.Trigger, error) {
-			return client.ListTriggers(ctx, name)
-		})
+		r := triggerRead{name: name, f: &future[[]fc.Trigger]{done: make(chan struct{})}}
+		p.triggers[name] = r.f
+		p.queue = append(p.queue, r)
+	}
+	if !p.running {
+		p.running = true
+		go p.dispatch(client)
+	}
+	p.notify()
+}
+
+// notify wakes the dispatcher; p.mu is held.
+func (p *pipeline) notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch starts the queued trigger reads, each in a request slot,
+// keeping at most p.ahead started and not handed out, until the pipeline
+// is cancelled: the reads not started then end with its error.
+func (p *pipeline) dispatch(client Client) {
+	for {
+		p.mu.Lock()
+		if p.next < len(p.queue) && p.next < p.taken+p.ahead {
+			r := p.queue[p.next]
+			p.queue[p.next] = triggerRead{}
+			p.next++
+			p.mu.Unlock()
+			// A slot first, then a goroutine: as many run as there
+			// are slots, not as many as there are functions.
+			select {
+			case p.slots <- struct{}{}:
+			case <-p.ctx.Done():
+				r.f.err = p.ctx.Err()
+				close(r.f.done)
+				p.abandon()
+				return
+			}
+			go func() {
+				defer close(r.f.done)
+				defer func() { <-p.slots }()
+				r.f.v, r.f.err = client.ListTriggers(p.ctx, r.name)
+			}()
+			continue
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.wake:
+		case <-p.ctx.Done():
+			p.abandon()
+			return
+		}
+	}
+}
+
+// abandon ends the reads still queued with the pipeline's error.
+func (p *pipeline) abandon() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for ; p.next < len(p.queue); p.next++ {
+		r := p.queue[p.next]
+		p.queue[p.next] = triggerRead{}
+		r.f.err = p.ctx.Err()
+		close(r.f.done)
 	}
 }
 
@@ -101,7 +193,11 @@ func (p *pipeline) takeTriggers(fn string) *future[[]fc.Trigger] {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f := p.triggers[fn]
-	delete(p.triggers, fn)
+	if f != nil {
+		delete(p.triggers, fn)
+		p.taken++
+		p.notify()
+	}
 	return f
 }
 

@@ -78,7 +78,19 @@ type Options struct {
 
 	// declared is what HEAD's files declare, with the qualifiers of each
 	// setting (set with Declared by Prepare).
-	declared declaredKinds
+	declared *declaredKinds
+
+	// ChangedOnly keeps in Online.Functions, of a function whose files
+	// are the base's (nothing changed online) or that the base does not
+	// have, only its name and trees: what a fetch records and Changes
+	// needs of them. Of thousands of functions, their states and documents
+	// would be most of a read's memory.
+	ChangedOnly bool
+	// Loader, when set, decodes the function directories a read or a
+	// Prepare looks at (the base's, HEAD's, the stamped versions') and
+	// shares them with its other users: one decode per version per
+	// command. Nil: each is decoded where it is needed.
+	Loader *Loader
 }
 
 // Base is what an earlier snapshot of the online state offers for reuse: the
@@ -111,7 +123,12 @@ type Online struct {
 
 // Function is one function's online state.
 type Function struct {
-	Name     string
+	Name string
+	// Raw and Triggers are, for a function read online, what FC's
+	// documents say of its identity and volatile metadata (fc.Function's
+	// and fc.Trigger's Metadata): the configuration they held is State.
+	// Of thousands of functions, the whole documents would be most of
+	// what a read keeps in memory.
 	Raw      fc.Function
 	Triggers []fc.Trigger
 	State    *snapshot.State
@@ -149,6 +166,8 @@ type reader struct {
 	// spools hold the code packages being downloaded and unpacked, which
 	// bounds the memory they take.
 	spools chan struct{}
+	// loader decodes the base's function directories.
+	loader *Loader
 }
 
 // Read reads every in-scope function with its triggers and code and stores
@@ -209,14 +228,16 @@ func inScope(list []fc.Function, opts Options) []fc.Function {
 
 // ReadListed reads the listed functions' triggers and code, as Read does.
 func ReadListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options) (*Online, error) {
-	return readPipelined(ctx, client, repo, base, fns, opts, nil)
+	// The read lets go of each document once it is read: not of the
+	// caller's.
+	return readPipelined(ctx, client, repo, base, append([]fc.Function(nil), fns...), opts, nil)
 }
 
 // defaultJobs is Options.Jobs when unset.
 const defaultJobs = 16
 
 // readPipelined is ReadListed taking what pipe started early (nil: start
-// from scratch).
+// from scratch). It lets go of each of fns (sets it to nil) once read.
 func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = defaultJobs
@@ -251,7 +272,8 @@ func readPipelined(ctx context.Context, client Client, repo *gitstate.Repo, base
 }
 
 func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Base, fns []fc.Function, opts Options, pipe *pipeline) (*Online, error) {
-	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs)}
+	r := &reader{client: client, repo: repo, base: base, opts: opts, pipe: pipe, spools: make(chan struct{}, opts.Jobs),
+		loader: loaderFor(opts.Loader, repo, "")}
 	out := &Online{Functions: make(map[string]*Function, len(fns)), Note: &Note{Functions: map[string]FunctionMeta{}}, Domains: map[string]*Domain{},
 		Unmanaged: map[string]string{}}
 	// Everything is read at once, through Jobs request slots: the region's
@@ -280,7 +302,7 @@ func readListed(ctx context.Context, client Client, repo *gitstate.Repo, base Ba
 	)
 	underway := make(chan struct{}, 4*opts.Jobs)
 launch:
-	for _, f := range fns {
+	for i, f := range fns {
 		select {
 		case underway <- struct{}{}:
 		case <-gctx.Done():
@@ -313,8 +335,12 @@ launch:
 				// The name is FC's: it reaches a terminal, escaped.
 				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
 			}
+			if opts.ChangedOnly && !r.changedInBase(fn) {
+				fn = &Function{Name: fn.Name, Tree: fn.Tree, CodeTree: fn.CodeTree}
+			}
 			mu.Lock()
 			defer mu.Unlock()
+			fns[i] = nil // read: its document is in fn
 			out.Functions[fn.Name] = fn
 			out.Note.Functions[fn.Name] = meta
 			if downloaded {
@@ -477,6 +503,13 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 			return nil, FunctionMeta{}, false, ctx.Err()
 		}
 	}
+	// The documents' configuration is in st now: keep what is read of
+	// them later.
+	fn.Raw = raw.Metadata()
+	fn.Triggers = make([]fc.Trigger, len(triggers))
+	for i, t := range triggers {
+		fn.Triggers[i] = t.Metadata()
+	}
 	prevResolved := prevState
 	if prev != nil && r.opts.ResolveRefs != nil {
 		prevResolved = r.opts.ResolveRefs(name, prev.state)
@@ -515,6 +548,13 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		return nil, FunctionMeta{}, false, err
 	}
 	return fn, meta, downloaded, nil
+}
+
+// changedInBase reports whether the base has function fn with other
+// files.
+func (r *reader) changedInBase(fn *Function) bool {
+	e, ok, err := r.repo.TreeEntryAt(r.base.Tree, fn.Name)
+	return err != nil || ok && e.Hash != fn.Tree
 }
 
 // baseFiles returns the entries of a base tree that keep selects; none for
@@ -569,25 +609,11 @@ func (r *reader) previous(name string) (*previousFunction, plumbing.Hash, error)
 	if err != nil || !ok || dir.Mode != filemode.Dir {
 		return nil, plumbing.ZeroHash, err
 	}
-	e, ok, err := r.repo.TreeEntryAt(dir.Hash, "function.toml")
-	if err != nil || !ok {
+	fn, err := r.loader.function(name, dir.Hash)
+	if err != nil || fn == nil {
 		return nil, plumbing.ZeroHash, err
 	}
-	data, err := r.repo.ReadBlob(e.Hash)
-	if err != nil {
-		return nil, plumbing.ZeroHash, err
-	}
-	st, err := snapshot.Decode(name+"/function.toml", data, name)
-	if err != nil {
-		return nil, plumbing.ZeroHash, nil
-	}
-	p := &previousFunction{state: st, toml: data}
-	if c, ok, err := r.repo.TreeEntryAt(dir.Hash, "code"); err != nil {
-		return nil, plumbing.ZeroHash, err
-	} else if ok && c.Mode == filemode.Dir {
-		p.code = c.Hash
-	}
-	return p, dir.Hash, nil
+	return &previousFunction{state: fn.State, toml: fn.TOML, code: fn.CodeTree}, dir.Hash, nil
 }
 
 // codeTree returns the tree of the function's code: the base's when the

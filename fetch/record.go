@@ -297,7 +297,7 @@ func Record(repo *gitstate.Repo, b Branch, tip *Tip, on *Online, changes []Chang
 		return plumbing.ZeroHash, false, nil
 	}
 	if !tip.Commit.IsZero() && tip.Tree == on.Tree && (b.DomainsDir == "" || tip.Domains == on.DomainsTree) {
-		if string(tip.Note.Encode()) != string(on.Note.Encode()) {
+		if !tip.Note.Equal(on.Note) {
 			if err := repo.WriteNote(b.NotesRef(), tip.Commit, on.Note.Encode(), "fcgit: refresh metadata"); err != nil {
 				return tip.Commit, false, fmt.Errorf("write note: %w", err)
 			}

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -248,13 +249,19 @@ func (r *resolver) locate(name string, s Stamp) (version, bool, error) {
 // parent is the old tip (or, in a fresh clone, the oldest commit the state
 // came from), so that merging it into HEAD takes the last deploy as base.
 func ResolveTip(repo *gitstate.Repo, b Branch, old *Tip, fns []fc.Function, head plumbing.Hash) (*Tip, *Stamps, error) {
+	return resolveTip(repo, b, old, fns, head, nil)
+}
+
+// resolveTip is ResolveTip decoding function directories through loader
+// (nil: a Loader of its own).
+func resolveTip(repo *gitstate.Repo, b Branch, old *Tip, fns []fc.Function, head plumbing.Hash, loader *Loader) (*Tip, *Stamps, error) {
 	st := &Stamps{Unknown: map[string]string{}, Unverified: map[string]string{}, stamps: map[string]Stamp{}}
 	shallow, err := repo.IsShallow()
 	if err != nil {
 		return nil, nil, err
 	}
 	st.Shallow = shallow
-	r := &resolver{repo: repo, b: b, old: old, head: head, contents: newContents(repo)}
+	r := &resolver{repo: repo, b: b, old: old, head: head, contents: newContents(loaderFor(loader, repo, b.Dir))}
 	st.resolver = r
 	stale := map[string]version{}
 	for _, f := range fns {
@@ -560,11 +567,14 @@ type Prepared struct {
 	Old    *Tip // the online branch as it is
 	Tip    *Tip // Old, or rebuilt from stamps (see ResolveTip)
 	Stamps *Stamps
+	// Listed are the in-scope functions' documents as listed, for Read,
+	// which lets go of each once read (Online.Functions has what is kept).
 	Listed []fc.Function
 	Head   plumbing.Hash
 	opts   Options
 	// pipe holds the requests started while listing, for Read.
 	pipe *pipeline
+	read bool // Read was called
 }
 
 // Prepare lists the in-scope functions and resolves the tip from the online
@@ -599,13 +609,16 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	if err != nil {
 		return nil, err
 	}
+	if opts.Loader == nil {
+		opts.Loader = boundedLoader(repo, b.Dir, readLoaderLimit)
+	}
 	if opts.Declared == nil {
-		if opts.declared, err = declaredAt(repo, b, head); err != nil {
+		if opts.declared, err = declaredAt(opts.Loader, b, head); err != nil {
 			return nil, err
 		}
 		opts.Declared = opts.declared.has
 	}
-	tip, st, err := ResolveTip(repo, b, old, fns, head)
+	tip, st, err := resolveTip(repo, b, old, fns, head, opts.Loader)
 	if err != nil {
 		return nil, fmt.Errorf("deployed-from stamps: %w", err)
 	}
@@ -615,56 +628,68 @@ func prepare(ctx context.Context, client Client, repo *gitstate.Repo, b Branch, 
 	return &Prepared{Old: old, Tip: tip, Stamps: st, Listed: fns, Head: head, opts: opts, pipe: pipe}, nil
 }
 
-// declaredKinds is what HEAD's files declare of the kinds read where
-// declared: function → kind → the qualifiers of a qualified setting (none
-// for the other kinds).
-type declaredKinds map[string]map[string][]string
+// readLoaderLimit bounds the function directories a Prepare keeps decoded
+// when its caller shares no Loader: enough for the functions a read has
+// under way, whose base and HEAD versions it looks at one after the other.
+const readLoaderLimit = 256
 
-func (d declaredKinds) has(fn, key string) bool {
-	_, ok := d[fn][key]
+// declaredKinds is what HEAD's files declare of the kinds read where
+// declared. A function's file is decoded when asked about, as the read
+// reaches the function: right after the base's version of it, mostly the
+// same one. A file with problems declares nothing: they are reported where
+// they matter (push); reading online state does not depend on them.
+type declaredKinds struct {
+	loader  *Loader
+	managed plumbing.Hash // HEAD's managed directory (zero: none)
+}
+
+// config is function fn's configuration in HEAD, nil when none.
+func (d *declaredKinds) config(fn string) map[string]any {
+	t, ok, err := functionTree(d.loader.repo, d.managed, fn)
+	if err != nil || !ok {
+		return nil
+	}
+	f, err := d.loader.function(fn, t)
+	if err != nil || f == nil {
+		return nil
+	}
+	return f.State.Config
+}
+
+func (d *declaredKinds) has(fn, key string) bool {
+	_, ok := d.config(fn)[key]
 	return ok
 }
 
-func (d declaredKinds) qualifiers(fn, key string) []string { return d[fn][key] }
+// qualifiers are the qualifiers HEAD declares of function fn's qualified
+// setting key.
+func (d *declaredKinds) qualifiers(fn, key string) []string {
+	v, ok := d.config(fn)[key]
+	if !ok {
+		return nil
+	}
+	if s := kinds.SettingFor(key); s != nil && s.Qualified {
+		m, _ := v.(map[string]any)
+		return sortedKeys(m)
+	}
+	return nil
+}
 
 // declaredAt reports which of the kinds read where declared HEAD's files
 // declare.
-func declaredAt(repo *gitstate.Repo, b Branch, head plumbing.Hash) (declaredKinds, error) {
-	declared := declaredKinds{}
-	if !head.IsZero() {
-		c, err := repo.ReadCommit(head)
-		if err != nil {
-			return nil, err
-		}
-		m, err := b.ManagedFunctions(repo, c.TreeHash)
-		if err != nil {
-			return nil, err
-		}
-		fns, err := LoadFunctions(repo, b.Dir, m)
-		if err != nil {
-			// A file that does not decode is reported where it matters
-			// (push); reading online state does not depend on it.
-			fns = nil
-		}
-		for name, f := range fns {
-			for _, key := range DeclarableKinds {
-				v, ok := f.State.Config[key]
-				if !ok {
-					continue
-				}
-				if declared[name] == nil {
-					declared[name] = map[string][]string{}
-				}
-				var quals []string
-				if s := kinds.SettingFor(key); s != nil && s.Qualified {
-					m, _ := v.(map[string]any)
-					quals = sortedKeys(m)
-				}
-				declared[name][key] = quals
-			}
-		}
+func declaredAt(loader *Loader, b Branch, head plumbing.Hash) (*declaredKinds, error) {
+	d := &declaredKinds{loader: loader}
+	if head.IsZero() {
+		return d, nil
 	}
-	return declared, nil
+	c, err := loader.repo.ReadCommit(head)
+	if err != nil {
+		return nil, err
+	}
+	if d.managed, err = b.ManagedFunctions(loader.repo, c.TreeHash); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // fillChecksums completes a tip's note where it has no code checksum for a
@@ -714,7 +739,19 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 	if opts.Declared == nil {
 		opts.Declared, opts.declared = p.opts.Declared, p.opts.declared
 	}
-	// What the listing started is used once; a second Read starts afresh.
+	if opts.Loader == nil {
+		opts.Loader = p.opts.Loader
+	}
+	if p.Stamps.Shallow && len(p.Stamps.Unknown) > 0 {
+		// Settled below against the functions' states.
+		opts.ChangedOnly = false
+	}
+	// The listed documents are let go of as they are read: a Prepared is
+	// read once.
+	if p.read {
+		return nil, errors.New("online state already read: Prepare again to read it again")
+	}
+	p.read = true
 	pipe := p.pipe
 	p.pipe = nil
 	on, err := readPipelined(ctx, client, repo, p.Tip.Base(), p.Listed, opts, pipe)
@@ -736,7 +773,7 @@ func (p *Prepared) Read(ctx context.Context, client Client, repo *gitstate.Repo,
 // functions of a shallow clone taken as recorded at their online state
 // (which is exactly what was deployed).
 func (p *Prepared) TipFunctions(repo *gitstate.Repo, b Branch, on *Online) (map[string]*Function, error) {
-	fns, err := LoadFunctions(repo, b.Dir, p.Tip.Tree)
+	fns, err := loaderFor(p.opts.Loader, repo, b.Dir).Functions(p.Tip.Tree)
 	if err != nil {
 		return nil, err
 	}

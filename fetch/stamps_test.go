@@ -49,7 +49,7 @@ func (f *fixture) contentAt(t *testing.T, commit plumbing.Hash, fn string) strin
 	if err != nil || !ok {
 		t.Fatalf("%s has no %s: %v", commit, fn, err)
 	}
-	ids, err := newContents(f.repo).of(fn, tree)
+	ids, err := newContents(NewLoader(f.repo, "functions")).of(fn, tree)
 	if err != nil || len(ids) == 0 {
 		t.Fatalf("content of %s: %v", fn, err)
 	}

@@ -1,30 +1,96 @@
 package gitstate
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // IsAncestor reports whether a is reachable from b (a == b counts).
+//
+// The walk from b is kept and resumed by the next question about b: the
+// commands ask it about many commits (a stamp's commit per function, each
+// against the online branch's tip), and walking b's whole history for each
+// made them quadratic in history times functions.
 func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
 	if a == b {
 		return true, nil
 	}
-	found := false
-	err := r.walkAncestors([]plumbing.Hash{b}, nil, func(h plumbing.Hash) bool {
-		if h == a {
-			found = true
-			return false
-		}
-		return true
-	})
+	found, err := r.ancestry.reaches(r, b, a)
 	if err != nil {
 		return false, fmt.Errorf("is %s an ancestor of %s: %w", a, b, err)
 	}
 	return found, nil
+}
+
+// ancestorWalks bounds how many walks from distinct commits are kept.
+const ancestorWalks = 4
+
+// ancestry keeps IsAncestor's walks, breadth first, from the last few
+// commits asked about: the commits met so far and those still to visit.
+type ancestry struct {
+	mu      sync.Mutex
+	walks   map[plumbing.Hash]*ancestorWalk
+	order   []plumbing.Hash // oldest first, for eviction
+	shallow string          // the shallow boundary the walks were made within
+}
+
+type ancestorWalk struct {
+	seen  map[plumbing.Hash]bool
+	queue []plumbing.Hash
+}
+
+// reaches reports whether target is reachable from start, walking on from
+// where the last walk from start stopped.
+func (an *ancestry) reaches(r *Repo, start, target plumbing.Hash) (bool, error) {
+	boundary, err := os.ReadFile(filepath.Join(r.commonDir, "shallow"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("read shallow boundary: %w", err)
+	}
+	shallow, err := r.shallowCommits()
+	if err != nil {
+		return false, err
+	}
+	an.mu.Lock()
+	defer an.mu.Unlock()
+	if an.walks == nil || an.shallow != string(boundary) {
+		// git fetch --deepen or --unshallow moved the boundary: what was
+		// walked no longer says what is reachable.
+		an.walks, an.order, an.shallow = map[plumbing.Hash]*ancestorWalk{}, nil, string(boundary)
+	}
+	w := an.walks[start]
+	if w == nil {
+		w = &ancestorWalk{seen: map[plumbing.Hash]bool{start: true}, queue: []plumbing.Hash{start}}
+		an.walks[start] = w
+		an.order = append(an.order, start)
+		if len(an.order) > ancestorWalks {
+			delete(an.walks, an.order[0])
+			an.order = an.order[1:]
+		}
+	}
+	for !w.seen[target] && len(w.queue) > 0 {
+		h := w.queue[0]
+		parents, _, err := r.parentsWithin(h, shallow)
+		if err != nil {
+			// Nothing was taken from the walk: it stays resumable.
+			return false, err
+		}
+		w.queue = w.queue[1:]
+		for _, p := range parents {
+			if !w.seen[p] {
+				w.seen[p] = true
+				w.queue = append(w.queue, p)
+			}
+		}
+	}
+	return w.seen[target], nil
 }
 
 // walkAncestors visits every commit reachable from starts (breadth first)

@@ -467,6 +467,8 @@ func (b *Batch) discard() error {
 	}
 	b.mu.Unlock()
 	b.r.batch.CompareAndSwap(b, nil)
+	// Trees read from the batch are gone with it.
+	b.r.trees.reset()
 	if err := os.Remove(b.tmpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

@@ -62,6 +62,7 @@ func (r *Repo) undoCheckout(p CheckoutPlan, changes []treeChange) error {
 			return err
 		}
 	}
+	w := &worktreeWriter{r: r, dirs: map[string]bool{}}
 	for _, ch := range back {
 		if ch.to == nil {
 			continue
@@ -73,7 +74,7 @@ func (r *Repo) undoCheckout(p CheckoutPlan, changes []treeChange) error {
 		if obs.err != nil {
 			return obs.err
 		}
-		if _, err := r.writeWorktreeEntry(ch.path, *ch.to, nil); err != nil {
+		if _, err := w.writeEntry(ch.path, *ch.to); err != nil {
 			return err
 		}
 	}

@@ -35,11 +35,17 @@ func (r *Repo) ReadBlob(h plumbing.Hash) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	if _, err := io.Copy(buf, rc); err != nil {
+	// Exactly size bytes: a bytes.Buffer grown by io.Copy would keep up to
+	// twice that, and callers keep thousands of small blobs (function.toml).
+	data := make([]byte, size)
+	if _, err := io.ReadFull(rc, data); err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	return buf.Bytes(), nil
+	var more [1]byte
+	if n, _ := rc.Read(more[:]); n > 0 {
+		return nil, fmt.Errorf("read blob %s: longer than its size %d", h, size)
+	}
+	return data, nil
 }
 
 // OpenBlob streams blob h and returns its size.

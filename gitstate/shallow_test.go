@@ -86,6 +86,27 @@ func TestShallowHistory(t *testing.T) {
 	}
 }
 
+// TestIsAncestorAfterUnshallow: IsAncestor keeps its walks from a commit,
+// and a boundary moved while the Repo is open (git fetch --unshallow) is
+// taken into account: the first commit, beyond the boundary before, is an
+// ancestor after.
+func TestIsAncestorAfterUnshallow(t *testing.T) {
+	t.Parallel()
+	r, dir := shallowClone(t, 2)
+	head := hashOf(t, gitCmd(t, dir, "rev-parse", "HEAD"))
+	src := strings.TrimPrefix(gitCmd(t, dir, "remote", "get-url", "origin"), "file://")
+	first := hashOf(t, gitCmd(t, src, "rev-list", "--max-parents=0", "main"))
+	for range 2 { // the second time from the kept walk
+		if ok, err := r.IsAncestor(first, head); err != nil || ok {
+			t.Fatalf("shallow: IsAncestor(first commit, HEAD) = %v, %v; want false", ok, err)
+		}
+	}
+	gitCmd(t, dir, "fetch", "-q", "--unshallow")
+	if ok, err := r.IsAncestor(first, head); err != nil || !ok {
+		t.Fatalf("after --unshallow: IsAncestor(first commit, HEAD) = %v, %v; want true", ok, err)
+	}
+}
+
 // TestFullLogOrder: without a boundary Log visits every commit once, newest
 // first, as git log does, and is not truncated.
 func TestFullLogOrder(t *testing.T) {

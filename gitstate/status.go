@@ -310,14 +310,29 @@ func (r *Repo) untrackedUnder(prefix string, tracked, gitlinks map[string]bool) 
 		}
 	}
 	var out []string
-	err = r.walkUntracked(dir, rules, tracked, gitlinks, trackedDirs, &out)
+	err = r.walkUntracked(dir, rules, true, tracked, gitlinks, trackedDirs, &out)
 	return out, err
 }
 
-func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, gitlinks, trackedDirs map[string]bool, out *[]string) error {
+// walkUntracked lists the untracked files under dir into out. rules are
+// dir's parent's, or, when own is set, dir's own already.
+func (r *Repo) walkUntracked(dir string, rules *ignoreRules, own bool, tracked, gitlinks, trackedDirs map[string]bool, out *[]string) error {
 	ents, err := os.ReadDir(r.absPath(dir))
 	if err != nil {
 		return fmt.Errorf("read directory %q: %w", dir, err)
+	}
+	if !own {
+		// The directory's .gitignore, looked for in its listing rather
+		// than opened in every directory: a status of 10,000 functions
+		// walks 50,000 directories, almost none with one.
+		for _, de := range ents {
+			if de.Name() == ".gitignore" {
+				if rules, err = rules.withDir(r.workDir, dir); err != nil {
+					return err
+				}
+				break
+			}
+		}
 	}
 	for _, de := range ents {
 		name := de.Name()
@@ -343,11 +358,7 @@ func (r *Repo) walkUntracked(dir string, rules *ignoreRules, tracked, gitlinks, 
 					continue
 				}
 			}
-			sub, err := rules.withDir(r.workDir, rel)
-			if err != nil {
-				return err
-			}
-			if err := r.walkUntracked(rel, sub, tracked, gitlinks, trackedDirs, out); err != nil {
+			if err := r.walkUntracked(rel, rules, false, tracked, gitlinks, trackedDirs, out); err != nil {
 				return err
 			}
 			continue

@@ -121,10 +121,24 @@ func encodeTree(es []TreeEntry) []byte {
 	return b.Bytes()
 }
 
-// ReadTree returns the entries of tree h in stored order.
+// ReadTree returns the entries of tree h in stored order. The slice is the
+// caller's to change.
 func (r *Repo) ReadTree(h plumbing.Hash) ([]TreeEntry, error) {
+	t, err := r.tree(h)
+	if err != nil {
+		return nil, err
+	}
+	return append([]TreeEntry(nil), t.entries...), nil
+}
+
+// tree returns tree h decoded, from the cache when it holds it. The result
+// is shared: never modify it.
+func (r *Repo) tree(h plumbing.Hash) (*cachedTree, error) {
 	if h == EmptyTree {
-		return nil, nil // git knows this tree without storing it
+		return &cachedTree{hash: h}, nil // git knows this tree without storing it
+	}
+	if t := r.trees.get(h); t != nil {
+		return t, nil
 	}
 	data, err := r.readObjectBytes(plumbing.TreeObject, h)
 	if err != nil {
@@ -134,29 +148,32 @@ func (r *Repo) ReadTree(h plumbing.Hash) ([]TreeEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
-	return es, nil
+	return r.trees.add(h, es), nil
 }
 
+// decodeTree parses a tree object. The entries' names share one string (one
+// allocation per tree, not per entry).
 func decodeTree(data []byte) ([]TreeEntry, error) {
-	var es []TreeEntry
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
+	s := string(data)
+	es := make([]TreeEntry, 0, len(s)/32+1)
+	for len(s) > 0 {
+		sp := strings.IndexByte(s, ' ')
 		if sp < 0 {
 			return nil, fmt.Errorf("malformed tree entry (no mode)")
 		}
-		mode, err := strconv.ParseUint(string(data[:sp]), 8, 32)
+		mode, err := strconv.ParseUint(s[:sp], 8, 32)
 		if err != nil {
-			return nil, fmt.Errorf("malformed tree entry mode %q", data[:sp])
+			return nil, fmt.Errorf("malformed tree entry mode %q", s[:sp])
 		}
-		data = data[sp+1:]
-		nul := bytes.IndexByte(data, 0)
-		if nul < 0 || len(data) < nul+1+20 {
+		s = s[sp+1:]
+		nul := strings.IndexByte(s, 0)
+		if nul < 0 || len(s) < nul+1+20 {
 			return nil, fmt.Errorf("malformed tree entry (truncated)")
 		}
-		e := TreeEntry{Name: string(data[:nul]), Mode: filemode.FileMode(mode)}
-		copy(e.Hash[:], data[nul+1:nul+21])
+		e := TreeEntry{Name: s[:nul], Mode: filemode.FileMode(mode)}
+		copy(e.Hash[:], s[nul+1:nul+21])
 		es = append(es, e)
-		data = data[nul+21:]
+		s = s[nul+21:]
 	}
 	return es, nil
 }

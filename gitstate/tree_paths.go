@@ -38,20 +38,15 @@ func (r *Repo) TreeEntryAt(root plumbing.Hash, path string) (TreeEntry, bool, er
 		if cur.Mode != filemode.Dir {
 			return TreeEntry{}, false, nil
 		}
-		es, err := r.ReadTree(cur.Hash)
+		t, err := r.tree(cur.Hash)
 		if err != nil {
 			return TreeEntry{}, false, fmt.Errorf("tree entry at %s: %w", path, err)
 		}
-		found := false
-		for _, e := range es {
-			if e.Name == name {
-				cur, found = e, true
-				break
-			}
-		}
+		e, found := t.lookup(name)
 		if !found {
 			return TreeEntry{}, false, nil
 		}
+		cur = e
 	}
 	return cur, true, nil
 }
@@ -147,11 +142,11 @@ func (r *Repo) WalkTree(root plumbing.Hash, fn func(path string, e TreeEntry) er
 }
 
 func (r *Repo) walkTree(tree plumbing.Hash, prefix string, fn func(string, TreeEntry) error) error {
-	es, err := r.ReadTree(tree)
+	t, err := r.tree(tree)
 	if err != nil {
 		return err
 	}
-	for _, e := range es {
+	for _, e := range t.entries {
 		p := prefix + e.Name
 		if e.Mode == filemode.Dir {
 			if err := r.walkTree(e.Hash, p+"/", fn); err != nil {

@@ -75,8 +75,15 @@ func function(in *Input, name string, unmerged bool) (*Resource, error) {
 	// work), nor when HEAD already holds what is online (both changed
 	// alike, or both deleted): nothing would be lost.
 	rotated := o != nil && len(o.SecretsChanged) > 0
-	drifted := !fetch.Same(t, o) || rotated
-	if drifted && !rotated && (in.Deploy && between(t, in.Deploying[name], o) || fetch.Same(l, o)) {
+	// Each comparison once: HEAD and the record are mostly one version
+	// (fetch.Loader), and comparing states is most of a plan's work.
+	sameLO := fetch.Same(l, o)
+	sameTO := sameLO
+	if t != l {
+		sameTO = fetch.Same(t, o)
+	}
+	drifted := !sameTO || rotated
+	if drifted && !rotated && (in.Deploy && between(t, in.Deploying[name], o) || sameLO) {
 		drifted = false
 	}
 	if drifted {
@@ -91,7 +98,7 @@ func function(in *Input, name string, unmerged bool) (*Resource, error) {
 		r.Drift = &d
 	}
 
-	a, stale, err := action(in, name, l, o)
+	a, stale, err := action(in, name, l, o, sameLO)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +108,7 @@ func function(in *Input, name string, unmerged bool) (*Resource, error) {
 	}
 
 	switch {
-	case fetch.Same(l, o) && !rotated && !(a != nil && len(a.Secrets) > 0):
+	case sameLO && !rotated && !(a != nil && len(a.Secrets) > 0):
 		r.State = InSync
 	default:
 		r.State = sides{
@@ -190,9 +197,10 @@ func (r *Resource) overridable() bool {
 	return true
 }
 
-// action is what push writes to turn online state o into HEAD's l, and the
-// refusal of a stale secret value ("" when none).
-func action(in *Input, name string, l, o *fetch.Function) (*Action, *StaleSecretError, error) {
+// action is what push writes to turn online state o into HEAD's l (same:
+// fetch.Same(l, o)), and the refusal of a stale secret value ("" when
+// none).
+func action(in *Input, name string, l, o *fetch.Function, same bool) (*Action, *StaleSecretError, error) {
 	var a *Action
 	switch {
 	case l != nil && o == nil:
@@ -205,7 +213,7 @@ func action(in *Input, name string, l, o *fetch.Function) (*Action, *StaleSecret
 		for i := range a.Changes {
 			a.Changes[i].Old = nil // nothing online: FC's defaults are not what it had
 		}
-	case l != nil && !fetch.Same(l, o):
+	case l != nil && !same:
 		a = &Action{Function: name, Op: "update", Code: l.CodeTree != o.CodeTree, Local: l, Online: o, Kinds: kindActions(l.State, o.State)}
 		changedTriggers := map[string]bool{}
 		for _, d := range snapshot.Diff(o.State, l.State) {

@@ -127,6 +127,9 @@ func Push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options)
 	if sel == nil {
 		fopts.DomainsDir = b.DomainsDir
 	}
+	if fopts.Loader == nil {
+		fopts.Loader = fetch.NewLoader(repo, b.Dir)
+	}
 	// Listing online state starts at once, while HEAD is read and checked
 	// here: those checks take as long as a few requests. A refusal from
 	// them still comes first, and cancels the listing.

@@ -72,6 +72,12 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 	if s.domains {
 		fopts.DomainsDir = b.DomainsDir
 	}
+	// HEAD, the tip and the read's base mostly hold the same versions:
+	// each is decoded once.
+	if fopts.Loader == nil {
+		fopts.Loader = fetch.NewLoader(repo, b.Dir)
+	}
+	loader := fopts.Loader
 	var err error
 	if s.head, err = repo.Head(); err != nil {
 		return nil, err
@@ -98,9 +104,11 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		s.problems = append(s.problems, op...)
 		// Files with problems do not stop here: the planner reports the
 		// problems of all files at once.
-		if s.headFns, s.problems, err = fetch.ReadFunctions(repo, b.Dir, s.headTree); err != nil {
+		var fileProblems snapshot.Problems
+		if s.headFns, fileProblems, err = loader.ReadFunctions(s.headTree); err != nil {
 			return nil, err
 		}
+		s.problems = append(s.problems, fileProblems...)
 		s.local = o.sel.filter(s.headFns)
 		s.local = resolved(s.local, o.fetch.ResolveRefs)
 		if b.Target != "" {
@@ -187,7 +195,7 @@ func gather(ctx context.Context, client fetch.Client, repo *gitstate.Repo, o gat
 		if err != nil {
 			return nil, err
 		}
-		if s.deployingFns, err = fetch.LoadFunctions(repo, b.Dir, dt); err != nil {
+		if s.deployingFns, err = loader.Functions(dt); err != nil {
 			return nil, err
 		}
 		s.deployingFns = resolved(s.deployingFns, o.fetch.ResolveRefs)

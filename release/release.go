@@ -300,9 +300,10 @@ func Import(ctx context.Context, client Client, repo *gitstate.Repo, b fetch.Bra
 }
 
 // Watched lists the functions whose versions are looked at: those whose
-// files in tree (a commit's managed directory) declare aliases, and those
-// with version tags here; every function in functions when all is set.
-func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, target string, functions []string) ([]string, error) {
+// files in tree (a commit's managed directory, read through loader) declare
+// aliases, and those with version tags here; every function in functions
+// when all is set.
+func Watched(loader *fetch.Loader, tree plumbing.Hash, all bool, target string, functions []string) ([]string, error) {
 	set := map[string]bool{}
 	if all {
 		for _, f := range functions {
@@ -311,7 +312,7 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, targ
 	}
 	// A file with problems still says whether it declares aliases: the
 	// problems are status's and push's to report.
-	fns, _, err := fetch.ReadFunctions(repo, dir, tree)
+	fns, _, err := loader.ReadFunctions(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +321,7 @@ func Watched(repo *gitstate.Repo, dir string, tree plumbing.Hash, all bool, targ
 			set[name] = true
 		}
 	}
-	tags, err := repo.ListRefs(tagPrefix(target))
+	tags, err := loader.Repo().ListRefs(tagPrefix(target))
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,11 @@ type fetchResult struct {
 func (w *workspace) fetch(c *cli.Context, ph *phases) (*fetchResult, error) {
 	b := w.branch()
 	opts := w.fetchOptions(c)
+	// A fetch keeps, of the versions it decodes, only those the read has
+	// under way (its own bounded Loader), and of the functions it reads,
+	// only what it records: it needs no more after.
+	opts.Loader = nil
+	opts.ChangedOnly = true
 	prep, err := fetch.Prepare(c.Context, w.client, w.repo, b, opts)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)

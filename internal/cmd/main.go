@@ -107,9 +107,31 @@ func (e Env) terminal() bool { return e.Terminal != nil && e.Terminal() }
 // Run is the process entry point: fcgit with the process's arguments and
 // streams, cancelled by SIGINT or SIGTERM so that work stops cleanly.
 func Run() int {
+	limitMemory(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Main(ctx, os.Args, Std())
+}
+
+// defaultMemoryLimit is the Go runtime's soft memory limit a process
+// running fcgit sets unless GOMEMLIMIT is set (GOMEMLIMIT=off: none). A
+// status or push of 10,000 functions keeps about 190 MB live (HEAD's, the
+// online branch's and the online state of each function), which Go's
+// default heap goal, twice the live heap, would turn into 420 MB; under
+// the limit the collector runs more often instead (at 10,000 functions,
+// 0.1-0.7 ms more CPU per function, the process under 256 MB; below about
+// 8,000 nothing changes: the live heap stays under the limit). It is soft:
+// a larger repository gets the memory it needs.
+const defaultMemoryLimit = 232 << 20
+
+// limitMemory sets defaultMemoryLimit unless the environment sets
+// GOMEMLIMIT (which the runtime has applied already). For a process's
+// entry point: the limit is the whole process's.
+func limitMemory(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(defaultMemoryLimit)
 }
 
 // Main runs fcgit with args (args[0] is the program name) and returns the

@@ -149,7 +149,12 @@ func populateRich(b *testing.B, c *fc.Client, n int) {
 // benchRepo makes a fresh repository whose fcgit.toml points at url.
 func benchRepo(b *testing.B, url string) string {
 	b.Helper()
-	dir := b.TempDir()
+	return benchRepoAt(b, b.TempDir(), url)
+}
+
+// benchRepoAt is benchRepo in dir, an empty directory.
+func benchRepoAt(b *testing.B, dir, url string) string {
+	b.Helper()
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"config", "user.name", "Dev"}, {"config", "user.email", "dev@example.com"}, {"config", "gc.auto", "0"}} {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dir

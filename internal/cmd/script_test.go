@@ -37,8 +37,12 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(benchProcessEnv); args != "" {
 		// fcgit in a process of its own, for a benchmark: its emulator, or
 		// a run whose peak memory is measured (benchProcess).
+		// A process of its own, as Run makes it.
+		limitMemory(os.Getenv)
+		stop := startBenchProfiles()
 		code := Main(context.Background(), append([]string{"fcgit"}, strings.Fields(args)...),
 			Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		stop()
 		reportPeakMemory()
 		os.Exit(code)
 	}

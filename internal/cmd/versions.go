@@ -34,14 +34,14 @@ func (w *workspace) versions(ctx context.Context, names []string, repair bool) (
 	// default, those the online branch records with aliases (one created
 	// in the console included), rather than every function, which would
 	// cost a request per function on every status and pull.
-	watched, err := release.Watched(w.repo, w.cfg.Dir, e.Hash, false, w.target.Name, names)
+	watched, err := release.Watched(w.loader, e.Hash, false, w.target.Name, names)
 	if err != nil {
 		return nil, fmt.Errorf("versions: %w", err)
 	}
 	if tip, err := fetch.LoadTip(w.repo, w.branch()); err != nil {
 		return nil, err
 	} else if !tip.Tree.IsZero() {
-		recorded, err := release.Watched(w.repo, w.cfg.Dir, tip.Tree, false, w.target.Name, nil)
+		recorded, err := release.Watched(w.loader, tip.Tree, false, w.target.Name, nil)
 		if err != nil {
 			return nil, fmt.Errorf("versions: %w", err)
 		}

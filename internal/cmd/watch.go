@@ -181,6 +181,9 @@ func (w *workspace) watchTargets(c *cli.Context, names []string) ([]watch.Target
 		opts := tw.fetchOptions(c)
 		// No progress line: a watcher's stderr is a log.
 		opts.Progress = nil
+		// A command's Loader remembers every version it decodes; a watcher
+		// runs for days: each cycle decodes afresh (fetch bounds it).
+		opts.Loader = nil
 		out = append(out, watch.Target{Name: t.Name, Branch: tw.branch(), Fetch: opts, Client: tw.client})
 	}
 	return out, nil

@@ -37,6 +37,9 @@ type workspace struct {
 	// ossEndpointFrom names where the target's OSS endpoint came from, for
 	// errors.
 	ossEndpointFrom string
+	// loader decodes the function directories the command looks at, each
+	// version once (fetch.Loader).
+	loader *fetch.Loader
 }
 
 // targetFlag is -t/--target: which of fcgit.toml's targets a command works on.
@@ -146,7 +149,7 @@ func openRepo(c *cli.Context, env Env) (*workspace, error) {
 		}
 		return nil, fmt.Errorf("%s: branch = %q is the branch checked out here; the online branch must be fcgit's own (the default is %q): change branch in %s", config.FileName, at.Branch, config.DefaultBranch, config.FileName)
 	}
-	return &workspace{env: env, repo: repo, cfg: cfg}, nil
+	return &workspace{env: env, repo: repo, cfg: cfg, loader: fetch.NewLoader(repo, cfg.Dir)}, nil
 }
 
 // use points the workspace at target t: the global --region and --endpoint
@@ -191,7 +194,7 @@ func (w *workspace) use(c *cli.Context, t *config.Target) error {
 
 // forTarget is the workspace of another target of the same repository.
 func (w *workspace) forTarget(c *cli.Context, t *config.Target) (*workspace, error) {
-	o := &workspace{env: w.env, repo: w.repo, cfg: w.cfg}
+	o := &workspace{env: w.env, repo: w.repo, cfg: w.cfg, loader: w.loader}
 	if err := o.use(c, t); err != nil {
 		return nil, err
 	}
@@ -264,7 +267,7 @@ func (w *workspace) fetchOptions(c *cli.Context) fetch.Options {
 	opts := fetch.Options{Prefix: w.target.Scope.Prefix, InScope: w.target.InScope, FCVersion: w.target.Scope.FCVersion, Jobs: c.Int("jobs"),
 		ResolveRefs: resolver.Resolve, HasVersion: resolver.Has,
 		Secrets: snapshot.SecretRules{Patterns: w.cfg.SecretPatterns()}, Hide: w.env.hide, ReadAll: map[string]bool{},
-		NotListed: map[string]bool{}, DomainsDir: w.cfg.DomainsDir()}
+		NotListed: map[string]bool{}, DomainsDir: w.cfg.DomainsDir(), Loader: w.loader}
 	// The per-function kinds are read for every function, and the
 	// settings listed for the region, as readForEveryFunction says; the
 	// others only where declared.
