@@ -20,6 +20,11 @@ type Options struct {
 	Now           func() time.Time  // clock; default time.Now
 	CodeURLExpiry time.Duration     // lifetime of GetFunctionCode URLs; default 10 minutes
 	MaxDateSkew   time.Duration     // default 15 minutes
+	// MaxNonces bounds the signature nonces remembered within the skew
+	// window (nonce.go); past it new signed requests are throttled.
+	// Default 262,144: a benchmark making more requests than that within
+	// MaxDateSkew raises it.
+	MaxNonces int
 	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
 	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
 
@@ -99,6 +104,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxCodeSize <= 0 {
 		o.MaxCodeSize = defaultMaxCodeSize
+	}
+	if o.MaxNonces <= 0 {
+		o.MaxNonces = defaultMaxNonces
 	}
 	switch {
 	case o.InstanceQuota < 0:

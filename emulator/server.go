@@ -53,7 +53,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, st: st, nonces: newNonceCache(defaultMaxNonces), disk: disk, files: files, oss: oss}
+	s := &Server{opts: o, st: st, nonces: newNonceCache(o.MaxNonces), disk: disk, files: files, oss: oss}
 	s.bodies = semaphore.NewWeighted(2 * s.maxBodySize())
 	if err := s.SetDenied(o.Deny); err != nil {
 		return nil, err

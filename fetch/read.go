@@ -518,7 +518,11 @@ func (r *reader) readFunction(ctx context.Context, raw fc.Function) (*Function, 
 		prev.state.SecretsSignature() == st.SecretsSignature() {
 		// Same desired state as before: keep the previous files byte for
 		// byte (a hand-written function.toml stays as its author wrote it).
-		fn.TOML, fn.Tree = prev.toml, prevTree
+		// Their state, decoded already (and shared through the Loader with
+		// the other sides a plan compares), stands for the one read: what
+		// is recorded is those files. Of 10,000 functions, a second copy
+		// of every state would be a third of a status's memory.
+		fn.TOML, fn.Tree, fn.State = prev.toml, prevTree, prevResolved
 		return fn, meta, downloaded, nil
 	}
 	fn.TOML, err = snapshot.Encode(st, prevState)
