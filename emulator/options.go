@@ -20,13 +20,14 @@ type Options struct {
 	Now           func() time.Time  // clock; default time.Now
 	CodeURLExpiry time.Duration     // lifetime of GetFunctionCode URLs; default 10 minutes
 	MaxDateSkew   time.Duration     // default 15 minutes
+	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
+	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
+
 	// MaxNonces bounds the signature nonces remembered within the skew
 	// window (nonce.go); past it new signed requests are throttled.
 	// Default 262,144: a benchmark making more requests than that within
 	// MaxDateSkew raises it.
 	MaxNonces int
-	SettleDelay   time.Duration     // >0: functions report Pending/InProgress this long after a write
-	MaxCodeSize   int64             // max decoded inline zip size; default 100 MiB
 
 	// Deny lists RAM actions ("fc:ListAliases") answered 403 AccessDenied,
 	// as for a RAM user without them (deny.go); SetDenied changes it later.
