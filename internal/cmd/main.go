@@ -115,9 +115,10 @@ func Run() int {
 
 // defaultMemoryLimit is the Go runtime's soft memory limit a process
 // running fcgit sets unless GOMEMLIMIT is set (GOMEMLIMIT=off: none). A
-// status or push of 10,000 functions keeps about 190 MB live (HEAD's, the
-// online branch's and the online state of each function), which Go's
-// default heap goal, twice the live heap, would turn into 420 MB; under
+// status or push of 10,000 functions keeps about 160 MB live at its peak
+// (HEAD's and the online branch's state of each function, the documents
+// read), which Go's default heap goal, twice the live heap, turns into
+// 320 MB; under
 // the limit the collector runs more often instead (at 10,000 functions,
 // 0.1-0.7 ms more CPU per function, the process under 256 MB; below about
 // 8,000 nothing changes: the live heap stays under the limit). It is soft:
