@@ -118,11 +118,10 @@ func Run() int {
 // status or push of 10,000 functions keeps about 160 MB live at its peak
 // (HEAD's and the online branch's state of each function, the documents
 // read), which Go's default heap goal, twice the live heap, turns into
-// 320 MB; under
-// the limit the collector runs more often instead (at 10,000 functions,
-// 0.1-0.7 ms more CPU per function, the process under 256 MB; below about
-// 8,000 nothing changes: the live heap stays under the limit). It is soft:
-// a larger repository gets the memory it needs.
+// 320 MB; under the limit the collector runs more often instead (at
+// 10,000 functions up to 0.5 ms more CPU per function, the process under
+// 256 MB). It is soft: a larger repository gets the memory it needs, its
+// collector working harder.
 const defaultMemoryLimit = 232 << 20
 
 // limitMemory sets defaultMemoryLimit unless the environment sets
