@@ -1,15 +1,14 @@
 package fetch
 
 import (
-	"container/list"
 	"fmt"
 	"path"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/lru"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -24,12 +23,9 @@ type Loader struct {
 	repo *gitstate.Repo
 	dir  string // the managed directory, for the paths errors name
 
-	mu   sync.Mutex
-	dirs map[loaderKey]*list.Element // of *loadedDir; nil: nothing is remembered
-	// limit, when not zero, bounds how many directories are remembered,
-	// least recently used forgotten first.
-	limit int
-	lru   list.List
+	// dirs are the directories decoded (nil: nothing is remembered),
+	// bounded or not.
+	dirs *lru.Cache[loaderKey, *loadedDir]
 }
 
 type loaderKey struct {
@@ -39,8 +35,7 @@ type loaderKey struct {
 
 // loadedDir is what one function directory holds.
 type loadedDir struct {
-	key loaderKey
-	fn  *Function // nil when the directory holds no function.toml that is TOML
+	fn *Function // nil when the directory holds no function.toml that is TOML
 	// problems are function.toml's (file:line); fn, when there is one, is
 	// as far as it decodes.
 	problems snapshot.Problems
@@ -50,16 +45,14 @@ type loadedDir struct {
 // remembers everything it decodes for as long as it is kept: for commands
 // that keep the functions they load anyway.
 func NewLoader(repo *gitstate.Repo, dir string) *Loader {
-	return &Loader{repo: repo, dir: dir, dirs: map[loaderKey]*list.Element{}}
+	return &Loader{repo: repo, dir: dir, dirs: lru.New[loaderKey, *loadedDir](0, nil)}
 }
 
 // boundedLoader remembers the limit directories used last: a read looks
 // at the base's version of a function and at HEAD's (Options.Declared) one
 // right after the other, and they are mostly the same.
 func boundedLoader(repo *gitstate.Repo, dir string, limit int) *Loader {
-	l := NewLoader(repo, dir)
-	l.limit = limit
-	return l
+	return &Loader{repo: repo, dir: dir, dirs: lru.New[loaderKey, *loadedDir](limit, nil)}
 }
 
 // Repo is the repository the Loader reads.
@@ -133,10 +126,10 @@ func (l *Loader) function(name string, tree plumbing.Hash) (*Function, error) {
 // problems included, is in the result.
 func (l *Loader) load(name string, tree plumbing.Hash) (*loadedDir, error) {
 	key := loaderKey{name, tree}
-	if d := l.remembered(key); d != nil {
+	if d, ok := l.dirs.Get(key); ok {
 		return d, nil
 	}
-	d := &loadedDir{key: key}
+	d := &loadedDir{}
 	p := path.Join(l.dir, name, "function.toml")
 	te, ok, err := l.repo.TreeEntryAt(tree, "function.toml")
 	if err != nil {
@@ -168,41 +161,5 @@ func (l *Loader) load(name string, tree plumbing.Hash) (*loadedDir, error) {
 			d.fn = fn
 		}
 	}
-	return l.remember(d), nil
-}
-
-// remembered returns what the Loader remembers of key, nil when nothing.
-func (l *Loader) remembered(key loaderKey) *loadedDir {
-	if l.dirs == nil {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	el, ok := l.dirs[key]
-	if !ok {
-		return nil
-	}
-	l.lru.MoveToFront(el)
-	return el.Value.(*loadedDir)
-}
-
-// remember keeps d, or returns the same directory another caller decoded
-// meanwhile, so that both share one.
-func (l *Loader) remember(d *loadedDir) *loadedDir {
-	if l.dirs == nil {
-		return d
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if el, ok := l.dirs[d.key]; ok {
-		l.lru.MoveToFront(el)
-		return el.Value.(*loadedDir)
-	}
-	l.dirs[d.key] = l.lru.PushFront(d)
-	for l.limit > 0 && l.lru.Len() > l.limit {
-		old := l.lru.Back()
-		l.lru.Remove(old)
-		delete(l.dirs, old.Value.(*loadedDir).key)
-	}
-	return d
+	return l.dirs.Add(key, d), nil
 }

@@ -468,7 +468,7 @@ func (b *Batch) discard() error {
 	b.mu.Unlock()
 	b.r.batch.CompareAndSwap(b, nil)
 	// Trees read from the batch are gone with it.
-	b.r.trees.reset()
+	b.r.trees.Reset()
 	if err := os.Remove(b.tmpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

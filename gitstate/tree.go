@@ -137,7 +137,7 @@ func (r *Repo) tree(h plumbing.Hash) (*cachedTree, error) {
 	if h == EmptyTree {
 		return &cachedTree{hash: h}, nil // git knows this tree without storing it
 	}
-	if t := r.trees.get(h); t != nil {
+	if t, ok := r.trees.Get(h); ok {
 		return t, nil
 	}
 	data, err := r.readObjectBytes(plumbing.TreeObject, h)
@@ -148,7 +148,7 @@ func (r *Repo) tree(h plumbing.Hash) (*cachedTree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
-	return r.trees.add(h, es), nil
+	return r.trees.Add(h, newCachedTree(h, es)), nil
 }
 
 // decodeTree parses a tree object. The entries' names share one string (one

@@ -1,10 +1,9 @@
 package gitstate
 
 import (
-	"container/list"
-	"sync"
-
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/fcgit/fcgit/internal/lru"
 )
 
 // treeCacheEntries bounds what the tree cache holds, in tree entries plus
@@ -27,14 +26,10 @@ const indexedTree = 32
 // decoding that tree again for every lookup made them quadratic in the
 // number of functions, in CPU and in garbage. A tree's content never
 // changes under its id, so an entry is valid for as long as the object
-// exists (an aborted batch's objects are dropped, see reset).
-type treeCache struct {
-	mu     sync.Mutex
-	limit  int // entries
-	size   int // entries held
-	lru    list.List
-	byHash map[plumbing.Hash]*list.Element
-}
+// exists (an aborted batch's objects are dropped: Reset). A tree larger
+// than the whole cache is still cached, alone: lookups in a managed
+// directory of more functions than the bound stay linear.
+type treeCache = lru.Cache[plumbing.Hash, *cachedTree]
 
 // cachedTree is a decoded tree, shared by every reader: never modified.
 type cachedTree struct {
@@ -44,7 +39,7 @@ type cachedTree struct {
 }
 
 func newTreeCache(limit int) *treeCache {
-	return &treeCache{limit: limit, byHash: map[plumbing.Hash]*list.Element{}}
+	return lru.New[plumbing.Hash, *cachedTree](limit, treeCost)
 }
 
 // lookup returns the entry named name, if the tree has one.
@@ -64,22 +59,8 @@ func (t *cachedTree) lookup(name string) (TreeEntry, bool) {
 	return TreeEntry{}, false
 }
 
-func (c *treeCache) get(h plumbing.Hash) *cachedTree {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.byHash[h]
-	if !ok {
-		return nil
-	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*cachedTree)
-}
-
-// add caches a decoded tree and returns the cached one (another reader may
-// have decoded it meanwhile). A tree larger than the whole cache is still
-// cached, alone: lookups in a managed directory of more functions than the
-// bound stay linear.
-func (c *treeCache) add(h plumbing.Hash, entries []TreeEntry) *cachedTree {
+// newCachedTree indexes a decoded tree by name when it is large.
+func newCachedTree(h plumbing.Hash, entries []TreeEntry) *cachedTree {
 	t := &cachedTree{hash: h, entries: entries}
 	if len(entries) >= indexedTree {
 		t.byName = make(map[string]int, len(entries))
@@ -87,31 +68,7 @@ func (c *treeCache) add(h plumbing.Hash, entries []TreeEntry) *cachedTree {
 			t.byName[e.Name] = i
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.byHash[h]; ok {
-		c.lru.MoveToFront(el)
-		return el.Value.(*cachedTree)
-	}
-	c.byHash[h] = c.lru.PushFront(t)
-	c.size += treeCost(t)
-	for c.size > c.limit && c.lru.Len() > 1 {
-		old := c.lru.Back()
-		ot := old.Value.(*cachedTree)
-		c.lru.Remove(old)
-		delete(c.byHash, ot.hash)
-		c.size -= treeCost(ot)
-	}
 	return t
 }
 
 func treeCost(t *cachedTree) int { return len(t.entries) + treeOverhead }
-
-// reset empties the cache.
-func (c *treeCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Init()
-	c.byHash = map[plumbing.Hash]*list.Element{}
-	c.size = 0
-}

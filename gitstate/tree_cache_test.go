@@ -107,14 +107,14 @@ func TestTreeCacheStaysWithinItsBound(t *testing.T) {
 			if err != nil || !ok || e.Hash != blob {
 				t.Fatalf("round %d: TreeEntryAt(tree %d) = %+v, %v, %v", round, i, e, ok, err)
 			}
-			if r.trees.size > limit {
-				t.Fatalf("cache holds %d, limit %d", r.trees.size, limit)
+			if r.trees.Size() > limit {
+				t.Fatalf("cache holds %d, limit %d", r.trees.Size(), limit)
 			}
 		}
 	}
 	// The three most recent trees are held; the older ones are not.
 	for i, h := range trees {
-		held := r.trees.get(h) != nil
+		_, held := r.trees.Get(h)
 		if want := i >= len(trees)-3; held != want {
 			t.Fatalf("tree %d held = %v, want %v", i, held, want)
 		}
@@ -131,8 +131,8 @@ func TestTreeCacheStaysWithinItsBound(t *testing.T) {
 	if e, ok, err := r.TreeEntryAt(bh, "big-10"); err != nil || !ok || e.Hash != blob {
 		t.Fatalf("TreeEntryAt(big-10) = %+v, %v, %v", e, ok, err)
 	}
-	if r.trees.get(bh) == nil || r.trees.lru.Len() != 1 {
-		t.Fatalf("after a tree over the limit: %d trees held, want it alone", r.trees.lru.Len())
+	if _, ok := r.trees.Get(bh); !ok || r.trees.Len() != 1 {
+		t.Fatalf("after a tree over the limit: %d trees held, want it alone", r.trees.Len())
 	}
 }
 

@@ -97,6 +97,16 @@ func (c *Cache[K, V]) Size() int {
 	return c.size
 }
 
+// Len is how many values are held.
+func (c *Cache[K, V]) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
+
 func (c *Cache[K, V]) costOf(v V) int {
 	if c.cost == nil {
 		return 1

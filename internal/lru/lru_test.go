@@ -44,6 +44,9 @@ func TestCache(t *testing.T) {
 					t.Errorf("Get(%q) found it; want it dropped", k)
 				}
 			}
+			if c.Len() != len(tt.held) {
+				t.Errorf("Len() = %d, want %d", c.Len(), len(tt.held))
+			}
 			if c.Size() != tt.size {
 				t.Errorf("Size() = %d, want %d", c.Size(), tt.size)
 			}
