@@ -27,33 +27,43 @@ func TestCheckoutKilledForReal(t *testing.T) {
 	for _, step := range []string{"rename functions/api/code/run.sh", "MERGE_HEAD"} {
 		t.Run(step, func(t *testing.T) {
 			t.Parallel()
-			dir := copyTemplate(t, tmpl)
-			plan := tmpl.plans["conflicted merge"]
-			pf, _ := json.Marshal(crashPlanFile{From: plan.From, To: plan.To, Conflicts: plan.Conflicts,
-				MergeState: plan.MergeState, Head: plan.Head, Operation: plan.Operation, Payload: plan.Payload})
-			planPath := filepath.Join(t.TempDir(), "plan.json")
-			os.WriteFile(planPath, pf, 0o644)
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "GITSTATE_CRASH_HELPER="+dir, "GITSTATE_CRASH_STEP="+step, "GITSTATE_CRASH_PLAN="+planPath)
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("helper: %v\n%s", err, out)
-			}
-			r := openRepo(t, dir)
-			ic, err := r.InterruptedCheckout()
-			if err != nil || ic == nil || ic.WriterRunning || ic.Stale || len(ic.Modified) > 0 {
-				t.Fatalf("InterruptedCheckout = %+v, %v", ic, err)
-			}
-			if _, err := r.FinishCheckout(); err != nil {
-				t.Fatal(err)
-			}
-			if got := snapshot(t, dir); got != want {
-				t.Fatalf("after finishing:\n%s\n\nuninterrupted:\n%s", got, want)
-			}
-			fsck(t, dir)
+			killAndFinish(t, tmpl, "conflicted merge", want, "GITSTATE_CRASH_STEP="+step)
 		})
 	}
+}
+
+// killAndFinish runs the template's plan name on a copy in a helper
+// process that env has SIGKILL itself mid-way, then finishes the checkout
+// from this process: the end state must be want, the uninterrupted run's.
+func killAndFinish(t *testing.T, tmpl crashTemplate, name, want string, env ...string) {
+	t.Helper()
+	dir := copyTemplate(t, tmpl)
+	plan := tmpl.plans[name]
+	pf, _ := json.Marshal(crashPlanFile{From: plan.From, To: plan.To, Conflicts: plan.Conflicts,
+		MergeState: plan.MergeState, Head: plan.Head, Operation: plan.Operation, Payload: plan.Payload})
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(planPath, pf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), "GITSTATE_CRASH_HELPER="+dir, "GITSTATE_CRASH_PLAN="+planPath), env...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	r := openRepo(t, dir)
+	ic, err := r.InterruptedCheckout()
+	if err != nil || ic == nil || ic.WriterRunning || ic.Stale || len(ic.Modified) > 0 {
+		t.Fatalf("InterruptedCheckout = %+v, %v", ic, err)
+	}
+	if _, err := r.FinishCheckout(); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, dir); got != want {
+		t.Fatalf("after finishing:\n%s\n\nuninterrupted:\n%s", got, want)
+	}
+	fsck(t, dir)
 }
 
 type crashPlanFile struct {
@@ -168,30 +178,7 @@ func TestParallelCheckoutKilledForReal(t *testing.T) {
 	for _, after := range []int{1, total / 3, total * 2 / 3} {
 		t.Run(fmt.Sprintf("after %d files", after), func(t *testing.T) {
 			t.Parallel()
-			dir := copyTemplate(t, tmpl)
-			plan := tmpl.plans["parallel"]
-			pf, _ := json.Marshal(crashPlanFile{From: plan.From, To: plan.To, Head: plan.Head, Operation: plan.Operation})
-			planPath := filepath.Join(t.TempDir(), "plan.json")
-			os.WriteFile(planPath, pf, 0o644)
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "GITSTATE_CRASH_HELPER="+dir, "GITSTATE_CRASH_PLAN="+planPath, fmt.Sprintf("GITSTATE_CRASH_FILES=%d", after))
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("helper: %v\n%s", err, out)
-			}
-			r := openRepo(t, dir)
-			ic, err := r.InterruptedCheckout()
-			if err != nil || ic == nil || ic.WriterRunning || ic.Stale || len(ic.Modified) > 0 {
-				t.Fatalf("InterruptedCheckout = %+v, %v", ic, err)
-			}
-			if _, err := r.FinishCheckout(); err != nil {
-				t.Fatal(err)
-			}
-			if got := snapshot(t, dir); got != want {
-				t.Fatalf("after finishing:\n%s\n\nuninterrupted:\n%s", got, want)
-			}
-			fsck(t, dir)
+			killAndFinish(t, tmpl, "parallel", want, fmt.Sprintf("GITSTATE_CRASH_FILES=%d", after))
 		})
 	}
 }
