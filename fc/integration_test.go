@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,6 +181,31 @@ func TestPagingPastOneHundred(t *testing.T) {
 	all, err := e.client.ListFunctions(ctx, "")
 	if err != nil || len(all) != 207 {
 		t.Fatalf("ListFunctions() = %d, %v", len(all), err)
+	}
+	// The documents handed out beside the functions decode to them, page
+	// by page, as a read decodes them later.
+	docs := 0
+	err = e.client.ListFunctionDocPages(ctx, fc.ListQuery{Prefix: "shop-"}, func(page []fc.Function, raw []json.RawMessage) error {
+		if len(page) != len(raw) {
+			t.Fatalf("a page of %d functions and %d documents", len(page), len(raw))
+		}
+		for i, doc := range raw {
+			f, err := fc.DecodeFunction(doc)
+			if err != nil {
+				t.Fatalf("DecodeFunction(%s): %v", doc, err)
+			}
+			if !reflect.DeepEqual(f, page[i]) {
+				t.Fatalf("document %d decodes to\n%v\nthe page holds\n%v", i, f, page[i])
+			}
+			if f.Name() != want[docs] {
+				t.Fatalf("document %d is %s, want %s", docs, f.Name(), want[docs])
+			}
+			docs++
+		}
+		return nil
+	})
+	if err != nil || docs != len(want) {
+		t.Fatalf("ListFunctionDocPages(shop-): %d documents, %v", docs, err)
 	}
 
 	var wantTriggers []string

@@ -579,3 +579,51 @@ func TestSettingsReadWhereDeclared(t *testing.T) {
 		t.Errorf("%d GetAsyncInvokeConfig requests, want 2", n)
 	}
 }
+
+// TestListingKeepsDocumentsUntilRead: Prepare keeps, of each listed
+// function, its metadata and its document as sent; Read decodes the
+// document and reads the same state as a read of the whole listing.
+func TestListingKeepsDocumentsUntilRead(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "api", map[string]any{"description": "the api", "memorySize": 512,
+		"environmentVariables": map[string]any{"MODE": "prod"}})
+	f.create(t, "worker", map[string]any{"timeout": 30})
+	ctx := context.Background()
+	prep, err := Prepare(ctx, f.client, f.repo, f.branch, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range prep.Listed {
+		if _, ok := l["memorySize"]; ok {
+			t.Fatalf("listed %s holds its configuration until read: %v", l.Name(), l)
+		}
+	}
+	on, err := prep.Read(ctx, f.client, f.repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := f.client.ListFunctions(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := ReadListed(ctx, f.client, f.repo, Base{}, whole, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"api", "worker"} {
+		a, b := on.Functions[name], direct.Functions[name]
+		if a == nil || b == nil || string(a.TOML) != string(b.TOML) || a.Tree != b.Tree {
+			t.Fatalf("%s read from the kept document:\n%s\nfrom the whole listing:\n%s", name, tomlOf(a), tomlOf(b))
+		}
+	}
+	if !strings.Contains(string(on.Functions["api"].TOML), `MODE = "prod"`) {
+		t.Fatalf("api's configuration is missing:\n%s", on.Functions["api"].TOML)
+	}
+}
+
+func tomlOf(f *Function) string {
+	if f == nil {
+		return "(none)"
+	}
+	return string(f.TOML)
+}

@@ -310,6 +310,10 @@ launch:
 		}
 		g.Go(func() error {
 			defer func() { <-underway }()
+			f, err := pipe.document(i, f)
+			if err != nil {
+				return fmt.Errorf("read function %s: %w", snapshot.Printable(f.Name()), err)
+			}
 			fn, meta, downloaded, err := r.readFunction(gctx, f)
 			var ue *UnrepresentableError
 			if errors.As(err, &ue) && gctx.Err() == nil {
