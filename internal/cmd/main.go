@@ -115,10 +115,10 @@ func Run() int {
 
 // defaultMemoryLimit is the Go runtime's soft memory limit a process
 // running fcgit sets unless GOMEMLIMIT is set (GOMEMLIMIT=off: none). A
-// status or push of 10,000 functions keeps about 160 MB live at its peak
+// status or push of 10,000 functions keeps about 140 MB live at its peak
 // (HEAD's and the online branch's state of each function, the documents
 // read), which Go's default heap goal, twice the live heap, turns into
-// 320 MB; under the limit the collector runs more often instead (at
+// 290 MB; under the limit the collector runs more often instead (at
 // 10,000 functions up to 0.5 ms more CPU per function, the process under
 // 256 MB). It is soft: a larger repository gets the memory it needs, its
 // collector working harder.
