@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Aliases (shapes from the fc-20230330 SDK's Alias, CreateAliasInput and
@@ -68,7 +70,7 @@ func checkAliasTargetsLocked(fn string, f *functionRecord, cfg map[string]any) *
 		return invalidArgument("additionalVersionWeight must be an object of version id to weight")
 	}
 	sum := 0.0
-	for _, other := range sortedKeys(weights) {
+	for _, other := range mapkeys.Sorted(weights) {
 		weight, isNum := asFloat(weights[other])
 		if !isNum || weight < 0 || weight > 1 {
 			return invalidArgument("additionalVersionWeight.%s must be a number in [0, 1], got %s", other, jsonText(weights[other]))

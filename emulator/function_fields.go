@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"math"
 	"regexp"
-	"sort"
 	"strings"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // functionNamePattern is CreateFunctionInput.functionName's pattern,
@@ -110,7 +111,7 @@ func validateFunctionFields(in map[string]any, create bool) *apiError {
 		}
 	}
 	if v, ok := in["runtime"].(string); ok && !runtimes[v] {
-		return invalidArgument("runtime '%s' is not supported; valid values: %s", v, strings.Join(sortedKeys(runtimes), ", "))
+		return invalidArgument("runtime '%s' is not supported; valid values: %s", v, strings.Join(mapkeys.Sorted(runtimes), ", "))
 	}
 	if v, ok := in["handler"].(string); ok && (v == "" || len(v) > 128) {
 		return invalidArgument("handler must be 1-128 characters")
@@ -166,7 +167,7 @@ func validateEnvironment(v any) *apiError {
 	if !isObj {
 		return invalidArgument("environmentVariables must be an object of strings")
 	}
-	for _, k := range sortedKeys(env) {
+	for _, k := range mapkeys.Sorted(env) {
 		if _, isStr := env[k].(string); !isStr {
 			return invalidArgument("environmentVariables.%s must be a string", k)
 		}
@@ -205,7 +206,7 @@ func checkFunctionRules(cfg, changed map[string]any, v2 bool) *apiError {
 	}
 	runtime, _ := cfg["runtime"].(string)
 	if n, ok := asInt(cfg["instanceConcurrency"]); ok && n > 1 && !customRuntimes[runtime] && !v2 && touched("instanceConcurrency", "runtime") {
-		return invalidArgument("instanceConcurrency %d is not supported by runtime '%s': only custom runtimes (%s) serve more than one request per instance; use 1", n, runtime, strings.Join(sortedKeys(customRuntimes), ", "))
+		return invalidArgument("instanceConcurrency %d is not supported by runtime '%s': only custom runtimes (%s) serve more than one request per instance; use 1", n, runtime, strings.Join(mapkeys.Sorted(customRuntimes), ", "))
 	}
 	mem, memOK := asInt(cfg["memorySize"])
 	cpu, cpuOK := asFloat(cfg["cpu"])
@@ -269,15 +270,6 @@ func jsonText(v any) string {
 		return "?"
 	}
 	return string(b)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // applyCreateDefaults fills what FC fills on create when the caller omitted a

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // listFunctions lists FC 3.0 functions and those created under FC 2.0
@@ -263,12 +265,12 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 	if len(f.Triggers) > 0 {
 		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
 			"function '%s' still has triggers [%s]; delete them before deleting the function",
-			req.Function, strings.Join(sortedKeys(f.Triggers), ", "))
+			req.Function, strings.Join(mapkeys.Sorted(f.Triggers), ", "))
 	}
 	if len(f.Aliases) > 0 {
 		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
 			"function '%s' still has aliases [%s]; delete them before deleting the function",
-			req.Function, strings.Join(sortedKeys(f.Aliases), ", "))
+			req.Function, strings.Join(mapkeys.Sorted(f.Aliases), ", "))
 	}
 	if len(f.Versions) > 0 {
 		return 0, nil, errorf(http.StatusPreconditionFailed, codeFunctionNotEmpty,
@@ -276,7 +278,7 @@ func (s *Server) deleteFunction(req *apiRequest) (int, []byte, *apiError) {
 			req.Function, strings.Join(f.sortedVersionIDs(), ", "))
 	}
 	provisioned := f.settings(provisionConfigKind.key, false)
-	for _, q := range sortedKeys(provisioned) {
+	for _, q := range mapkeys.Sorted(provisioned) {
 		if provisionTarget(provisioned[q].Config) > 0 {
 			return 0, nil, errorf(http.StatusPreconditionFailed, codeProvisionConfigExist,
 				"function '%s' still has provisioned instances (qualifier '%s'); delete its provision config first", req.Function, q)

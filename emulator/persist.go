@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Persistence (Options.DataDir) keeps each function and each custom domain
@@ -366,12 +368,12 @@ func (p *persister) writeAll(st *state) error {
 		p.files.Add(1)
 		return nil
 	}
-	for _, name := range sortedKeys(st.Functions) {
+	for _, name := range mapkeys.Sorted(st.Functions) {
 		if err := put(functionsDirName, name, functionFile{Name: name, Function: st.Functions[name]}); err != nil {
 			return err
 		}
 	}
-	for _, name := range sortedKeys(st.CustomDomains) {
+	for _, name := range mapkeys.Sorted(st.CustomDomains) {
 		if err := put(domainsDirName, name, domainFile{Name: name, Domain: st.CustomDomains[name]}); err != nil {
 			return err
 		}

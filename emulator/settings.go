@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Per-function settings: async invoke config, concurrency, provision config
@@ -174,7 +176,7 @@ func (k *settingKind) list(s *Server, req *apiRequest) (int, []byte, *apiError) 
 			entries[name+"\x00"+qualifier] = entry{name, qualifier}
 		}
 	}
-	keys, next, e := page(sortedKeys(entries), q.Get("nextToken"), limit)
+	keys, next, e := page(mapkeys.Sorted(entries), q.Get("nextToken"), limit)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -405,7 +407,7 @@ func checkTrackingPolicy(p map[string]any, prefix string, names map[string]bool,
 	}
 	mt, _ := p["metricType"].(string)
 	if !metricTypes[mt] {
-		return invalidArgument("%s.metricType must be one of %s, got %s", prefix, strings.Join(sortedKeys(metricTypes), ", "), jsonText(p["metricType"]))
+		return invalidArgument("%s.metricType must be one of %s, got %s", prefix, strings.Join(mapkeys.Sorted(metricTypes), ", "), jsonText(p["metricType"]))
 	}
 	if e := checkRequired(p, "metricTarget", prefix); e != nil {
 		return e

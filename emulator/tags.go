@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // FC 3.0 tags ("tags-v2", shapes from the fc-20230330 SDK):
@@ -209,7 +211,7 @@ func (s *Server) replaceTagsLocked(tags map[string]map[string]string) (int, []by
 		f.Tags = m
 	}
 	var written []string
-	for _, name := range sortedKeys(tags) {
+	for _, name := range mapkeys.Sorted(tags) {
 		if e := s.persistFunctionLocked(name); e != nil {
 			for n, m := range old {
 				s.st.Functions[n].Tags = m
@@ -268,7 +270,7 @@ func (s *Server) listTagResources(req *apiRequest) (int, []byte, *apiError) {
 			entries[name+"\x00"+k] = entry{name, k}
 		}
 	}
-	keys, next, e := page(sortedKeys(entries), q.Get("NextToken"), limit)
+	keys, next, e := page(mapkeys.Sorted(entries), q.Get("NextToken"), limit)
 	if e != nil {
 		return 0, nil, e
 	}

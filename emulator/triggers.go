@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // triggerNamePattern: 1-128 letters, digits, '_' and '-', not starting with a
@@ -159,7 +161,7 @@ func (s *Server) createTrigger(req *apiRequest) (int, []byte, *apiError) {
 	}
 	typ, _ := in["triggerType"].(string)
 	if !triggerTypes[typ] {
-		return 0, nil, invalidArgument("triggerType '%s' is not supported; valid values: %s", typ, strings.Join(sortedKeys(triggerTypes), ", "))
+		return 0, nil, invalidArgument("triggerType '%s' is not supported; valid values: %s", typ, strings.Join(mapkeys.Sorted(triggerTypes), ", "))
 	}
 	if e := validateTriggerConfig(typ, in["triggerConfig"]); e != nil {
 		return 0, nil, e

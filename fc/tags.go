@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // FC 3.0 tags live in the tags-v2 API: resources are addressed by type
@@ -38,7 +40,7 @@ func (c *Client) TagFunction(ctx context.Context, function string, tags map[stri
 	if err != nil {
 		return err
 	}
-	keys := sortedKeys(tags)
+	keys := mapkeys.Sorted(tags)
 	for batch := range slices.Chunk(keys, tagsBatch) {
 		type tag struct {
 			Key   string `json:"Key"`
@@ -148,13 +150,4 @@ func (c *Client) FunctionTags(ctx context.Context, function string) (map[string]
 		}
 		token = page.NextToken
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

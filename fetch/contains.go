@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // rebuiltMarker ends the first line of the commits ResolveTip makes: they
@@ -58,7 +60,7 @@ func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, [
 		return false, nil, err
 	}
 	var missing []string
-	for _, name := range sortedNames(tipFns) {
+	for _, name := range mapkeys.Sorted(tipFns) {
 		if _, ok := p.Stamps.Unverified[name]; ok || !only(name) {
 			continue
 		}
@@ -108,7 +110,7 @@ func (p *Prepared) Contains(head plumbing.Hash, only func(string) bool) (bool, [
 	if err != nil {
 		return false, nil, err
 	}
-	for _, name := range sortedNames(headFns) {
+	for _, name := range mapkeys.Sorted(headFns) {
 		if _, ok := tipFns[name]; ok || !only(name) {
 			continue
 		}
@@ -200,15 +202,6 @@ func dirEntries(p *Prepared, managed plumbing.Hash) (map[string]plumbing.Hash, e
 		out[e.Name] = e.Hash
 	}
 	return out, nil
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Superseded reports whether head can replace the tip on the online branch

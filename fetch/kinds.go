@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -187,7 +188,7 @@ func (r *reader) settingOf(ctx context.Context, kc KindsClient, s *kinds.Setting
 		}
 	}
 	found := map[string]any{}
-	for _, q := range sortedKeys(quals) {
+	for _, q := range mapkeys.Sorted(quals) {
 		var doc fc.Doc
 		var ok bool
 		err := r.request(ctx, func() (err error) {
@@ -224,13 +225,4 @@ func (r *reader) wants(fn, key string, prev *snapshot.State) bool {
 		}
 	}
 	return r.opts.Declared != nil && r.opts.Declared(fn, key)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -670,7 +671,7 @@ func (d *declaredKinds) qualifiers(fn, key string) []string {
 	}
 	if s := kinds.SettingFor(key); s != nil && s.Qualified {
 		m, _ := v.(map[string]any)
-		return sortedKeys(m)
+		return mapkeys.Sorted(m)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/merge/textmerge"
 )
 
@@ -505,21 +506,12 @@ func checkMergeTree(t *testing.T, ts *treeSetup, c treeCase) {
 		byPath[cf.Path] = fmt.Sprintf("%06o %s\t%s", uint32(cf.WorktreeMode), blob, cf.Path)
 	}
 	got := make([]string, 0, len(byPath))
-	for _, p := range sortedKeys(byPath) {
+	for _, p := range mapkeys.Sorted(byPath) {
 		got = append(got, byPath[p])
 	}
 	if g, w := strings.Join(got, "\n"), strings.Join(s.gitListing(gitTree.String()), "\n"); g != w {
 		t.Errorf("tree with work-tree files at conflicts:\nfcgit:\n%s\ngit merge-tree:\n%s", g, w)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // parseMergeTree splits merge-tree output: the tree id, the conflicted file

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -17,7 +18,7 @@ func domains(in *Input, unmerged map[string]bool) []*Resource {
 		names[n] = true
 	}
 	var out []*Resource
-	for _, name := range sortedKeys(names) {
+	for _, name := range mapkeys.Sorted(names) {
 		l, t, o := in.LocalDomains[name], in.RecordedDomains[name], in.OnlineDomains[name]
 		r := &Resource{Domain: name, Push: "none"}
 		if problems := in.DomainProblems[name]; len(problems) > 0 && l == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -34,7 +35,7 @@ func functions(in *Input, unmerged map[string]bool) ([]*Resource, error) {
 		}
 	}
 	out := make([]*Resource, 0, len(names))
-	for _, name := range sortedKeys(names) {
+	for _, name := range mapkeys.Sorted(names) {
 		r, err := function(in, name, unmerged[name])
 		if err != nil {
 			return nil, fmt.Errorf("plan %s: %w", name, err)
@@ -205,7 +206,7 @@ func action(in *Input, name string, l, o *fetch.Function, same bool) (*Action, *
 	switch {
 	case l != nil && o == nil:
 		a = &Action{Function: name, Op: "create", Code: !l.CodeTree.IsZero(), Local: l, Kinds: kindActions(l.State, nil)}
-		for _, t := range sortedKeys(l.State.Triggers) {
+		for _, t := range mapkeys.Sorted(l.State.Triggers) {
 			a.Triggers = append(a.Triggers, TriggerAction{Trigger: t, Op: "create"})
 		}
 		empty := &snapshot.State{Name: name, Config: map[string]any{}, Triggers: map[string]map[string]any{}}
@@ -223,7 +224,7 @@ func action(in *Input, name string, l, o *fetch.Function, same bool) (*Action, *
 			}
 			a.Config = append(a.Config, d)
 		}
-		for _, t := range sortedKeys(changedTriggers) {
+		for _, t := range mapkeys.Sorted(changedTriggers) {
 			lt, inLocal := l.State.Triggers[t]
 			ot, inOnline := o.State.Triggers[t]
 			op := "update"
@@ -243,7 +244,7 @@ func action(in *Input, name string, l, o *fetch.Function, same bool) (*Action, *
 		}
 	case l == nil && o != nil && in.Prune:
 		a = &Action{Function: name, Op: "delete", Online: o, Kinds: kindActions(nil, o.State)}
-		for _, t := range sortedKeys(o.State.Triggers) {
+		for _, t := range mapkeys.Sorted(o.State.Triggers) {
 			a.Triggers = append(a.Triggers, TriggerAction{Trigger: t, Op: "delete"})
 		}
 	}
@@ -252,7 +253,7 @@ func action(in *Input, name string, l, o *fetch.Function, same bool) (*Action, *
 		// Secrets push sources with a value other than the one online.
 		var changed []string
 		refs := l.State.SecretRefs()
-		for _, v := range sortedKeys(refs) {
+		for _, v := range mapkeys.Sorted(refs) {
 			if in.SecretValue == nil {
 				break
 			}

@@ -3,6 +3,7 @@ package plan
 import (
 	"strings"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -31,12 +32,12 @@ func kindActions(l, o *snapshot.State) []KindAction {
 	}
 	// VPC bindings: a set.
 	lids, oids := idSet(get(l, kinds.VpcBindingsKey)), idSet(get(o, kinds.VpcBindingsKey))
-	for _, id := range sortedKeys(lids) {
+	for _, id := range mapkeys.Sorted(lids) {
 		if !oids[id] {
 			out = append(out, KindAction{Kind: kinds.VpcBindingsKey, Name: id, Op: "create"})
 		}
 	}
-	for _, id := range sortedKeys(oids) {
+	for _, id := range mapkeys.Sorted(oids) {
 		if !lids[id] {
 			out = append(out, KindAction{Kind: kinds.VpcBindingsKey, Name: id, Op: "delete"})
 		}
@@ -108,7 +109,7 @@ func unionKeys(a, b map[string]any) []string {
 	for k := range b {
 		m[k] = true
 	}
-	return sortedKeys(m)
+	return mapkeys.Sorted(m)
 }
 
 // IsKindPath reports whether a Diff path is about one of the other kinds.

@@ -239,12 +239,3 @@ type Count struct {
 
 // stateOrder lists states as the documentation does.
 var stateOrder = []string{InSync, LocalChanges, NewLocally, ChangedOnline, Diverged, OnlineOnly, DeletedOnline, DeletedLocal, NotMerged, Invalid, OutOfScope, NotManaged}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

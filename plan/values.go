@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -73,7 +74,7 @@ func expandTables(c snapshot.Change) []snapshot.Change {
 		return []snapshot.Change{c}
 	}
 	var out []snapshot.Change
-	for _, k := range sortedKeys(table) {
+	for _, k := range mapkeys.Sorted(table) {
 		if emptyShape(table[k]) {
 			// FC's "not set" ({}, "", []): noise in a list of values.
 			continue
@@ -172,7 +173,7 @@ func FormatValue(v any) string {
 		case []any:
 			return fmt.Sprintf("[…] (%d items)", len(x))
 		case map[string]any:
-			keys := sortedKeys(x)
+			keys := mapkeys.Sorted(x)
 			if len(keys) > 4 {
 				keys = append(keys[:4], "…")
 			}
@@ -198,7 +199,7 @@ func inline(v any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := mapkeys.Sorted(x)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = KeyPath([]string{k}) + " = " + inline(x[k])

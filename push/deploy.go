@@ -12,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -352,7 +353,7 @@ func (d *deployer) triggersAndStamp(ctx context.Context, a Action, fn fc.Functio
 		return meta, nil, fmt.Errorf("stamp with commit: %w", err)
 	}
 	var urls []string
-	for _, name := range sortedKeys(meta.Triggers) {
+	for _, name := range mapkeys.Sorted(meta.Triggers) {
 		if u := meta.Triggers[name].URLInternet; u != "" {
 			urls = append(urls, u)
 		}

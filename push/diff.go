@@ -12,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitdiff"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -51,7 +52,7 @@ func Diff(ctx context.Context, client fetch.Client, repo *gitstate.Repo, w io.Wr
 	for n := range to {
 		names[n] = true
 	}
-	for _, name := range sortedKeys(names) {
+	for _, name := range mapkeys.Sorted(names) {
 		if _, unmanaged := s.on.Unmanaged[name]; unmanaged {
 			continue // what runs is not known: status says why
 		}
@@ -76,7 +77,7 @@ func Diff(ctx context.Context, client fetch.Client, repo *gitstate.Repo, w io.Wr
 		for n := range toD {
 			dn[n] = true
 		}
-		for _, name := range sortedKeys(dn) {
+		for _, name := range mapkeys.Sorted(dn) {
 			f, t := fromD[name], toD[name]
 			if fetch.SameDomain(f, t) {
 				continue

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -99,7 +99,7 @@ func (e *PartialError) Error() string {
 	if len(e.Deployed) > 0 {
 		fmt.Fprintf(&b, "\n  deployed: %s", strings.Join(e.Deployed, ", "))
 	}
-	for _, name := range sortedKeys(e.Failed) {
+	for _, name := range mapkeys.Sorted(e.Failed) {
 		fmt.Fprintf(&b, "\n  failed:   %s: %v", name, e.Failed[name])
 	}
 	if len(e.Skipped) > 0 {
@@ -121,7 +121,7 @@ func (e *PartialError) Error() string {
 // those, unlike an interrupted or network-failed deploy.
 func (e *PartialError) Rejected() []string {
 	var out []string
-	for _, name := range sortedKeys(e.Failed) {
+	for _, name := range mapkeys.Sorted(e.Failed) {
 		var fe *fc.Error
 		if errors.As(e.Failed[name], &fe) && fe.Kind == fc.KindInvalidArgument {
 			out = append(out, name)
@@ -180,15 +180,6 @@ type Action = plan.Action
 
 // TriggerAction is what push does to one trigger.
 type TriggerAction = plan.TriggerAction
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // functionConfig reports whether config paths name the function's own
 // fields (written by UpdateFunction), not only its other kinds.

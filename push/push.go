@@ -16,6 +16,7 @@ import (
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -166,7 +167,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 			}
 			// What the files alone refuse comes before reading online
 			// state: every such problem at once.
-			for _, name := range sortedKeys(s.local) {
+			for _, name := range mapkeys.Sorted(s.local) {
 				if !inScope(opts.Fetch, name) {
 					return &ScopeError{Dir: b.Dir, Function: name}
 				}
@@ -189,7 +190,7 @@ func push(ctx context.Context, client Client, repo *gitstate.Repo, opts Options,
 		}
 	}
 	tip := prep.Tip
-	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: sortedKeys(s.local)}
+	res := &Result{Head: head.Hash, URLs: map[string][]string{}, Unverified: prep.Stamps.Unverified, Functions: mapkeys.Sorted(s.local)}
 
 	// An interrupted forced deploy of this very commit goes on as forced.
 	if forced, ok, err := repo.ResolveRef(forcedRef(b)); err != nil {
@@ -476,7 +477,7 @@ func restamp(ctx context.Context, client Client, local map[string]*fetch.Functio
 	for _, n := range deployed {
 		done[n] = true
 	}
-	for _, name := range sortedKeys(local) {
+	for _, name := range mapkeys.Sorted(local) {
 		o := on.Functions[name]
 		if done[name] || o == nil || !fetch.Same(local[name], o) {
 			continue
@@ -547,7 +548,7 @@ func (s selection) filter(m map[string]*fetch.Function) map[string]*fetch.Functi
 // check refuses a pathspec naming a function that is nowhere: not in HEAD,
 // not recorded, not online (git's "did not match any file").
 func (s selection) check(dir string, maps ...map[string]*fetch.Function) error {
-	for _, n := range sortedKeys(s) {
+	for _, n := range mapkeys.Sorted(s) {
 		found := false
 		for _, m := range maps {
 			if m[n] != nil {

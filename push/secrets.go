@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -43,7 +44,7 @@ type LiteralSecretError struct {
 
 func (e *LiteralSecretError) Error() string {
 	var b strings.Builder
-	names := sortedKeys(e.Lines)
+	names := mapkeys.Sorted(e.Lines)
 	for _, n := range names {
 		at := e.File
 		if l := e.Lines[n]; l > 0 {
@@ -63,7 +64,7 @@ func (e *LiteralSecretError) Error() string {
 // variable the rules call secret.
 func checkLiteralSecrets(dir string, local map[string]*fetch.Function, rules snapshot.SecretRules) error {
 	var errs []error
-	for _, name := range sortedKeys(local) {
+	for _, name := range mapkeys.Sorted(local) {
 		f := local[name]
 		lit := f.State.LiteralSecrets(rules)
 		if len(lit) == 0 {

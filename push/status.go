@@ -8,6 +8,7 @@ import (
 
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 )
 
@@ -145,7 +146,7 @@ func Status(ctx context.Context, client fetch.Client, repo *gitstate.Repo, opts 
 			return nil, err
 		}
 	}
-	rep.Unverified = sortedKeys(s.prep.Stamps.Unverified)
+	rep.Unverified = mapkeys.Sorted(s.prep.Stamps.Unverified)
 	src := secretSource{getenv: opts.Getenv, hide: opts.Hide}
 	p, err := s.plan(repo, planOptions{dir: b.Dir, domainsDir: b.DomainsDir, onlineBranch: strings.TrimPrefix(b.Ref, "refs/heads/"), fetch: opts.Fetch, secrets: src})
 	if err != nil {

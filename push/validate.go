@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 	"github.com/fcgit/fcgit/snapshot"
 )
@@ -55,7 +56,7 @@ func deployProblems(dir, onlineBranch string, a *Action, src secretSource) []err
 		}
 		errs = append(errs, fmt.Errorf("%s/ is missing, empty or not a directory: %s", path.Join(dir, a.Function, "code"), what))
 	}
-	for _, name := range sortedKeys(a.Local.State.SecretRefs()) {
+	for _, name := range mapkeys.Sorted(a.Local.State.SecretRefs()) {
 		ref := a.Local.State.SecretRefs()[name]
 		if _, ok := src.value(ref); ok {
 			continue
@@ -142,13 +143,13 @@ func missingVersions(dir string, l *fetch.Function, online bool, has func(fn, id
 			errs = append(errs, fmt.Errorf("%s: %s names version %s, which this target does not have (version ids are each target's own): name it by the commit it was published from, \"commit:<id>\", and push publishes it", at(file, l.TOML, p), strings.Join(p, "."), id))
 		}
 	}
-	for _, name := range sortedKeys(aliases) {
+	for _, name := range mapkeys.Sorted(aliases) {
 		a, _ := aliases[name].(map[string]any)
 		if id, ok := a["versionId"].(string); ok {
 			check([]string{kinds.AliasesKey, name, "versionId"}, id)
 		}
 		w, _ := a["additionalVersionWeight"].(map[string]any)
-		for _, id := range sortedKeys(w) {
+		for _, id := range mapkeys.Sorted(w) {
 			check([]string{kinds.AliasesKey, name, "additionalVersionWeight", id}, id)
 		}
 	}

@@ -1,5 +1,7 @@
 package snapshot
 
+import "github.com/fcgit/fcgit/internal/mapkeys"
+
 // Change is one difference between two states, with its values: what the
 // plans, drift reports and status show as "path: old → new".
 type Change struct {
@@ -22,7 +24,7 @@ type Change struct {
 func Changes(a, b *State) []Change {
 	var out []Change
 	changedTables(nil, rootField, a.Config, b.Config, &out)
-	for _, name := range sortedKeys(unionKeys(a.Triggers, b.Triggers)) {
+	for _, name := range mapkeys.Sorted(unionKeys(a.Triggers, b.Triggers)) {
 		ta, oka := a.Triggers[name]
 		tb, okb := b.Triggers[name]
 		p := []string{"triggers", name}
@@ -49,7 +51,7 @@ func DomainChanges(a, b *State) []Change {
 // keeping the values as a and b hold them.
 func changedTables(prefix []string, f *field, a, b map[string]any, out *[]Change) {
 	na, nb := normalizeTable(f, a), normalizeTable(f, b)
-	for _, k := range sortedKeys(unionKeys(na, nb)) {
+	for _, k := range mapkeys.Sorted(unionKeys(na, nb)) {
 		cf := f.member(k)
 		va, oka := na[k]
 		vb, okb := nb[k]

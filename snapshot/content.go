@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -55,7 +56,7 @@ func MatchesContent(st *State, code, id string) bool {
 // (a file that left them to FC reads back with FC's choice filled in).
 func ContentIDs(st *State, code string) []string {
 	var chosen []string
-	for _, k := range sortedKeys(st.Config) {
+	for _, k := range mapkeys.Sorted(st.Config) {
 		if f := functionFields[k]; f != nil && f.fcChosen {
 			chosen = append(chosen, k)
 		}
@@ -105,7 +106,7 @@ func writeCanonical(h hash.Hash, v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		fmt.Fprintf(h, "{%d", len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range mapkeys.Sorted(x) {
 			writeString(h, k)
 			writeCanonical(h, x[k])
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // TestContentIDFollowsEqual: whatever a file spells out or leaves to FC's
@@ -29,7 +31,7 @@ func TestContentIDFollowsEqual(t *testing.T) {
 		}
 		id := ContentID(deployed, "code-tree")
 		var tins []map[string]any
-		for _, tn := range sortedKeys(deployed.Triggers) {
+		for _, tn := range mapkeys.Sorted(deployed.Triggers) {
 			in, err := deployed.TriggerInput(tn)
 			if err != nil {
 				t.Fatal(err)

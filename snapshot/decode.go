@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/internal/typo"
 	"github.com/fcgit/fcgit/kinds"
 )
@@ -62,7 +63,7 @@ func DecodeAll(path string, data []byte, name string) (*State, Problems) {
 		d.fail(nil, "directory name %q is not a valid function name (1-64 of A-Z a-z 0-9 _ -, not starting with a digit or -; or service$function for a function created under FC 2.0)", name)
 	}
 	st := &State{Name: name, Config: map[string]any{}, Triggers: map[string]map[string]any{}}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range mapkeys.Sorted(raw) {
 		v, err := fromTOML(raw[k])
 		if err != nil {
 			d.fail([]string{k}, "%s: %v", k, err)
@@ -86,7 +87,7 @@ func DecodeAll(path string, data []byte, name string) (*State, Problems) {
 			}
 			if k == "tags" {
 				if m, ok := v.(map[string]any); ok {
-					for _, tk := range sortedKeys(m) {
+					for _, tk := range mapkeys.Sorted(m) {
 						if IsReservedTag(tk) {
 							d.fail([]string{k, tk}, "tags.%s: tags named %s* are fcgit's deploy records, written by push itself; remove this line", tk, ReservedTagPrefix)
 							delete(m, tk)
@@ -241,7 +242,7 @@ func (d *decoder) typed(parent, f *field, keyPath []string, v any) {
 			want("a table of strings")
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range mapkeys.Sorted(m) {
 			if ref, isTable := m[k].(map[string]any); isTable && f.secrets {
 				if err := checkSecretRef(ref); err != nil {
 					d.fail(append(keyPath, k), "%s.%s: %v", dotted, k, err)
@@ -258,7 +259,7 @@ func (d *decoder) typed(parent, f *field, keyPath []string, v any) {
 			want("a table of numbers")
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range mapkeys.Sorted(m) {
 			if _, ok := m[k].(json.Number); !ok {
 				d.fail(append(keyPath, k), "%s.%s: want a number, got %s", dotted, quoteKey(k), describe(m[k]))
 			}
@@ -289,7 +290,7 @@ func (d *decoder) typed(parent, f *field, keyPath []string, v any) {
 
 // table checks every member of a known table, removing those refused.
 func (d *decoder) table(f *field, keyPath []string, m map[string]any) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range mapkeys.Sorted(m) {
 		if !d.member(f, append(append([]string(nil), keyPath...), k), m[k]) {
 			delete(m, k)
 		}
@@ -303,7 +304,7 @@ func (d *decoder) triggers(st *State, v any) {
 		d.fail([]string{"triggers"}, "triggers: want tables [triggers.<name>], got %s", describe(v))
 		return
 	}
-	for _, name := range sortedKeys(all) {
+	for _, name := range mapkeys.Sorted(all) {
 		keyPath := []string{"triggers", name}
 		t, ok := all[name].(map[string]any)
 		if !ok {
@@ -315,7 +316,7 @@ func (d *decoder) triggers(st *State, v any) {
 			continue
 		}
 		fields := map[string]any{}
-		for _, k := range sortedKeys(t) {
+		for _, k := range mapkeys.Sorted(t) {
 			kp := append(append([]string(nil), keyPath...), k)
 			tv := t[k]
 			switch {
@@ -410,7 +411,7 @@ func validFunctionName(name string) bool {
 func nearestKey(key string, known fieldSet) (string, bool) {
 	best, bestDist := "", 3
 	lk := strings.ToLower(key)
-	for _, k := range sortedKeys(known) {
+	for _, k := range mapkeys.Sorted(known) {
 		if dist := typo.Distance(lk, strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
@@ -435,7 +436,7 @@ func parseTOML(path string, data []byte) (map[string]any, *decoder, *DecodeError
 		return nil, nil, &DecodeError{Path: path, Msg: "TOML: " + err.Error()}
 	}
 	d := &decoder{path: path, lines: locateKeys(string(data))}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range mapkeys.Sorted(raw) {
 		if p, deep := deeper(raw[k], 0, MaxDepth, []string{k}); deep {
 			return nil, nil, &DecodeError{Path: path, Line: d.lines.line(p), Msg: depthMessage}
 		}

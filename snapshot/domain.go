@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -90,7 +91,7 @@ func DecodeDomainAll(path string, data []byte, name string) (*State, Problems) {
 		d.fail(nil, "file name: %v", err)
 	}
 	st := &State{Name: name, Config: map[string]any{}, Triggers: map[string]map[string]any{}}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range mapkeys.Sorted(raw) {
 		v, err := fromTOML(raw[k])
 		if err != nil {
 			d.fail([]string{k}, "%s: %v", k, err)

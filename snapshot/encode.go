@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // maxInlineArray is the longest `key = [ ... ]` line written on one line;
@@ -78,7 +80,7 @@ func (w *tomlWriter) encode(header, name string, cfg map[string]any, triggers ma
 	if err := w.table(nil, cfg, false); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
-	for _, tname := range sortedKeys(triggers) {
+	for _, tname := range mapkeys.Sorted(triggers) {
 		if err := w.table([]string{"triggers", tname}, triggers[tname], true); err != nil {
 			return nil, fmt.Errorf("encode %s: %w", name, err)
 		}
@@ -103,7 +105,7 @@ func isSubTable(v any) bool {
 // sorted, then its sub-tables sorted.
 func (w *tomlWriter) table(path []string, m map[string]any, forceHeader bool) error {
 	var keys, subs []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range mapkeys.Sorted(m) {
 		if isSubTable(m[k]) {
 			subs = append(subs, k)
 		} else {
@@ -298,7 +300,7 @@ func inlineValue(v any) (string, error) {
 			return "{" + secretKey + " = " + src + ", " + hashKey + " = " + h + "}", nil
 		}
 		parts := make([]string, 0, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range mapkeys.Sorted(x) {
 			s, err := inlineValue(x[k])
 			if err != nil {
 				return "", fmt.Errorf("%s: %w", k, err)

@@ -1,6 +1,10 @@
 package snapshot
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
+)
 
 // Equal reports whether two states are the same desired state: same name,
 // and no difference reported by Diff. Absent keys and FC's default or
@@ -21,7 +25,7 @@ func Equal(a, b *State) bool {
 func Diff(a, b *State) []string {
 	var out []string
 	diffTables("", rootField, a.Config, b.Config, &out)
-	for _, name := range sortedKeys(unionKeys(a.Triggers, b.Triggers)) {
+	for _, name := range mapkeys.Sorted(unionKeys(a.Triggers, b.Triggers)) {
 		ta, oka := a.Triggers[name]
 		tb, okb := b.Triggers[name]
 		path := "triggers." + name
@@ -70,7 +74,7 @@ func diffTables(prefix string, f *field, a, b map[string]any, out *[]string) {
 // not normalise again: a nested table is compared at every level above it,
 // and re-normalising there makes a diff quadratic in the nesting depth.
 func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]string) {
-	for _, k := range sortedKeys(unionKeys(na, nb)) {
+	for _, k := range mapkeys.Sorted(unionKeys(na, nb)) {
 		cf := f.member(k)
 		va, oka := na[k]
 		vb, okb := nb[k]
@@ -100,7 +104,7 @@ func diffNormalized(prefix string, f *field, na, nb map[string]any, out *[]strin
 // it is "the same" as that record; this compares the pin with what FC holds.
 func PinnedDiff(a, b *State) []string {
 	var out []string
-	for _, k := range sortedKeys(a.Config) {
+	for _, k := range mapkeys.Sorted(a.Config) {
 		f := functionFields[k]
 		if f == nil || !f.fcChosen {
 			continue

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Bounds on what fcgit accepts from FC and from function.toml. Real
@@ -192,7 +194,7 @@ func (c *docCheck) add(n int) error {
 // tables deep in the function's state (0 for the function itself, 2 for a
 // trigger under [triggers.<name>]).
 func (c *docCheck) members(m map[string]any, level int) error {
-	for _, k := range sortedKeys(m) {
+	for _, k := range mapkeys.Sorted(m) {
 		c.path = c.path[:0]
 		if err := c.key(k); err != nil {
 			return err
@@ -239,7 +241,7 @@ func (c *docCheck) value(v any, level int) error {
 			return err
 		}
 		n := len(c.path)
-		for _, k := range sortedKeys(x) {
+		for _, k := range mapkeys.Sorted(x) {
 			c.path = c.path[:n]
 			if err := c.key(k); err != nil {
 				return err
@@ -358,7 +360,7 @@ func deeper(v any, level, max int, path []string) ([]string, bool) {
 		if level >= max {
 			return append([]string(nil), path...), true
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range mapkeys.Sorted(x) {
 			if p, ok := deeper(x[k], level+1, max, append(path[:len(path):len(path)], k)); ok {
 				return p, true
 			}

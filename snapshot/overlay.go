@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // An overlay is what differs for one target (production, staging) from the
@@ -65,7 +67,7 @@ func DecodeOverlay(path string, data []byte) (*Overlay, Problems) {
 		return nil, Problems{perr}
 	}
 	o := &Overlay{Functions: map[string]*OverlayEntry{}, Domains: map[string]*OverlayEntry{}}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range mapkeys.Sorted(raw) {
 		v, err := fromTOML(raw[k])
 		if err != nil {
 			d.fail([]string{k}, "%s: %v", k, err)
@@ -76,7 +78,7 @@ func DecodeOverlay(path string, data []byte) (*Overlay, Problems) {
 			d.fail([]string{k}, "%s: an overlay holds [functions.<name>] and [domains.<name>] tables only", k)
 			continue
 		}
-		for _, name := range sortedKeys(tables) {
+		for _, name := range mapkeys.Sorted(tables) {
 			kp := []string{k, name}
 			t, ok := tables[name].(map[string]any)
 			if !ok {
@@ -111,7 +113,7 @@ func DecodeOverlay(path string, data []byte) (*Overlay, Problems) {
 // its unset paths' syntax.
 func (d *decoder) overlayEntry(kp []string, t map[string]any, top *field) *OverlayEntry {
 	e := &OverlayEntry{Set: map[string]any{}}
-	for _, k := range sortedKeys(t) {
+	for _, k := range mapkeys.Sorted(t) {
 		p := append(append([]string(nil), kp...), k)
 		v := t[k]
 		switch {
@@ -144,7 +146,7 @@ func (d *decoder) overlayEntry(kp []string, t map[string]any, top *field) *Overl
 				continue
 			}
 			out := map[string]any{}
-			for _, tn := range sortedKeys(trs) {
+			for _, tn := range mapkeys.Sorted(trs) {
 				tp := append(append([]string(nil), p...), tn)
 				tt, ok := trs[tn].(map[string]any)
 				if !ok {
@@ -152,7 +154,7 @@ func (d *decoder) overlayEntry(kp []string, t map[string]any, top *field) *Overl
 					continue
 				}
 				fields := map[string]any{}
-				for _, fk := range sortedKeys(tt) {
+				for _, fk := range mapkeys.Sorted(tt) {
 					fp := append(append([]string(nil), tp...), fk)
 					if fk == triggerConfigKey {
 						fields[fk] = tt[fk]

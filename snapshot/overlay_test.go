@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 func TestOverlayBetweenApplies(t *testing.T) {
@@ -101,7 +103,7 @@ methods = ["GET"]
 			var set []string
 			var walk func(prefix []string, m map[string]any)
 			walk = func(prefix []string, m map[string]any) {
-				for _, k := range sortedKeys(m) {
+				for _, k := range mapkeys.Sorted(m) {
 					p := append(append([]string(nil), prefix...), k)
 					if sub, ok := m[k].(map[string]any); ok && !(len(p) == 2 && p[0] == "triggers" && k == "") {
 						walk(p, sub)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 const roundTripSeeds = 400
@@ -214,7 +215,7 @@ func dropSome(r *rand.Rand, s *State) *State {
 	var drop func(m map[string]any) map[string]any
 	drop = func(m map[string]any) map[string]any {
 		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
+		for _, k := range mapkeys.Sorted(m) {
 			if r.Float64() < 0.35 {
 				continue
 			}
@@ -227,7 +228,7 @@ func dropSome(r *rand.Rand, s *State) *State {
 		return out
 	}
 	p := &State{Name: s.Name, Config: drop(s.Config), Triggers: map[string]map[string]any{}}
-	for _, name := range sortedKeys(s.Triggers) {
+	for _, name := range mapkeys.Sorted(s.Triggers) {
 		p.Triggers[name] = drop(s.Triggers[name])
 	}
 	return p
@@ -265,7 +266,7 @@ func TestRoundTripFilesOnlineFiles(t *testing.T) {
 			t.Fatalf("seed %d: file is not canonical (err %v):\n%s\n---\n%s", seed, err, file, canon)
 		}
 		var tins []map[string]any
-		for _, tn := range sortedKeys(decoded.Triggers) {
+		for _, tn := range mapkeys.Sorted(decoded.Triggers) {
 			in, err := decoded.TriggerInput(tn)
 			if err != nil {
 				t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Secret environment variables never reach a file: function.toml holds a
@@ -307,7 +309,7 @@ func ProtectSecrets(st *State, rules SecretRules, basis SecretsBasis, values map
 	if basis.Prev != nil {
 		prevEnv, _ = basis.Prev.Config["environmentVariables"].(map[string]any)
 	}
-	for _, name := range sortedKeys(env) {
+	for _, name := range mapkeys.Sorted(env) {
 		value, isString := env[name].(string)
 		prevRef, prevIsRef := AsSecretRef(prevEnv[name])
 		if !isString || (!rules.Match(name) && !prevIsRef) {
@@ -363,7 +365,7 @@ func (s *State) SecretRefs() map[string]SecretRef {
 func (s *State) LiteralSecrets(rules SecretRules) []string {
 	var out []string
 	env, _ := s.Config["environmentVariables"].(map[string]any)
-	for _, name := range sortedKeys(env) {
+	for _, name := range mapkeys.Sorted(env) {
 		if _, literal := env[name].(string); literal && rules.Match(name) {
 			out = append(out, name)
 		}
@@ -376,7 +378,7 @@ func (s *State) LiteralSecrets(rules SecretRules) []string {
 // resolve is an error naming it.
 func ResolveSecrets(in map[string]any, value func(name string, ref SecretRef) (string, bool)) error {
 	env, _ := in["environmentVariables"].(map[string]any)
-	for _, name := range sortedKeys(env) {
+	for _, name := range mapkeys.Sorted(env) {
 		ref, ok := AsSecretRef(env[name])
 		if !ok {
 			continue

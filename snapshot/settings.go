@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -85,7 +86,7 @@ func FromAPIWith(fn fc.Function, triggers []fc.Trigger, extras Extras) (*State, 
 		}
 		st.Config[kinds.InvocationKey] = v
 	}
-	for _, key := range sortedKeys(extras) {
+	for _, key := range mapkeys.Sorted(extras) {
 		f := functionFields[key]
 		if f == nil {
 			return nil, fmt.Errorf("function %s: %s is not a kind fcgit knows", st.Name, key)
@@ -95,7 +96,7 @@ func FromAPIWith(fn fc.Function, triggers []fc.Trigger, extras Extras) (*State, 
 		case map[string]any:
 			if f.elem != nil {
 				m := map[string]any{}
-				for _, name := range sortedKeys(x) {
+				for _, name := range mapkeys.Sorted(x) {
 					doc, ok := x[name].(map[string]any)
 					if !ok {
 						return nil, fmt.Errorf("function %s: %s.%s: want a document", st.Name, key, name)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -217,7 +218,7 @@ func (s *State) CreateTags(stamp string) []any {
 		tags[StampTag] = stamp
 	}
 	out := make([]any, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range mapkeys.Sorted(tags) {
 		out = append(out, map[string]any{"Key": k, "Value": tags[k]})
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/internal/typo"
 )
 
@@ -19,7 +20,7 @@ import (
 func UnknownPaths(st *State) [][]string {
 	var out [][]string
 	unknownIn(rootField, nil, st.Config, &out)
-	for _, name := range sortedKeys(st.Triggers) {
+	for _, name := range mapkeys.Sorted(st.Triggers) {
 		t := st.Triggers[name]
 		prefix := []string{"triggers", name}
 		unknownIn(triggerField, prefix, t, &out)
@@ -34,7 +35,7 @@ func UnknownPaths(st *State) [][]string {
 }
 
 func unknownIn(f *field, prefix []string, m map[string]any, out *[][]string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range mapkeys.Sorted(m) {
 		path := append(append([]string(nil), prefix...), k)
 		cf := f.member(k)
 		if cf == nil {
@@ -128,7 +129,7 @@ func nearestKnown(st *State, path []string) string {
 		return ""
 	}
 	best, bestD := "", -1
-	for _, k := range sortedKeys(f.fields) {
+	for _, k := range mapkeys.Sorted(f.fields) {
 		if f.fields[k].readOnly {
 			continue
 		}

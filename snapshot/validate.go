@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // Check lists what FC would refuse, or silently not keep, in a function's
@@ -186,7 +188,7 @@ func matches(doc map[string]any, pattern []string) []match {
 			}
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range mapkeys.Sorted(m) {
 			walk(m[k], i+1, append(path, k))
 		}
 	}
@@ -540,7 +542,7 @@ func concurrencyOnCustomRuntimes(c *checker) {
 // name the alias's own version.
 func aliasWeights(c *checker) {
 	aliases, _ := c.doc["aliases"].(map[string]any)
-	for _, name := range sortedKeys(aliases) {
+	for _, name := range mapkeys.Sorted(aliases) {
 		a, _ := aliases[name].(map[string]any)
 		w, _ := a["additionalVersionWeight"].(map[string]any)
 		wp := []string{"aliases", name, "additionalVersionWeight"}
@@ -553,7 +555,7 @@ func aliasWeights(c *checker) {
 			}
 		}
 		sum := new(big.Rat)
-		for _, k := range sortedKeys(w) {
+		for _, k := range mapkeys.Sorted(w) {
 			if r, ok := number(w[k]); ok {
 				sum.Add(sum, r)
 			}
@@ -572,7 +574,7 @@ func newNames(c *checker) {
 		valid func(string) error
 	}{{"triggers", ValidTriggerName}, {"aliases", ValidAliasName}} {
 		m, _ := c.doc[kind.key].(map[string]any)
-		for _, name := range sortedKeys(m) {
+		for _, name := range mapkeys.Sorted(m) {
 			p := []string{kind.key, name}
 			if c.onlineHas(p) {
 				continue
@@ -599,7 +601,7 @@ func stringSizes(c *checker) {
 				walk(e, path)
 			}
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range mapkeys.Sorted(x) {
 				p := append(append([]string(nil), path...), k)
 				if len(k) > MaxStringLen && !c.onlineHas(p) {
 					c.fail(p, "%s: a key of %d bytes; fcgit reads at most %d (64 KiB) back from FC", shownPath(p), len(k), MaxStringLen)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -268,14 +267,4 @@ func cloneMap(m map[string]any) map[string]any {
 		out[k] = cloneValue(v)
 	}
 	return out
-}
-
-// sortedKeys returns m's keys in byte order, the canonical order of function.toml.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

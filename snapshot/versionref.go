@@ -3,6 +3,7 @@ package snapshot
 import (
 	"strings"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -57,7 +58,7 @@ func (s *State) CommitRefs() []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	return mapkeys.Sorted(seen)
 }
 
 // ResolveCommitRefs returns the state with each version named by its commit

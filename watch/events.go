@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/push"
 )
@@ -124,12 +123,12 @@ func (w *Watcher) driftEvents(ctx context.Context, t Target, now map[string]*Eve
 	if !tip.IsZero() {
 		online = tip.String()
 	}
-	for _, name := range sortedKeys(prev) {
+	for _, name := range mapkeys.Sorted(prev) {
 		if now[name] == nil {
 			w.emit(ctx, &Event{Event: DriftCleared, Target: t.Label(), Resource: name, OnlineCommit: online})
 		}
 	}
-	for _, name := range sortedKeys(now) {
+	for _, name := range mapkeys.Sorted(now) {
 		e := *now[name]
 		e.OnlineCommit = online
 		switch p := prev[name]; {
@@ -218,8 +217,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/fcgit/fcgit/fetch"
 	"github.com/fcgit/fcgit/gitremote"
 	"github.com/fcgit/fcgit/gitstate"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/pull"
 	"github.com/fcgit/fcgit/release"
 )
@@ -167,7 +168,7 @@ func (w *Watcher) push(ctx context.Context, t Target, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	refs = append(refs, sortedKeys(tags)...)
+	refs = append(refs, mapkeys.Sorted(tags)...)
 	if len(refs) == 0 {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/push"
 )
 
@@ -103,7 +104,7 @@ func deniedActions(err error) []string {
 	var pe *push.PartialError
 	if errors.As(err, &pe) {
 		errs = nil
-		for _, n := range sortedKeys(pe.Failed) {
+		for _, n := range mapkeys.Sorted(pe.Failed) {
 			errs = append(errs, pe.Failed[n])
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/snapshot"
 )
 
@@ -167,7 +168,7 @@ func (r *fetchResult) printUnmanaged(env Env) {
 	}
 	fmt.Fprintf(env.Stderr, "warning: %s left out, not managed (fcgit cannot represent %s: the record keeps what it had, push never changes or deletes %s, fcgit status lists %s):\n",
 		plural(len(r.unmanaged), "function"), pick(len(r.unmanaged), "it", "them"), pick(len(r.unmanaged), "it", "them"), pick(len(r.unmanaged), "it", "them"))
-	for _, n := range sortedKeys(r.unmanaged) {
+	for _, n := range mapkeys.Sorted(r.unmanaged) {
 		fmt.Fprintf(env.Stderr, "  %s: %s\n", snapshot.Printable(n), r.unmanaged[n])
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/plan"
 	"github.com/fcgit/fcgit/push"
 	"github.com/fcgit/fcgit/release"
@@ -246,8 +247,8 @@ func printStatus(env Env, branch string, rep *push.StatusReport, all bool) {
 		switch {
 		case rep.Rejected != nil && rep.Rejected.Commit == rep.Head:
 			fmt.Fprintf(out, "A deploy of %s stopped: FC refused the configuration of %s; pushing the same commit again cannot help: fix it and commit, then fcgit push.\n",
-				short(rep.Deploying), strings.Join(sortedKeys(rep.Rejected.Resources), ", "))
-			for _, n := range sortedKeys(rep.Rejected.Resources) {
+				short(rep.Deploying), strings.Join(mapkeys.Sorted(rep.Rejected.Resources), ", "))
+			for _, n := range mapkeys.Sorted(rep.Rejected.Resources) {
 				r := rep.Rejected.Resources[n]
 				fmt.Fprintf(out, "\t%s: %s\n", r.File, r.Message)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fcgit/fcgit/fc"
 	"github.com/fcgit/fcgit/fetch"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/release"
 )
 
@@ -69,7 +70,7 @@ func union(a, b []string) []string {
 			set[s] = true
 		}
 	}
-	return sortedKeys(set)
+	return mapkeys.Sorted(set)
 }
 
 func printUntracked(env Env, vs []release.Version) {

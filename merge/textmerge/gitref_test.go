@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fcgit/fcgit/internal/mapkeys"
 )
 
 // This file drives the real git binary, the reference every merge and diff
@@ -176,7 +178,7 @@ func buildMergeRepo(t testing.TB, cases []triple) *mergeRepo {
 		if parent > 0 {
 			fmt.Fprintf(&fi, "from :%d\n", parent)
 		}
-		for _, n := range sortedKeys(files) {
+		for _, n := range mapkeys.Sorted(files) {
 			fmt.Fprintf(&fi, "M 100644 :%d %s\n", files[n], n)
 		}
 		fi.WriteString("\n")
@@ -212,15 +214,6 @@ func buildMergeRepo(t testing.TB, cases []triple) *mergeRepo {
 		ours:      "main",
 		theirs:    theirsBranch,
 	}
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // gitMerge is git's result for one file.
