@@ -140,6 +140,13 @@ func benchScale(b *testing.B, n int) {
 		}
 		last.report(b, n)
 	})
+	b.Run("diff", func(b *testing.B) {
+		var last procRun
+		for b.Loop() {
+			last = runProc(b, pulled, n, "diff", "diff")
+		}
+		last.report(b, n)
+	})
 	b.Run("push-noop", func(b *testing.B) {
 		var last procRun
 		for b.Loop() {
