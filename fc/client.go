@@ -63,6 +63,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fc client: %w", err)
 	}
+	if cfg.Region != "" && !sdkRegionPattern.MatchString(cfg.Region) {
+		// The SDK's own rule, checked here once rather than by the SDK on
+		// every request.
+		return nil, fmt.Errorf("fc client: invalid region %q", cfg.Region)
+	}
 	creds, err := credentialsFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("fc client: %w", err)

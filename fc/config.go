@@ -111,6 +111,10 @@ func (e endpoint) sdkDomain() string {
 
 var regionPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*[a-z0-9]$`)
 
+// sdkRegionPattern is what the SDK accepts as a region, whatever the
+// endpoint.
+var sdkRegionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+
 // regionalHosts lists the regions whose FC 3.0 endpoint does not follow the
 // fcv3.<region>.aliyuncs.com pattern.
 var regionalHosts = map[string]string{

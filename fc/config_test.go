@@ -123,3 +123,26 @@ func TestNewValidatesCredentials(t *testing.T) {
 		t.Fatal("no region and no endpoint accepted")
 	}
 }
+
+// TestNewChecksTheRegionOnce: with an endpoint given, the region is not
+// checked against FC's region names, but what the SDK would refuse on
+// every request is refused by New.
+func TestNewChecksTheRegionOnce(t *testing.T) {
+	tests := []struct {
+		region string
+		ok     bool
+	}{
+		{"cn-hangzhou", true},
+		{"Test_Region-1", true},
+		{"", true},
+		{"cn hangzhou", false},
+		{"cn-hangzhou\n", false},
+		{"cn/hangzhou", false},
+	}
+	for _, tt := range tests {
+		_, err := New(Config{Region: tt.region, Endpoint: "http://127.0.0.1:1", AccessKeyID: "ak", AccessKeySecret: "sk"})
+		if (err == nil) != tt.ok {
+			t.Errorf("New(region %q) = %v, want ok %v", tt.region, err, tt.ok)
+		}
+	}
+}

@@ -283,7 +283,10 @@ func (cl *Client) sdkClient(transport contextTransport, timeout time.Duration) (
 	// later so it never fires first.
 	cfg.Timeout = timeout + time.Minute
 	cfg.UserAgent = cl.configUA
-	client, err := sdk.NewClientWithOptions(cl.region, cfg, cl.credentials)
+	// The region goes on each request (commonRequest), checked once by New:
+	// given here, the SDK would compile a regular expression per attempt
+	// to check it again.
+	client, err := sdk.NewClientWithOptions("", cfg, cl.credentials)
 	if err != nil {
 		return nil, fmt.Errorf("init sdk client: %w", err)
 	}
@@ -305,6 +308,7 @@ func (cl *Client) commonRequest(c call) *requests.CommonRequest {
 	req.Headers["x-acs-signature-nonce"] = signatureNonce()
 	req.Method = c.method
 	req.Product = "FC"
+	req.RegionId = cl.region
 	req.Version = apiVersion
 	req.ApiName = c.op
 	req.Scheme = cl.endpoint.Scheme
