@@ -123,7 +123,7 @@ func isBinary(data []byte) bool {
 // lines apart, the default function-name matcher).
 func hunks(w *bytes.Buffer, a, b []byte) {
 	edits := textmerge.Diff(a, b)
-	la, lb := lines(a), lines(b)
+	la, lb := textmerge.SplitLines(a), textmerge.SplitLines(b)
 	var fn []byte
 	fnPrev := -1
 	for i := 0; i < len(edits); {
@@ -221,19 +221,4 @@ func funcLine(ls [][]byte, start, limit int) ([]byte, bool) {
 		return append([]byte(nil), rec...), true
 	}
 	return nil, false
-}
-
-// lines cuts data as xdiff does: each line keeps its newline.
-func lines(data []byte) [][]byte {
-	var out [][]byte
-	for len(data) > 0 {
-		n := bytes.IndexByte(data, '\n')
-		if n < 0 {
-			out = append(out, data)
-			break
-		}
-		out = append(out, data[:n+1])
-		data = data[n+1:]
-	}
-	return out
 }

@@ -75,7 +75,7 @@ func expandTables(c snapshot.Change) []snapshot.Change {
 	}
 	var out []snapshot.Change
 	for _, k := range mapkeys.Sorted(table) {
-		if emptyShape(table[k]) {
+		if snapshot.IsEmptyShape(table[k]) {
 			// FC's "not set" ({}, "", []): noise in a list of values.
 			continue
 		}
@@ -91,18 +91,6 @@ func expandTables(c snapshot.Change) []snapshot.Change {
 		return []snapshot.Change{c}
 	}
 	return out
-}
-
-func emptyShape(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	}
-	return false
 }
 
 // secretPaths reports which paths of a function are secrets: environment

@@ -76,12 +76,12 @@ func changedTables(prefix []string, f *field, a, b map[string]any, out *[]Change
 		// An absent member is FC's default, when there is one: show it.
 		if oka {
 			c.Old = cloneValue(a[k])
-		} else if cf != nil && cf.def != nil && !isEmptyShape(cf.def) {
+		} else if cf != nil && cf.def != nil && !IsEmptyShape(cf.def) {
 			c.Old = cloneValue(cf.def)
 		}
 		if okb {
 			c.New = cloneValue(b[k])
-		} else if cf != nil && cf.def != nil && !isEmptyShape(cf.def) {
+		} else if cf != nil && cf.def != nil && !IsEmptyShape(cf.def) {
 			c.New = cloneValue(cf.def)
 		}
 		*out = append(*out, c)

@@ -94,7 +94,7 @@ func normalizeMember(parent, f *field, v any) (any, bool) {
 			}
 			return nv, ok && len(m) == 0
 		case kindStringMap, kindStringList, kindStructList:
-			return normalizeValue(parent, f, v), isEmptyShape(v)
+			return normalizeValue(parent, f, v), IsEmptyShape(v)
 		}
 	}
 	nv := normalizeValue(parent, f, v)
@@ -102,7 +102,7 @@ func normalizeMember(parent, f *field, v any) (any, bool) {
 		if m, ok := nv.(map[string]any); ok {
 			return nv, len(m) == 0
 		}
-		return nv, isEmptyShape(v)
+		return nv, IsEmptyShape(v)
 	}
 	return nv, false
 }

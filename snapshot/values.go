@@ -223,9 +223,9 @@ func valuesEqual(a, b any) bool {
 	return false
 }
 
-// isEmptyShape reports whether v is "", an empty array or an empty table:
+// IsEmptyShape reports whether v is "", an empty array or an empty table:
 // what FC reports for a nested member nobody set.
-func isEmptyShape(v any) bool {
+func IsEmptyShape(v any) bool {
 	switch x := v.(type) {
 	case string:
 		return x == ""

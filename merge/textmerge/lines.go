@@ -2,9 +2,10 @@ package textmerge
 
 import "bytes"
 
-// splitLines cuts data into xdiff records: every line keeps its '\n'; a last
+// SplitLines cuts data into xdiff records: every line keeps its '\n'; a last
 // line without one is a record of its own. Empty input has no records.
-func splitLines(data []byte) [][]byte {
+// Diff's edits index these records.
+func SplitLines(data []byte) [][]byte {
 	var lines [][]byte
 	for len(data) > 0 {
 		n := bytes.IndexByte(data, '\n')
@@ -50,6 +51,6 @@ type lineFile struct {
 }
 
 func (c *classifier) file(data []byte) lineFile {
-	lines := splitLines(data)
+	lines := SplitLines(data)
 	return lineFile{lines: lines, ids: c.classify(lines)}
 }

@@ -20,14 +20,14 @@ func TestSplitLines(t *testing.T) {
 		{"\n\n", []string{"\n", "\n"}},
 	}
 	for _, tt := range tests {
-		got := splitLines([]byte(tt.in))
+		got := SplitLines([]byte(tt.in))
 		if len(got) != len(tt.want) {
-			t.Errorf("splitLines(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("SplitLines(%q) = %q, want %q", tt.in, got, tt.want)
 			continue
 		}
 		for i := range got {
 			if string(got[i]) != tt.want[i] {
-				t.Errorf("splitLines(%q)[%d] = %q, want %q", tt.in, i, got[i], tt.want[i])
+				t.Errorf("SplitLines(%q)[%d] = %q, want %q", tt.in, i, got[i], tt.want[i])
 			}
 		}
 	}
@@ -70,7 +70,7 @@ func TestEOLCRLF(t *testing.T) {
 		{"empty crlf line", "\r\n", 0, 1},
 	}
 	for _, tt := range tests {
-		if got := eolCRLF(splitLines([]byte(tt.text)), tt.i); got != tt.want {
+		if got := eolCRLF(SplitLines([]byte(tt.text)), tt.i); got != tt.want {
 			t.Errorf("%s: eolCRLF(%q, %d) = %d, want %d", tt.name, tt.text, tt.i, got, tt.want)
 		}
 	}
@@ -206,7 +206,7 @@ func FuzzMerge(f *testing.F) {
 // checkRebuild applies Diff(a, b) to a and expects b.
 func checkRebuild(t *testing.T, a, b []byte) {
 	t.Helper()
-	al, bl := splitLines(a), splitLines(b)
+	al, bl := SplitLines(a), SplitLines(b)
 	var out bytes.Buffer
 	pos := 0
 	for _, e := range Diff(a, b) {
