@@ -169,7 +169,10 @@ func (l *Layout) viewFunctions(repo *gitstate.Repo, b Branch, tree plumbing.Hash
 		nd, err := rewriteFunctionFile(repo, b.Dir, e, func(st *snapshot.State) (*snapshot.State, error) {
 			return snapshot.ApplyOverlay(st, oe), nil
 		})
-		if err != nil || nd.IsZero() {
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if nd.IsZero() {
 			continue // a file that does not decode is reported where it is read
 		}
 		entries[i].Hash = nd
