@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/fcgit/fcgit/fc"
+	"github.com/fcgit/fcgit/internal/mapkeys"
 	"github.com/fcgit/fcgit/kinds"
 )
 
@@ -402,12 +402,7 @@ func parseAssignments(args []string) (map[string]any, error) {
 func zipCode(files map[string]string) (map[string]any, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range mapkeys.Sorted(files) {
 		w, err := zw.Create(n)
 		if err != nil {
 			return nil, err
