@@ -95,8 +95,7 @@ func TestNoncesExpireWithTheSkewWindow(t *testing.T) {
 
 func TestNonceCacheIsBounded(t *testing.T) {
 	t.Parallel()
-	s, c := newTestServer(t, Options{})
-	s.nonces = newNonceCache(2)
+	s, c := newTestServer(t, Options{MaxNonces: 2})
 	c.expect(200, http.MethodGet, "/2023-03-30/functions", nil, nil)
 	c.expect(200, http.MethodGet, "/2023-03-30/functions", nil, nil)
 	// Full of unexpired nonces: throttled rather than forgetting one.
